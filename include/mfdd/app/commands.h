@@ -1,0 +1,49 @@
+// app/ is the `mfdd` program: the command line, the table of commands and the
+// declaration of every parameter section. It wires the areas together and
+// holds no mathematics.
+#pragma once
+
+#include <mfdd/io/output.h>
+#include <mfdd/model/problem.h>
+
+#include <deal.II/base/parameter_handler.h>
+
+#include <string>
+#include <vector>
+
+namespace mfdd::app
+{
+  /// What every command receives: the parsed file and the two shared sections.
+  struct RunContext
+  {
+    dealii::ParameterHandler &prm;
+    std::string               parameter_file;
+    model::Problem            problem;
+    io::OutputParameters      output;
+
+    /// Creates the output folder and writes the full parameter set used into
+    /// it as `parameters.prm`. Call after the command has parsed (and so
+    /// checked) its own sections, so that bad input writes nothing.
+    void
+    start_output() const;
+  };
+
+  struct Command
+  {
+    std::string name;
+    std::string summary;
+    int (*run)(RunContext &context);
+  };
+
+  /// Every command of `mfdd`, in the order `mfdd --help` lists them.
+  const std::vector<Command> &
+  commands();
+
+  /// Declares every section (Problem, Output and each command's own), so that
+  /// every command reads the same parameter files.
+  void
+  declare_all_parameters(dealii::ParameterHandler &prm);
+
+  int
+  run_info(RunContext &context);
+} // namespace mfdd::app

@@ -1,0 +1,66 @@
+// kernels/ owns the population quantities of SCIENCE.md §1 and §4 evaluated
+// exactly: V, U and their reduced forms v-bar, u-bar with gradients, R(rho-bar)
+// for weighted points, and the exact risk R_N of a network. It knows nothing of
+// meshes, particles' time stepping or files.
+#pragma once
+
+#include <mfdd/model/problem.h>
+
+#include <memory>
+#include <vector>
+
+namespace mfdd::kernels
+{
+  class GaussianExpectations;
+  class AngularQuadrature;
+
+  /**
+   * The reduced population kernels of SCIENCE.md §4 in the problem's reduced
+   * coordinates z (layout of model::ReducedSetting: [a] then one radius per
+   * input block):
+   *
+   *   V(z)      = a v-bar(radii)
+   *   U(z, z')  = a a' u-bar(radii, radii')   (angle-averaged over mu_{m_b} per block,
+   *                                            or its large-d limit)
+   *
+   * and psi(z; rho-bar) = V(z) + alpha * sum_q w_q U(z, z_q) for a density given by
+   * weighted points. Gradients are with respect to the first argument z.
+   */
+  class PopulationKernels
+  {
+  public:
+    explicit PopulationKernels(const model::Problem &problem);
+    ~PopulationKernels();
+
+    unsigned int
+    dimension() const;
+
+    double
+    V(const double *z) const;
+    /// Returns V(z) and writes grad_z V into @p grad (dimension() entries).
+    double
+    V_and_gradient(const double *z, double *grad) const;
+
+    double
+    U(const double *z, const double *zp) const;
+    /// Returns U(z, z') and writes grad_z U(z, z') into @p grad.
+    double
+    U_and_gradient(const double *z, const double *zp, double *grad) const;
+
+    /// R(rho-bar) = E[y^2] + 2 alpha sum_p w_p V(z_p) + alpha^2 sum_{p,q} w_p w_q U(z_p, z_q);
+    /// @p points holds n x dimension() coordinates, row by row.
+    double
+    risk(const std::vector<double> &points, const std::vector<double> &weights) const;
+
+    const model::Problem &
+    problem() const
+    {
+      return the_problem;
+    }
+
+  private:
+    const model::Problem                 &the_problem;
+    std::shared_ptr<GaussianExpectations> expectations;
+    std::vector<AngularQuadrature>        angular; // one per input block
+  };
+} // namespace mfdd::kernels

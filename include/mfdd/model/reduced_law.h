@@ -1,0 +1,41 @@
+#pragma once
+
+#include <vector>
+
+namespace mfdd::model
+{
+  /**
+   * A density of the reduced coordinates sampled at the centres of a uniform
+   * grid of cells over the box [lower, upper] (n[k] cells along coordinate k,
+   * coordinate 0 varying fastest). What the PDE hands over so that
+   * distribution functions and marginals can be integrated accurately.
+   */
+  struct GridDensity
+  {
+    std::vector<double>       lower, upper;
+    std::vector<unsigned int> n;
+    std::vector<double>       values;
+  };
+
+  /**
+   * The state of one evolution (PDE, SGD, kernel limit) at one output time, in
+   * the problem's reduced coordinates. This is the only thing the comparison
+   * layer sees of an evolution.
+   */
+  struct ReducedLawSnapshot
+  {
+    double t    = 0.;
+    /// R(rho-bar_t) for the PDE, R_N(Theta^k) for SGD.
+    double risk = 0.;
+    /// SGD only: the self-interaction part of R_N (kernels::NetworkRisk::Result).
+    double self_interaction = 0.;
+    /// The law as weighted points, coordinates row by row: SGD's neurons with
+    /// weight 1/N each, or the PDE's quadrature points with rho-bar JxW.
+    std::vector<double> points;
+    std::vector<double> weights;
+    /// PDE only (empty for SGD): the density on a fine uniform grid.
+    GridDensity grid;
+  };
+
+  using ReducedLawTrajectory = std::vector<ReducedLawSnapshot>;
+} // namespace mfdd::model

@@ -1,0 +1,74 @@
+#include <mfdd/app/commands.h>
+#include <mfdd/kernels/population_kernels.h>
+
+#include <deal.II/base/mpi.h>
+
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+
+namespace mfdd::app
+{
+  void
+  RunContext::start_output() const
+  {
+    output.prepare_folder();
+    if (dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0)
+      {
+        std::ofstream out(output.path("parameters.prm"));
+        prm.print_parameters(out, dealii::ParameterHandler::ShortPRM);
+      }
+  }
+
+  const std::vector<Command> &
+  commands()
+  {
+    static const std::vector<Command> list = {
+      {"info", "print the problem, its reduced kernels and the initial risk R(rho_0)", &run_info},
+    };
+    return list;
+  }
+
+  void
+  declare_all_parameters(dealii::ParameterHandler &prm)
+  {
+    model::Problem::declare_parameters(prm);
+    io::OutputParameters::declare_parameters(prm);
+  }
+
+  int
+  run_info(RunContext &context)
+  {
+    context.start_output();
+    const auto &problem = context.problem;
+    const auto &setting = problem.reduced_setting();
+    const kernels::PopulationKernels kernels(problem);
+    if (dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) != 0)
+      return 0;
+
+    std::cout << problem.summary() << "\n\n";
+    const auto initial = model::initial_law_quadrature(setting, setting.dimension() == 1 ? 200 : 60);
+    double     mass = 0., risk = kernels.risk(initial.points, initial.weights);
+    for (const double w : initial.weights)
+      mass += w;
+
+    // Kernel values along the diagonal z = z' for radii spanning the initial law.
+    const auto [lower, upper] = setting.initial_support(1e-6);
+    std::cout << "kernels along the diagonal (other coordinates at the middle of the initial law):\n"
+              << "  " << std::setw(10) << setting.coordinate_names()[setting.first_radius()] << std::setw(18)
+              << "V(z)" << std::setw(18) << "U(z, z)" << '\n';
+    std::vector<double> z(setting.dimension());
+    for (unsigned int k = 0; k < z.size(); ++k)
+      z[k] = 0.5 * (lower[k] + upper[k]);
+    const unsigned int r = setting.first_radius();
+    for (unsigned int i = 0; i <= 4; ++i)
+      {
+        z[r] = lower[r] + (upper[r] - lower[r]) * i / 4.;
+        std::cout << "  " << std::setw(10) << std::setprecision(4) << z[r] << std::setw(18)
+                  << std::setprecision(10) << kernels.V(z.data()) << std::setw(18)
+                  << kernels.U(z.data(), z.data()) << '\n';
+      }
+    std::cout << "\ninitial law: mass " << std::setprecision(15) << mass << "\nR(rho_0) = " << risk << std::endl;
+    return 0;
+  }
+} // namespace mfdd::app
