@@ -1,3 +1,4 @@
+#include <mfdd/io/expression.h>
 #include <mfdd/io/input_error.h>
 #include <mfdd/model/problem.h>
 
@@ -147,16 +148,7 @@ namespace mfdd::model
       }
     setting = std::make_shared<ReducedSetting>(kind, data, initial_law);
 
-    xi_function = std::make_shared<dealii::FunctionParser<1>>();
-    try
-      {
-        xi_function->initialize("t", xi_expression, {});
-      }
-    catch (...)
-      {
-        throw io::InputError("Problem/Step size schedule xi: cannot parse '" + xi_expression +
-                             "' as a muparser expression in t");
-      }
+    xi_function = io::parse_expression<1>("t", xi_expression, "Problem/Step size schedule xi");
     for (unsigned int i = 0; i <= 100; ++i)
       {
         const double t = final_time * i / 100., value = xi(t);

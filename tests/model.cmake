@@ -1,0 +1,1 @@
+mfdd_gtest(test_model LIBS mfdd_model LABELS unit TIMEOUT 120)
