@@ -1,0 +1,48 @@
+// compare/ owns the comparison of evolutions through what they hand over
+// (model::ReducedLawTrajectory): gaps between snapshots (risk, Wasserstein-1,
+// test functions), their statistics over seeds, fitted convergence rates and
+// the `compare` and `study` drivers. It sees nothing of how an evolution is
+// computed (no meshes, no neurons' full weights).
+#pragma once
+
+#include <vector>
+
+namespace mfdd::compare
+{
+  /// Sample mean of a set of values with the half-width of its 95% confidence
+  /// interval, mean +- t_{0.975, n-1} s / sqrt(n) (Student's t; s the sample
+  /// standard deviation). The half-width is NaN for fewer than two values.
+  struct MeanInterval
+  {
+    double       mean       = 0.;
+    double       std_dev    = 0.;
+    double       half_width = 0.;
+    unsigned int n          = 0;
+  };
+
+  /// NaN values are skipped (a metric not recorded for one seed).
+  MeanInterval
+  mean_with_interval(const std::vector<double> &values);
+
+  /// Two-sided 95% quantile t_{0.975, dof} of Student's t distribution.
+  double
+  t_quantile_95(unsigned int degrees_of_freedom);
+
+  /**
+   * A power law y = C x^p fitted by least squares on (log x, log y), with the
+   * 95% confidence interval of p from the t distribution with n - 2 degrees of
+   * freedom: p +- t_{0.975, n-2} sqrt(SSR/(n-2) / S_xx). Points whose x or y is
+   * not positive and finite are skipped; with fewer than two distinct x the
+   * exponent is NaN, with two points the half-width is NaN.
+   */
+  struct PowerLawFit
+  {
+    double       exponent   = 0.;
+    double       half_width = 0.;
+    double       prefactor  = 0.;
+    unsigned int n_points   = 0;
+  };
+
+  PowerLawFit
+  fit_power_law(const std::vector<double> &x, const std::vector<double> &y);
+} // namespace mfdd::compare

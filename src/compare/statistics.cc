@@ -1,0 +1,95 @@
+#include <mfdd/compare/statistics.h>
+
+#include <boost/math/distributions/students_t.hpp>
+
+#include <cmath>
+#include <limits>
+
+namespace mfdd::compare
+{
+  namespace
+  {
+    constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+  }
+
+  double
+  t_quantile_95(unsigned int degrees_of_freedom)
+  {
+    if (degrees_of_freedom == 0)
+      return nan;
+    const boost::math::students_t distribution(degrees_of_freedom);
+    return boost::math::quantile(boost::math::complement(distribution, 0.025));
+  }
+
+  MeanInterval
+  mean_with_interval(const std::vector<double> &values)
+  {
+    MeanInterval result;
+    double       sum = 0.;
+    for (const double v : values)
+      if (!std::isnan(v))
+        {
+          sum += v;
+          ++result.n;
+        }
+    if (result.n == 0)
+      return {nan, nan, nan, 0};
+    result.mean = sum / result.n;
+    if (result.n < 2)
+      {
+        result.std_dev = result.half_width = nan;
+        return result;
+      }
+    double squares = 0.;
+    for (const double v : values)
+      if (!std::isnan(v))
+        squares += (v - result.mean) * (v - result.mean);
+    result.std_dev    = std::sqrt(squares / (result.n - 1));
+    result.half_width = t_quantile_95(result.n - 1) * result.std_dev / std::sqrt(double(result.n));
+    return result;
+  }
+
+  PowerLawFit
+  fit_power_law(const std::vector<double> &x, const std::vector<double> &y)
+  {
+    std::vector<double> lx, ly;
+    for (std::size_t i = 0; i < x.size() && i < y.size(); ++i)
+      if (x[i] > 0. && y[i] > 0. && std::isfinite(x[i]) && std::isfinite(y[i]))
+        {
+          lx.push_back(std::log(x[i]));
+          ly.push_back(std::log(y[i]));
+        }
+    PowerLawFit  fit{nan, nan, nan, static_cast<unsigned int>(lx.size())};
+    const double n = lx.size();
+    if (lx.size() < 2)
+      return fit;
+    double mx = 0., my = 0.;
+    for (std::size_t i = 0; i < lx.size(); ++i)
+      {
+        mx += lx[i] / n;
+        my += ly[i] / n;
+      }
+    double sxx = 0., sxy = 0.;
+    for (std::size_t i = 0; i < lx.size(); ++i)
+      {
+        sxx += (lx[i] - mx) * (lx[i] - mx);
+        sxy += (lx[i] - mx) * (ly[i] - my);
+      }
+    // All x equal (up to round-off relative to their size): no slope to fit.
+    if (sxx <= 1e-24 * (1. + mx * mx) * n)
+      return fit;
+    fit.exponent  = sxy / sxx;
+    fit.prefactor = std::exp(my - fit.exponent * mx);
+    if (lx.size() > 2)
+      {
+        double ssr = 0.;
+        for (std::size_t i = 0; i < lx.size(); ++i)
+          {
+            const double residual = ly[i] - my - fit.exponent * (lx[i] - mx);
+            ssr += residual * residual;
+          }
+        fit.half_width = t_quantile_95(lx.size() - 2) * std::sqrt(ssr / (n - 2) / sxx);
+      }
+    return fit;
+  }
+} // namespace mfdd::compare

@@ -1,0 +1,2 @@
+# Comparison layer (issue 5): metrics, statistics, the `compare` and `study` commands.
+mfdd_gtest(test_compare_metrics LIBS mfdd_compare LABELS unit TIMEOUT 120)

@@ -1,0 +1,299 @@
+// Metrics of the comparison layer against exact values: W1 of distribution
+// functions, projections and marginals of grid densities, test-function gaps,
+// and the Student-t statistics and power-law fits of the study.
+#include <mfdd/compare/metrics.h>
+#include <mfdd/compare/statistics.h>
+#include <mfdd/compare/wasserstein.h>
+#include <mfdd/io/input_error.h>
+
+#include <boost/random/mersenne_twister.hpp>
+#include <boost/random/normal_distribution.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+using namespace mfdd;
+using namespace mfdd::compare;
+
+namespace
+{
+  model::ReducedLawSnapshot
+  grid_snapshot_1d(double lower, double upper, const std::vector<double> &values)
+  {
+    model::ReducedLawSnapshot s;
+    s.grid = {{lower}, {upper}, {static_cast<unsigned int>(values.size())}, values};
+    // quadrature points: the cell midpoints with density * h
+    const double h = (upper - lower) / values.size();
+    for (std::size_t k = 0; k < values.size(); ++k)
+      {
+        s.points.push_back(lower + (k + 0.5) * h);
+        s.weights.push_back(values[k] * h);
+      }
+    return s;
+  }
+
+  model::ReducedLawSnapshot
+  particle_snapshot(const std::vector<double> &points, unsigned int dim)
+  {
+    model::ReducedLawSnapshot s;
+    s.points = points;
+    s.weights.assign(points.size() / dim, 1. / (points.size() / dim));
+    return s;
+  }
+
+  // Uniform density on the box [x0, x0 + 1] x [y0, y0 + 1] with n x n cells.
+  model::GridDensity
+  unit_square(double x0, double y0, unsigned int n)
+  {
+    return {{x0, y0}, {x0 + 1., y0 + 1.}, {n, n}, std::vector<double>(n * n, 1.)};
+  }
+} // namespace
+
+TEST(Wasserstein, UniformAgainstMidpointParticles)
+{
+  // F(x) = x on [0, 1] against N points at (i + 1/2)/N: each of the N cells
+  // contributes two triangles of area (1/(2N))^2 / 2, so W1 = 1/(4N) exactly,
+  // whatever grid carries the uniform density.
+  for (const unsigned int n_cells : {1u, 7u, 64u})
+    for (const unsigned int n : {1u, 10u, 333u})
+      {
+        std::vector<double> x(n), w(n, 1.);
+        for (unsigned int i = 0; i < n; ++i)
+          x[i] = (i + 0.5) / n;
+        const auto uniform = DistributionFunction::from_cells(0., 1., std::vector<double>(n_cells, 3.));
+        EXPECT_NEAR(wasserstein1(uniform, DistributionFunction::from_points(x, w)), 0.25 / n, 1e-14);
+      }
+}
+
+TEST(Wasserstein, PointMassesAndShifts)
+{
+  const auto a = DistributionFunction::from_points({0.}, {1.});
+  const auto b = DistributionFunction::from_points({1.5}, {2.});
+  EXPECT_DOUBLE_EQ(wasserstein1(a, b), 1.5);
+  // equal points are merged into one jump; weights normalised
+  const auto c = DistributionFunction::from_points({1., 0., 1., 0.}, {1., 1., 1., 1.});
+  EXPECT_DOUBLE_EQ(c.left_limit(1.), 0.5);
+  EXPECT_DOUBLE_EQ(c.right_limit(1.), 1.);
+  EXPECT_DOUBLE_EQ(wasserstein1(c, DistributionFunction::from_points({0.5}, {1.})), 0.5);
+  // a uniform law shifted by 0.3 on a different grid: W1 = 0.3
+  const auto u1 = DistributionFunction::from_cells(0., 1., std::vector<double>(10, 1.));
+  const auto u2 = DistributionFunction::from_cells(0.3, 1.3, std::vector<double>(3, 1.));
+  EXPECT_NEAR(wasserstein1(u1, u2), 0.3, 1e-14);
+  EXPECT_NEAR(wasserstein1(u2, u1), 0.3, 1e-14);
+}
+
+TEST(Wasserstein, SignChangeInsideAnInterval)
+{
+  // U[0, 1] against U[-0.5, 1.5]: F - G = x/2 - 1/4 changes sign at x = 1/2
+  // inside the one interval [0, 1]. Quantiles: W1 = int_0^1 |u - (2u - 1/2)| du = 1/4.
+  const auto f = DistributionFunction::from_cells(0., 1., {1.});
+  const auto g = DistributionFunction::from_cells(-0.5, 1.5, {1.});
+  EXPECT_NEAR(wasserstein1(f, g), 0.25, 1e-15);
+}
+
+TEST(Wasserstein, LinearDensityOnCells)
+{
+  // density 2x sampled at cell midpoints on n cells gives the piecewise-linear
+  // interpolant of F = x^2 at the knots; W1 against the point mass at 1 is
+  // int_0^1 F = 1/3 + 1/(6 n^2) (trapezoidal rule for x^2).
+  const unsigned int  n = 10;
+  std::vector<double> values(n);
+  for (unsigned int k = 0; k < n; ++k)
+    values[k] = 2. * (k + 0.5) / n;
+  const auto f = DistributionFunction::from_cells(0., 1., values);
+  EXPECT_NEAR(wasserstein1(f, DistributionFunction::from_points({1.}, {1.})), 1. / 3. + 1. / (6. * n * n), 1e-14);
+}
+
+TEST(Wasserstein, MarginalsOfAProductDensity)
+{
+  // density g(x) h(y) on [0, 2] x [1, 2]: marginals are g and h exactly.
+  model::GridDensity grid{{0., 1.}, {2., 2.}, {4, 3}, {}};
+  const std::vector<double> g = {0.1, 0.2, 0.3, 0.4}, h = {0.5, 1., 1.5};
+  for (unsigned int j = 0; j < 3; ++j)
+    for (unsigned int i = 0; i < 4; ++i)
+      grid.values.push_back(g[i] * h[j]);
+  const auto mx = marginal(grid, 0), my = marginal(grid, 1);
+  for (unsigned int i = 0; i < 4; ++i)
+    EXPECT_NEAR(mx.values[i], g[i] * (0.5 + 1. + 1.5) / 3., 1e-15);
+  for (unsigned int j = 0; j < 3; ++j)
+    EXPECT_NEAR(my.values[j], h[j] * (0.1 + 0.2 + 0.3 + 0.4) * 0.5, 1e-15);
+  EXPECT_DOUBLE_EQ(mx.lower[0], 0.);
+  EXPECT_DOUBLE_EQ(my.upper[0], 2.);
+}
+
+TEST(Wasserstein, ProjectionOfTheUnitSquareIsExactAtBinEdges)
+{
+  // X, Y ~ U[0, 1] independent: c X + s Y is the sum of U[0, c] and U[0, s]
+  // (c, s > 0), whose CDF is u^2/(2cs) below min, linear in between, and
+  // 1 - (c + s - u)^2/(2cs) above max. One cell or many: the same law.
+  const double phi = M_PI / 3., c = std::cos(phi), s = std::sin(phi);
+  const auto   exact = [&](double u) {
+    const double p = std::max(c, s), q = std::min(c, s);
+    if (u <= 0.)
+      return 0.;
+    if (u < q)
+      return u * u / (2 * p * q);
+    if (u < p)
+      return (u - q / 2) / p;
+    if (u < p + q)
+      return 1. - (p + q - u) * (p + q - u) / (2 * p * q);
+    return 1.;
+  };
+  for (const unsigned int n : {1u, 5u})
+    {
+      const auto projected = project(unit_square(0., 0., n), phi, 16);
+      EXPECT_NEAR(projected.lower[0], 0., 1e-15);
+      EXPECT_NEAR(projected.upper[0], c + s, 1e-15);
+      const auto   f = DistributionFunction::from_cells(projected.lower[0], projected.upper[0], projected.values);
+      const double h = (c + s) / 16;
+      for (unsigned int b = 0; b <= 16; ++b)
+        EXPECT_NEAR(f.left_limit(b * h), exact(b * h), 1e-13) << "n = " << n << ", edge " << b;
+    }
+}
+
+TEST(Wasserstein, SlicedW1OfAShiftedSquare)
+{
+  // a density and its translate by v: every projection is shifted by <u, v>,
+  // so sliced W1 = (1/n) sum_j |cos(phi_j) v_x + sin(phi_j) v_y|, exactly.
+  model::ReducedLawSnapshot a, b;
+  a.grid                        = unit_square(0., 0., 6);
+  b.grid                        = unit_square(0.3, -0.2, 6);
+  const unsigned int directions = 12;
+  double             expected   = 0.;
+  for (unsigned int j = 0; j < directions; ++j)
+    expected += std::abs(std::cos(M_PI * j / directions) * 0.3 - std::sin(M_PI * j / directions) * 0.2) / directions;
+  EXPECT_NEAR(sliced_wasserstein1(a, b, directions), expected, 1e-12);
+
+  // two point clouds {p} and {p + v}: the same sum
+  const auto pa = particle_snapshot({0.1, 0.7}, 2), pb = particle_snapshot({0.4, 0.5}, 2);
+  EXPECT_NEAR(sliced_wasserstein1(pa, pb, directions), expected, 1e-14);
+}
+
+TEST(Wasserstein, SlicedW1IsTheDirectionalAverage)
+{
+  // many directions: the average of |<u, v>| over the half circle is 2|v|/pi.
+  const auto pa = particle_snapshot({0., 0.}, 2), pb = particle_snapshot({0.6, 0.8}, 2);
+  EXPECT_NEAR(sliced_wasserstein1(pa, pb, 2000), 2. / M_PI, 1e-5);
+}
+
+TEST(SnapshotMetrics, RiskGapsW1AndTestFunctions)
+{
+  // PDE: uniform density on [0, 1]; SGD: N midpoint particles.
+  const unsigned int  n = 20;
+  auto                pde = grid_snapshot_1d(0., 1., std::vector<double>(50, 1.));
+  std::vector<double> x(n);
+  for (unsigned int i = 0; i < n; ++i)
+    x[i] = (i + 0.5) / n;
+  auto sgd             = particle_snapshot(x, 1);
+  pde.risk             = 0.30;
+  sgd.risk             = 0.32;
+  sgd.self_interaction = 0.015;
+
+  const SnapshotMetrics metrics({"r"}, TestFunctions({"r", "min(r, 0.5)"}, "r", 1, "test"), 8);
+  ASSERT_EQ(metrics.names(),
+            (std::vector<std::string>{"risk_gap", "risk_gap_no_self", "w1", "test_gap_1", "test_gap_2"}));
+  const auto values = metrics(pde, sgd);
+  EXPECT_NEAR(values[0], 0.02, 1e-15);
+  EXPECT_NEAR(values[1], 0.005, 1e-15);
+  EXPECT_NEAR(values[2], 0.25 / n, 1e-14);
+  // int r: midpoints integrate r exactly on both sides -> 0.
+  EXPECT_NEAR(values[3], 0., 1e-14);
+  // int min(r, 1/2): exact 3/8; the 50 cell midpoints (0.5 is a cell edge) are
+  // exact too; the 20 particles give (1/20)[sum_{i<10} (i+1/2)/20 + 10 * 1/2] = 0.375.
+  EXPECT_NEAR(values[4], 0., 1e-14);
+
+  sgd.risk = std::numeric_limits<double>::quiet_NaN();
+  const auto without_risk = metrics(pde, sgd);
+  EXPECT_TRUE(std::isnan(without_risk[0]) && std::isnan(without_risk[1]));
+  EXPECT_TRUE(std::isnan(sup_over_time({without_risk})[0]));
+  EXPECT_NEAR(sup_over_time({without_risk, values})[0], 0.02, 1e-15);
+}
+
+TEST(SnapshotMetrics, TestFunctionGapAgainstAShiftedLaw)
+{
+  // f(a, r) = a + 2 r: the gap is <(1, 2), mean shift> for any two laws.
+  const auto pa = particle_snapshot({0., 1., 1., 1.}, 2);
+  const auto pb = particle_snapshot({0.1, 1.2, 1.1, 1.2}, 2);
+  const SnapshotMetrics metrics({"a", "r"}, TestFunctions({"a + 2*r"}, "a,r", 2, "test"), 4);
+  ASSERT_EQ(metrics.names(),
+            (std::vector<std::string>{"risk_gap", "risk_gap_no_self", "w1_a", "w1_r", "sliced_w1", "test_gap_1"}));
+  const auto values = metrics(pa, pb);
+  EXPECT_NEAR(values[2], 0.1, 1e-14);
+  EXPECT_NEAR(values[3], 0.2, 1e-14);
+  EXPECT_NEAR(values.back(), 0.5, 1e-14);
+}
+
+TEST(SnapshotMetrics, BadExpressionsAndUnboundedFunctions)
+{
+  EXPECT_THROW(TestFunctions({"r +"}, "r", 1, "Comparison/Test functions"), io::InputError);
+  EXPECT_THROW(TestFunctions({"a*q"}, "a,r", 2, "Comparison/Test functions"), io::InputError);
+  const TestFunctions f({"1/r"}, "r", 1, "test");
+  EXPECT_THROW(f.integral(0, particle_snapshot({0.}, 1)), io::RunError);
+  EXPECT_EQ(split_expressions(" r ; min(r, 1);; "), (std::vector<std::string>{"r", "min(r, 1)"}));
+}
+
+TEST(Statistics, StudentTInterval)
+{
+  EXPECT_NEAR(t_quantile_95(1), 12.7062047362, 1e-9);
+  EXPECT_NEAR(t_quantile_95(4), 2.7764451052, 1e-9);
+  EXPECT_NEAR(t_quantile_95(10), 2.2281388520, 1e-9);
+  const auto m = mean_with_interval({1., 2., 3., 4., 5., std::numeric_limits<double>::quiet_NaN()});
+  EXPECT_EQ(m.n, 5u);
+  EXPECT_DOUBLE_EQ(m.mean, 3.);
+  EXPECT_NEAR(m.std_dev, std::sqrt(2.5), 1e-15);
+  EXPECT_NEAR(m.half_width, 2.7764451052 * std::sqrt(2.5 / 5.), 1e-9);
+  EXPECT_TRUE(std::isnan(mean_with_interval({4.}).half_width));
+  EXPECT_DOUBLE_EQ(mean_with_interval({4.}).mean, 4.);
+}
+
+TEST(Statistics, PowerLawFitByHand)
+{
+  // x = 1, 2, 4 and y = 1, 1, 2: slope 1/2, SSR = ln(2)^2/6, S_xx = 2 ln(2)^2,
+  // so the half-width is t_{0.975,1} sqrt(1/12).
+  const auto fit = fit_power_law({1., 2., 4.}, {1., 1., 2.});
+  EXPECT_NEAR(fit.exponent, 0.5, 1e-14);
+  EXPECT_NEAR(fit.half_width, 12.7062047362 * std::sqrt(1. / 12.), 1e-8);
+  EXPECT_EQ(fit.n_points, 3u);
+  // an exact power law: exponent and prefactor recovered, zero width
+  const auto exact = fit_power_law({100., 400., 1600., 6400.}, {3. / 10., 3. / 20., 3. / 40., 3. / 80.});
+  EXPECT_NEAR(exact.exponent, -0.5, 1e-13);
+  EXPECT_NEAR(exact.prefactor, 3., 1e-12);
+  EXPECT_NEAR(exact.half_width, 0., 1e-12);
+  // too few distinct x, non-positive values skipped
+  EXPECT_TRUE(std::isnan(fit_power_law({2., 2., 2.}, {1., 2., 3.}).exponent));
+  EXPECT_EQ(fit_power_law({1., 2., 4.}, {1., 0., 2.}).n_points, 2u);
+  EXPECT_TRUE(std::isnan(fit_power_law({1., 2., 4.}, {1., 0., 2.}).half_width));
+}
+
+TEST(Statistics, CoverageOfTheIntervals)
+{
+  // Synthetic studies with a known exponent -1/2 and log-normal scatter (as
+  // averaged seeds would give): the 95% intervals must cover the truth in
+  // 95% of 4000 repetitions; the binomial standard deviation is 0.0034, the
+  // window below is about +-4 of them.
+  boost::random::mt19937                    rng(20261129);
+  boost::random::normal_distribution<double> noise(0., 0.2);
+  const std::vector<double>                 widths = {100., 400., 1600., 6400.};
+  unsigned int                              covered_fit = 0, covered_mean = 0;
+  const unsigned int                        repetitions = 4000;
+  for (unsigned int k = 0; k < repetitions; ++k)
+    {
+      std::vector<double> x, y, sample;
+      for (const double n : widths)
+        for (unsigned int seed = 0; seed < 3; ++seed)
+          {
+            x.push_back(n);
+            y.push_back(2. * std::pow(n, -0.5) * std::exp(noise(rng)));
+          }
+      const auto fit = fit_power_law(x, y);
+      covered_fit += std::abs(fit.exponent + 0.5) <= fit.half_width;
+      for (unsigned int i = 0; i < 4; ++i)
+        sample.push_back(1. + noise(rng));
+      const auto m = mean_with_interval(sample);
+      covered_mean += std::abs(m.mean - 1.) <= m.half_width;
+    }
+  EXPECT_NEAR(double(covered_fit) / repetitions, 0.95, 0.014);
+  EXPECT_NEAR(double(covered_mean) / repetitions, 0.95, 0.014);
+}
