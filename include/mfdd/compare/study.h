@@ -1,0 +1,156 @@
+#pragma once
+
+#include <mfdd/compare/metrics.h>
+#include <mfdd/compare/parameters.h>
+#include <mfdd/compare/statistics.h>
+#include <mfdd/model/reduced_law.h>
+
+#include <mpi.h>
+
+#include <string>
+#include <vector>
+
+namespace mfdd::compare
+{
+  /// One run of a study: everything its result depends on.
+  struct RunKey
+  {
+    unsigned int N;
+    double       epsilon;
+    unsigned int d;
+    unsigned int seed;
+
+    bool
+    operator==(const RunKey &other) const;
+  };
+
+  /// The runs of a study in a fixed order (d, epsilon, N, seed), without
+  /// duplicates: the cross or full design of StudyParameters.
+  std::vector<RunKey>
+  study_runs(const StudyParameters &parameters);
+
+  /**
+   * Assigns runs to @p n_ranks ranks, longest first to the least loaded rank
+   * (cost N d / epsilon: steps times work per step). Deterministic; what a
+   * run computes does not depend on where it runs.
+   */
+  std::vector<std::vector<RunKey>>
+  assign_runs(const std::vector<RunKey> &runs, unsigned int n_ranks);
+
+  /// What a study evolves: implemented by `mfdd study` with the PDE solver
+  /// and the SGD simulator, by the tests with synthetic laws.
+  class Evolutions
+  {
+  public:
+    virtual ~Evolutions() = default;
+    /// The PDE's law in dimension d: level 0 at the study's resolution, level
+    /// 1 at a finer one (its self-convergence gives the PDE's own error).
+    virtual model::ReducedLawTrajectory
+    pde(unsigned int d, unsigned int level) const = 0;
+    /// One SGD run; must depend on nothing but its arguments (and the problem).
+    virtual model::ReducedLawTrajectory
+    sgd(const RunKey &run) const = 0;
+  };
+
+  /// study.csv: one row per finished run, N,epsilon,d,seed followed by the sup
+  /// over t of every metric and the run's wall time.
+  struct StudyTable
+  {
+    std::vector<std::string> metrics;
+    struct Row
+    {
+      RunKey              key;
+      std::vector<double> values;
+      double              seconds;
+    };
+    std::vector<Row> rows;
+
+    std::vector<std::string>
+    columns() const;
+    /// Reads @p filename (missing file: no rows). Rows that are cut short (an
+    /// interrupted write) are dropped; a header that does not match
+    /// @p metrics is an InputError.
+    static StudyTable
+    read(const std::string &filename, const std::vector<std::string> &metrics);
+    bool
+    has(const RunKey &key) const;
+  };
+
+  /// The seed average of every configuration (N, epsilon, d) of a table.
+  struct ConfigurationSummary
+  {
+    unsigned int              N;
+    double                    epsilon;
+    unsigned int              d;
+    std::vector<MeanInterval> metrics;
+  };
+  std::vector<ConfigurationSummary>
+  summarize(const StudyTable &table);
+
+  /**
+   * A fitted exponent of one metric along one sweep:
+   *   N        error against N at the smallest epsilon, for one d
+   *   epsilon  error against epsilon at the largest N, for one d
+   *   d        error against d at one N and the smallest epsilon; ratio is the
+   *            mean error at the largest d over that at the smallest d
+   * Fitted on every seed's value (log-log least squares, fit_power_law).
+   */
+  struct Rate
+  {
+    std::string  metric;
+    std::string  sweep;
+    unsigned int d; ///< 0 for the d sweep
+    unsigned int N;
+    double       epsilon;
+    PowerLawFit  fit;
+    double       ratio;
+  };
+  std::vector<Rate>
+  fit_rates(const StudyTable &table, const StudyParameters &parameters);
+
+  /// The sweeps and checks of `mfdd study`, driven over MPI ranks.
+  class Study
+  {
+  public:
+    Study(StudyParameters parameters, SnapshotMetrics metrics, std::string folder, unsigned int extra_dimension);
+
+    /**
+     * Runs every run of the design that study.csv in the folder does not hold
+     * yet (ranks of @p comm share them), appending each result when it
+     * finishes, then (rank 0) writes study_summary.csv, rates.csv,
+     * pde_error.csv and report.md.
+     */
+    void
+    run(const Evolutions &evolutions, MPI_Comm comm) const;
+
+    /// The acceptance checks of issue 5 as lines "PASS|FAIL: what", written into report.md.
+    std::vector<std::string>
+    write_results(const StudyTable &table, const std::vector<std::vector<double>> &pde_error) const;
+
+  private:
+    StudyParameters parameters;
+    SnapshotMetrics metrics;
+    std::string     folder;
+    unsigned int    extra_dimension; // D - d: 1 with a trainable second layer
+
+    std::string
+    path(const std::string &name) const;
+  };
+
+  /**
+   * The study-defining parameters are kept in <folder>/study_definition.prm
+   * (every parameter but the output folder). A folder whose stored
+   * definition differs from @p definition, or that holds a study.csv without
+   * one, is refused with an InputError saying how to start fresh.
+   */
+  void
+  check_study_definition(const std::string &folder, const std::string &definition);
+  void
+  write_study_definition(const std::string &folder, const std::string &definition);
+
+  /// Serialises a trajectory into doubles (for MPI broadcasts) and back.
+  std::vector<double>
+  pack(const model::ReducedLawTrajectory &trajectory);
+  model::ReducedLawTrajectory
+  unpack(const std::vector<double> &data);
+} // namespace mfdd::compare

@@ -1,0 +1,169 @@
+#include <mfdd/compare/parameters.h>
+#include <mfdd/io/input_error.h>
+#include <mfdd/io/parameter_file.h>
+
+#include <deal.II/base/utilities.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace mfdd::compare
+{
+  using io::require;
+
+  std::vector<unsigned int>
+  parse_unsigned_list(const std::string &text, const std::string &parameter, bool allow_zero)
+  {
+    std::vector<unsigned int> result;
+    for (const double v : io::parse_double_list(text, parameter))
+      {
+        require(v == std::floor(v) && (allow_zero ? v >= 0. : v >= 1.) && v < 4e9, parameter,
+                "entries must be " + std::string(allow_zero ? "non-negative" : "positive") + " integers, got " +
+                  dealii::Utilities::to_string(v));
+        result.push_back(static_cast<unsigned int>(v));
+      }
+    require(!result.empty(), parameter, "the list is empty; give at least one value");
+    return result;
+  }
+
+  void
+  ComparisonParameters::declare_parameters(dealii::ParameterHandler &prm)
+  {
+    prm.enter_subsection("Comparison");
+    prm.declare_entry("Seeds", "1, 2, 3", dealii::Patterns::List(dealii::Patterns::Integer()),
+                      "mfdd compare: comma-separated seeds of the SGD runs compared with the one PDE "
+                      "solve (non-negative integers, at least one; 95% intervals need two or more).");
+    prm.declare_entry("Test functions", "", dealii::Patterns::Anything(),
+                      "Test functions f(z) of the reduced coordinates (r; a,r; or r1,r2), separated by "
+                      "semicolons, e.g. 'min(r, 2); exp(-r^2)'. Each should be bounded and Lipschitz "
+                      "(the slide's bound holds for those); the gap |(1/N) sum f(z_i) - int f d rho_t| is "
+                      "reported for each. Empty: none.");
+    prm.declare_entry("Sliced W1 directions", "16", dealii::Patterns::Integer(1, 10000),
+                      "Two reduced coordinates only: number of equally spaced directions "
+                      "phi_j = pi j / n on the half circle averaged by the sliced W1.");
+    prm.leave_subsection();
+  }
+
+  void
+  ComparisonParameters::parse_parameters(dealii::ParameterHandler &prm, const model::Problem &problem)
+  {
+    prm.enter_subsection("Comparison");
+    const std::string seed_text = prm.get("Seeds");
+    test_functions              = split_expressions(prm.get("Test functions"));
+    sliced_directions           = prm.get_integer("Sliced W1 directions");
+    prm.leave_subsection();
+    seeds = parse_unsigned_list(seed_text, "Comparison/Seeds", true);
+    metrics(problem); // parses the test functions: InputError now rather than later
+  }
+
+  SnapshotMetrics
+  ComparisonParameters::metrics(const model::Problem &problem) const
+  {
+    const auto  names = problem.reduced_setting().coordinate_names();
+    std::string variables;
+    for (const auto &n : names)
+      variables += (variables.empty() ? "" : ",") + n;
+    return SnapshotMetrics(names,
+                           TestFunctions(test_functions, variables, names.size(), "Comparison/Test functions"),
+                           sliced_directions);
+  }
+
+  void
+  StudyParameters::declare_parameters(dealii::ParameterHandler &prm)
+  {
+    prm.enter_subsection("Study");
+    prm.declare_entry("Widths N", "100, 400, 1600", dealii::Patterns::List(dealii::Patterns::Integer()),
+                      "Comma-separated widths N of the networks (positive integers).");
+    prm.declare_entry("Step sizes epsilon", "1e-5, 1e-4, 1e-3", dealii::Patterns::List(dealii::Patterns::Double()),
+                      "Comma-separated SGD step sizes epsilon (positive). SGD runs T/epsilon steps.");
+    prm.declare_entry("Dimensions d", "10, 40", dealii::Patterns::List(dealii::Patterns::Integer()),
+                      "Comma-separated input dimensions d; each replaces Problem/Dimension d and gets "
+                      "its own PDE solve, shared by every run with that d.");
+    prm.declare_entry("Seeds", "1, 2, 3, 4", dealii::Patterns::List(dealii::Patterns::Integer()),
+                      "Comma-separated seeds (non-negative integers); every configuration runs each.");
+    prm.declare_entry("Design", "cross", dealii::Patterns::Selection("cross|full"),
+                      "cross: for each d, every N at the smallest epsilon and every epsilon at the "
+                      "largest N (all that the fitted rates use); full: every (N, epsilon, d).");
+    prm.declare_entry("Dimension check N", "0", dealii::Patterns::Integer(0),
+                      "Width at which the errors of the largest and smallest d are compared (at the "
+                      "smallest epsilon); one of the Widths N, or 0 for the smallest width, where the "
+                      "width term dominates the step-size term most.");
+    prm.declare_entry("Plots", "true", dealii::Patterns::Bool(),
+                      "Make the PNG plots with /usr/bin/python3 and matplotlib (scripts/plot_study.py).");
+    prm.leave_subsection();
+  }
+
+  void
+  StudyParameters::parse_parameters(dealii::ParameterHandler &prm)
+  {
+    prm.enter_subsection("Study");
+    const std::string widths_text = prm.get("Widths N"), steps_text = prm.get("Step sizes epsilon");
+    const std::string dims_text = prm.get("Dimensions d"), seeds_text = prm.get("Seeds");
+    full_grid         = prm.get("Design") == "full";
+    dimension_check_n = prm.get_integer("Dimension check N");
+    plots             = prm.get_bool("Plots");
+    prm.leave_subsection();
+
+    widths     = parse_unsigned_list(widths_text, "Study/Widths N", false);
+    dimensions = parse_unsigned_list(dims_text, "Study/Dimensions d", false);
+    seeds      = parse_unsigned_list(seeds_text, "Study/Seeds", true);
+    step_sizes = io::parse_double_list(steps_text, "Study/Step sizes epsilon");
+    require(!step_sizes.empty(), "Study/Step sizes epsilon", "the list is empty; give at least one step size");
+    for (const double e : step_sizes)
+      require(e > 0. && std::isfinite(e), "Study/Step sizes epsilon",
+              "step sizes must be positive, got " + dealii::Utilities::to_string(e));
+    for (auto *list : {&widths, &dimensions, &seeds})
+      {
+        std::sort(list->begin(), list->end());
+        list->erase(std::unique(list->begin(), list->end()), list->end());
+      }
+    std::sort(step_sizes.begin(), step_sizes.end());
+    step_sizes.erase(std::unique(step_sizes.begin(), step_sizes.end()), step_sizes.end());
+    require(dimension_check_n == 0 || std::count(widths.begin(), widths.end(), dimension_check_n) == 1,
+            "Study/Dimension check N", "must be 0 or one of the Widths N");
+  }
+
+  double
+  StudyParameters::smallest_step() const
+  {
+    return step_sizes.front();
+  }
+
+  unsigned int
+  StudyParameters::largest_width() const
+  {
+    return widths.back();
+  }
+
+  unsigned int
+  StudyParameters::dimension_check_width() const
+  {
+    return dimension_check_n == 0 ? widths.front() : dimension_check_n;
+  }
+
+  model::Problem
+  problem_with_dimension(dealii::ParameterHandler &prm, unsigned int d)
+  {
+    prm.enter_subsection("Problem");
+    const std::string saved = prm.get("Dimension d");
+    prm.set("Dimension d", std::to_string(d));
+    prm.leave_subsection();
+    model::Problem problem;
+    try
+      {
+        problem.parse_parameters(prm);
+      }
+    catch (const io::InputError &e)
+      {
+        prm.enter_subsection("Problem");
+        prm.set("Dimension d", saved);
+        prm.leave_subsection();
+        throw io::InputError("Study/Dimensions d: the problem cannot take d = " + std::to_string(d) + " (" +
+                             e.what() + ")");
+      }
+    prm.enter_subsection("Problem");
+    prm.set("Dimension d", saved);
+    prm.leave_subsection();
+    return problem;
+  }
+} // namespace mfdd::compare

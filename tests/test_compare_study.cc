@@ -1,0 +1,297 @@
+// The study driver on synthetic evolutions: run design, rank-count
+// independence, resumability, refusal of a different study, rate fits on
+// tables with known exponents. Runs on two MPI ranks.
+#include <mfdd/compare/study.h>
+#include <mfdd/io/input_error.h>
+
+#include <deal.II/base/mpi.h>
+
+#include <boost/random/normal_distribution.hpp>
+#include <boost/random/uniform_01.hpp>
+#include <boost/random/mersenne_twister.hpp>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+using namespace mfdd;
+using namespace mfdd::compare;
+
+namespace
+{
+  // f(r) = (3/4)(1 - (r - 1)^2) on [0, 2]
+  double
+  density(double r)
+  {
+    return r < 0. || r > 2. ? 0. : 0.75 * (1. - (r - 1.) * (r - 1.));
+  }
+
+  // The "PDE": f on a grid (finer at level 1), risk 1 - t/10, times 0, 0.5, 1.
+  // The "SGD": N samples of f shifted by 5 d epsilon t, risk with a 6.5/N
+  // self-interaction and a 1/sqrt(N) fluctuation; depends only on the run.
+  class SyntheticEvolutions : public Evolutions
+  {
+  public:
+    mutable unsigned int sgd_calls = 0;
+
+    model::ReducedLawTrajectory
+    pde(unsigned int, unsigned int level) const override
+    {
+      model::ReducedLawTrajectory trajectory;
+      const unsigned int          n = level == 0 ? 200 : 400;
+      for (const double t : {0., 0.5, 1.})
+        {
+          model::ReducedLawSnapshot s;
+          s.t    = t;
+          s.risk = 1. - 0.1 * t;
+          s.grid = {{0.}, {2.}, {n}, {}};
+          for (unsigned int k = 0; k < n; ++k)
+            {
+              const double r = 2. * (k + 0.5) / n;
+              s.grid.values.push_back(density(r));
+              s.points.push_back(r);
+              s.weights.push_back(density(r) * 2. / n);
+            }
+          trajectory.push_back(s);
+        }
+      return trajectory;
+    }
+
+    model::ReducedLawTrajectory
+    sgd(const RunKey &run) const override
+    {
+      ++sgd_calls;
+      boost::random::mt19937 rng(run.seed * 7919u + run.N * 31u + run.d * 1000003u +
+                                 unsigned(std::round(-std::log(run.epsilon) * 1000)));
+      boost::random::uniform_01<double>          uniform;
+      boost::random::normal_distribution<double> normal;
+      model::ReducedLawTrajectory                trajectory;
+      for (const double t : {0., 0.5, 1.})
+        {
+          model::ReducedLawSnapshot s;
+          s.t                = t;
+          s.self_interaction = 6.5 / run.N;
+          s.risk             = 1. - 0.1 * t + s.self_interaction + normal(rng) / std::sqrt(double(run.N));
+          while (s.points.size() < run.N)
+            {
+              const double r = 2. * uniform(rng);
+              if (uniform(rng) * 0.75 <= density(r))
+                s.points.push_back(r + 5. * run.d * run.epsilon * t);
+            }
+          s.weights.assign(run.N, 1. / run.N);
+          trajectory.push_back(s);
+        }
+      return trajectory;
+    }
+  };
+
+  StudyParameters
+  small_study()
+  {
+    StudyParameters p;
+    p.widths     = {50, 200, 800};
+    p.step_sizes = {1e-4, 1e-3, 1e-2};
+    p.dimensions = {10, 20};
+    p.seeds      = {1, 2, 3};
+    p.plots      = false;
+    return p;
+  }
+
+  SnapshotMetrics
+  metrics()
+  {
+    return SnapshotMetrics({"r"}, TestFunctions({"min(r, 1)"}, "r", 1, "test"), 8);
+  }
+
+  std::string
+  fresh_folder(const std::string &name)
+  {
+    const std::string folder = (std::filesystem::temp_directory_path() / ("mfdd_test_study_" + name)).string();
+    if (dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0)
+      {
+        std::filesystem::remove_all(folder);
+        std::filesystem::create_directories(folder);
+      }
+    MPI_Barrier(MPI_COMM_WORLD);
+    return folder;
+  }
+
+  std::vector<StudyTable::Row>
+  sorted_rows(const std::string &folder)
+  {
+    auto rows = StudyTable::read(folder + "/study.csv", metrics().names()).rows;
+    std::sort(rows.begin(), rows.end(), [](const auto &a, const auto &b) {
+      return std::make_tuple(a.key.d, a.key.epsilon, a.key.N, a.key.seed) <
+             std::make_tuple(b.key.d, b.key.epsilon, b.key.N, b.key.seed);
+    });
+    return rows;
+  }
+} // namespace
+
+TEST(StudyDesign, CrossAndFullGrids)
+{
+  auto p = small_study();
+  // cross: per d, 3 widths at eps_min + 2 more step sizes at N_max, times 3 seeds
+  EXPECT_EQ(study_runs(p).size(), 2u * (3 + 2) * 3);
+  p.full_grid = true;
+  EXPECT_EQ(study_runs(p).size(), 2u * 3 * 3 * 3);
+  // every run assigned exactly once, the costliest first
+  const auto runs       = study_runs(p);
+  const auto assignment = assign_runs(runs, 3);
+  std::size_t total     = 0;
+  for (const auto &rank_runs : assignment)
+    total += rank_runs.size();
+  EXPECT_EQ(total, runs.size());
+  EXPECT_EQ(assignment[0][0].N, 800u);
+  EXPECT_EQ(assignment[0][0].d, 20u);
+  EXPECT_DOUBLE_EQ(assignment[0][0].epsilon, 1e-4);
+}
+
+TEST(StudyRates, KnownExponentsFromASyntheticTable)
+{
+  // error = 2 N^{-1/2} (epsilon/1e-4)^{0.8} (d/10)^{0.1}, exactly: every fit
+  // recovers its exponent with a zero-width interval.
+  const auto p = small_study();
+  StudyTable table{{"w1"}, {}};
+  for (const auto &run : study_runs(p))
+    table.rows.push_back({run,
+                          {2. / std::sqrt(double(run.N)) * std::pow(run.epsilon / 1e-4, 0.8) *
+                           std::pow(run.d / 10., 0.1)},
+                          0.});
+  const auto rates = fit_rates(table, p);
+  ASSERT_EQ(rates.size(), 2u * 2 + 3);
+  for (const auto &r : rates)
+    {
+      const double expected = r.sweep == "N" ? -0.5 : r.sweep == "epsilon" ? 0.8 : 0.1;
+      EXPECT_NEAR(r.fit.exponent, expected, 1e-12) << r.sweep;
+      EXPECT_NEAR(r.fit.half_width, 0., 1e-10);
+      EXPECT_EQ(r.fit.n_points, r.sweep == "d" ? 6u : 9u);
+      if (r.sweep == "d")
+        EXPECT_NEAR(r.ratio, std::pow(2., 0.1), 1e-12);
+    }
+}
+
+TEST(StudyRun, IndependentOfRankCountAndResumable)
+{
+  const auto p      = small_study();
+  const auto folder = fresh_folder("ranks");
+  SyntheticEvolutions evolutions;
+  Study(p, metrics(), folder, 0).run(evolutions, MPI_COMM_WORLD);
+  const auto parallel = sorted_rows(folder);
+  ASSERT_EQ(parallel.size(), study_runs(p).size());
+
+  if (dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0)
+    {
+      // the same study on one rank: identical numbers
+      const std::string serial_folder = folder + "_serial";
+      std::filesystem::remove_all(serial_folder);
+      std::filesystem::create_directories(serial_folder);
+      Study(p, metrics(), serial_folder, 0).run(evolutions, MPI_COMM_SELF);
+      const auto serial = sorted_rows(serial_folder);
+      ASSERT_EQ(serial.size(), parallel.size());
+      for (std::size_t i = 0; i < serial.size(); ++i)
+        {
+          EXPECT_TRUE(serial[i].key == parallel[i].key);
+          EXPECT_EQ(serial[i].values, parallel[i].values);
+        }
+
+      // W1 at the smallest step is the sampling error of N samples (the
+      // shift is 5 d 1e-4 <= 0.01 at t = 1): E W1 ~ 0.3/sqrt(N) for this law.
+      for (const auto &row : serial)
+        if (row.key.epsilon == 1e-4)
+          {
+            EXPECT_LT(row.values[2], 3. / std::sqrt(double(row.key.N)));
+            // risk gap without the self-interaction: the 1/sqrt(N) normal
+            // fluctuation, sup over 3 times (below 4.5 sigma)
+            EXPECT_LT(row.values[1], 4.5 / std::sqrt(double(row.key.N)));
+          }
+      // at eps = 1e-2, d = 20 the shift 5 d epsilon = 1 dominates W1 at t = 1
+      for (const auto &row : serial)
+        if (row.key.epsilon == 1e-2 && row.key.d == 20)
+          EXPECT_NEAR(row.values[2], 1., 0.1);
+
+      // interrupt: keep the header, 10 rows and half of the next line
+      std::ifstream            in(folder + "/study.csv");
+      std::vector<std::string> lines;
+      for (std::string line; std::getline(in, line);)
+        lines.push_back(line);
+      std::ofstream out(folder + "/study.csv");
+      for (unsigned int i = 0; i <= 10; ++i)
+        out << lines[i] << '\n';
+      out << lines[11].substr(0, lines[11].size() / 2);
+    }
+  MPI_Barrier(MPI_COMM_WORLD);
+  SyntheticEvolutions resumed;
+  Study(p, metrics(), folder, 0).run(resumed, MPI_COMM_WORLD);
+  const unsigned int calls = dealii::Utilities::MPI::sum(resumed.sgd_calls, MPI_COMM_WORLD);
+  EXPECT_EQ(calls, study_runs(p).size() - 10);
+  const auto after = sorted_rows(folder);
+  ASSERT_EQ(after.size(), parallel.size());
+  for (std::size_t i = 0; i < after.size(); ++i)
+    EXPECT_EQ(after[i].values, parallel[i].values);
+
+  // a finished study reruns nothing
+  SyntheticEvolutions again;
+  Study(p, metrics(), folder, 0).run(again, MPI_COMM_WORLD);
+  EXPECT_EQ(dealii::Utilities::MPI::sum(again.sgd_calls, MPI_COMM_WORLD), 0u);
+
+  if (dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0)
+    {
+      for (const auto *file : {"study_summary.csv", "rates.csv", "report.md", "pde_error.csv"})
+        EXPECT_TRUE(std::filesystem::exists(folder + "/" + file)) << file;
+      // PDE error: two midpoint grids (h = 0.01 and h/2) of a density with
+      // f'' = -3/2: F at the knots is off by the midpoint-rule error x h^2/16,
+      // linear between knots, so W1 = O(h^2); 0.3 h^2 bounds both terms.
+      std::ifstream pde(folder + "/pde_error.csv");
+      std::string   header, row;
+      std::getline(pde, header);
+      std::getline(pde, row);
+      EXPECT_EQ(header, "d,risk_gap,risk_gap_no_self,w1,test_gap_1,seconds");
+      const auto fields = dealii::Utilities::split_string_list(row, ',');
+      EXPECT_LT(std::stod(fields[3]), 3e-5);
+      EXPECT_GT(std::stod(fields[3]), 1e-7);
+      EXPECT_EQ(std::stod(fields[1]), 0.);
+    }
+}
+
+TEST(StudyDefinition, RefusesADifferentStudy)
+{
+  const auto folder = fresh_folder("definition");
+  if (dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) != 0)
+    return;
+  EXPECT_NO_THROW(check_study_definition(folder, "A"));
+  write_study_definition(folder, "A");
+  EXPECT_NO_THROW(check_study_definition(folder, "A"));
+  try
+    {
+      check_study_definition(folder, "B");
+      FAIL() << "a different study was accepted";
+    }
+  catch (const io::InputError &e)
+    {
+      EXPECT_NE(std::string(e.what()).find("start fresh"), std::string::npos);
+    }
+  std::filesystem::remove(folder + "/study_definition.prm");
+  std::ofstream(folder + "/study.csv") << "N,epsilon,d,seed\n";
+  EXPECT_THROW(check_study_definition(folder, "A"), io::InputError);
+}
+
+TEST(Pack, RoundTrip)
+{
+  SyntheticEvolutions e;
+  auto                trajectory = e.sgd({10, 1e-3, 4, 1});
+  trajectory[1].grid = {{0., 1.}, {2., 3.}, {2, 1}, {0.5, 0.25}};
+  const auto back    = unpack(pack(trajectory));
+  ASSERT_EQ(back.size(), trajectory.size());
+  for (std::size_t k = 0; k < back.size(); ++k)
+    {
+      EXPECT_EQ(back[k].t, trajectory[k].t);
+      EXPECT_EQ(back[k].risk, trajectory[k].risk);
+      EXPECT_EQ(back[k].points, trajectory[k].points);
+      EXPECT_EQ(back[k].grid.n, trajectory[k].grid.n);
+      EXPECT_EQ(back[k].grid.values, trajectory[k].grid.values);
+    }
+}
