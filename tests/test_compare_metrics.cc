@@ -1,6 +1,7 @@
 // Metrics of the comparison layer against exact values: W1 of distribution
 // functions, projections and marginals of grid densities, test-function gaps,
 // and the Student-t statistics and power-law fits of the study.
+#include <mfdd/compare/comparison.h>
 #include <mfdd/compare/metrics.h>
 #include <mfdd/compare/statistics.h>
 #include <mfdd/compare/wasserstein.h>
@@ -296,4 +297,45 @@ TEST(Statistics, CoverageOfTheIntervals)
     }
   EXPECT_NEAR(double(covered_fit) / repetitions, 0.95, 0.014);
   EXPECT_NEAR(double(covered_mean) / repetitions, 0.95, 0.014);
+}
+
+TEST(SeedComparison, TableAndSummaryByHand)
+{
+  // PDE: uniform on [0, 1] at t = 0 and 1, risk 0.5 then 0.4. Seed A: 4
+  // midpoint particles (W1 = 1/16), R_N 0.52, 0.43 with self-interaction
+  // 0.01; seed B: 2 midpoint particles (W1 = 1/8), R_N 0.49, 0.41, none.
+  model::ReducedLawTrajectory pde, a, b;
+  for (const double t : {0., 1.})
+    {
+      pde.push_back(grid_snapshot_1d(0., 1., std::vector<double>(10, 1.)));
+      pde.back().t    = t;
+      pde.back().risk = t == 0. ? 0.5 : 0.4;
+      a.push_back(particle_snapshot({0.125, 0.375, 0.625, 0.875}, 1));
+      a.back().t                = t;
+      a.back().risk             = t == 0. ? 0.52 : 0.43;
+      a.back().self_interaction = 0.01;
+      b.push_back(particle_snapshot({0.25, 0.75}, 1));
+      b.back().t    = t;
+      b.back().risk = t == 0. ? 0.49 : 0.41;
+    }
+  const SnapshotMetrics metrics({"r"}, TestFunctions(), 8);
+  const SeedComparison  comparison(metrics, pde, {a, b});
+  ASSERT_EQ(comparison.table_columns(),
+            (std::vector<std::string>{"t", "risk_pde", "risk_sgd_mean", "risk_sgd_std", "self_interaction_mean",
+                                      "risk_gap", "risk_gap_no_self", "w1"}));
+  const auto &row = comparison.table()[0];
+  EXPECT_DOUBLE_EQ(row[0], 0.);
+  EXPECT_DOUBLE_EQ(row[1], 0.5);
+  EXPECT_NEAR(row[2], 0.505, 1e-15);
+  EXPECT_NEAR(row[3], 0.015 * std::sqrt(2.), 1e-15);
+  EXPECT_NEAR(row[4], 0.005, 1e-15);
+  EXPECT_NEAR(row[5], 0.015, 1e-15);
+  EXPECT_NEAR(row[6], 0.01, 1e-15);
+  EXPECT_NEAR(row[7], (1. / 16 + 1. / 8) / 2, 1e-14);
+  // sup over t per seed: risk gap 0.03 (A) and 0.01 (B): mean 0.02, half
+  // width t_{0.975,1} s / sqrt(2) with s = 0.02/sqrt(2)
+  const auto &risk = comparison.sup_statistics()[0];
+  EXPECT_NEAR(risk.mean, 0.02, 1e-15);
+  EXPECT_NEAR(risk.half_width, 12.7062047362 * 0.01, 1e-9);
+  EXPECT_EQ(risk.n, 2u);
 }

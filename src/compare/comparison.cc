@@ -1,0 +1,108 @@
+#include <mfdd/compare/comparison.h>
+
+#include <cmath>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+
+namespace mfdd::compare
+{
+  SeedComparison::SeedComparison(const SnapshotMetrics                          &metrics,
+                                 const model::ReducedLawTrajectory              &pde,
+                                 const std::vector<model::ReducedLawTrajectory> &sgd_runs)
+    : metrics(metrics)
+  {
+    const std::size_t n_metrics = metrics.names().size();
+    // gaps[seed][time][metric]
+    std::vector<std::vector<std::vector<double>>> gaps;
+    for (const auto &run : sgd_runs)
+      gaps.push_back(compare_trajectories(metrics, pde, run));
+
+    for (std::size_t k = 0; k < pde.size(); ++k)
+      {
+        std::vector<double> risks, selfs;
+        for (const auto &run : sgd_runs)
+          {
+            risks.push_back(run[k].risk);
+            selfs.push_back(std::isnan(run[k].risk) ? NAN : run[k].self_interaction);
+          }
+        const auto          risk = mean_with_interval(risks);
+        std::vector<double> row  = {pde[k].t, pde[k].risk, risk.mean, risk.std_dev, mean_with_interval(selfs).mean};
+        for (std::size_t m = 0; m < n_metrics; ++m)
+          {
+            std::vector<double> values;
+            for (const auto &g : gaps)
+              values.push_back(g[k][m]);
+            row.push_back(mean_with_interval(values).mean);
+          }
+        rows.push_back(row);
+      }
+
+    std::vector<std::vector<double>> seed_sups; // [seed][metric]
+    for (const auto &g : gaps)
+      seed_sups.push_back(sup_over_time(g));
+    for (std::size_t m = 0; m < n_metrics; ++m)
+      {
+        std::vector<double> values;
+        for (const auto &s : seed_sups)
+          values.push_back(s[m]);
+        sups.push_back(mean_with_interval(values));
+      }
+  }
+
+  std::vector<std::string>
+  SeedComparison::table_columns() const
+  {
+    std::vector<std::string> columns = {"t", "risk_pde", "risk_sgd_mean", "risk_sgd_std", "self_interaction_mean"};
+    columns.insert(columns.end(), metrics.names().begin(), metrics.names().end());
+    return columns;
+  }
+
+  namespace
+  {
+    std::string
+    number(double v)
+    {
+      if (std::isnan(v))
+        return "nan";
+      std::ostringstream out;
+      out << std::setprecision(15) << v;
+      return out.str();
+    }
+  } // namespace
+
+  void
+  SeedComparison::write_table(const std::string &filename) const
+  {
+    std::ofstream out(filename);
+    const auto    columns = table_columns();
+    for (std::size_t i = 0; i < columns.size(); ++i)
+      out << (i ? "," : "") << columns[i];
+    out << '\n';
+    for (const auto &row : rows)
+      {
+        for (std::size_t i = 0; i < row.size(); ++i)
+          out << (i ? "," : "") << number(row[i]);
+        out << '\n';
+      }
+  }
+
+  void
+  SeedComparison::write_summary(const std::string &filename) const
+  {
+    std::ofstream out(filename);
+    out << "metric,sup_mean,ci95_half_width,ci95_lower,ci95_upper,n_seeds,expression\n";
+    const auto &names = metrics.names();
+    for (std::size_t m = 0; m < names.size(); ++m)
+      {
+        const auto &s = sups[m];
+        // test_gap_<i> carries its expression (quoted: it may hold commas)
+        std::string expression;
+        if (names[m].rfind("test_gap_", 0) == 0)
+          expression = "\"" + metrics.test_functions().expression(std::stoul(names[m].substr(9)) - 1) + "\"";
+        out << names[m] << ',' << number(s.mean) << ',' << number(s.half_width) << ','
+            << number(s.mean - s.half_width) << ',' << number(s.mean + s.half_width) << ',' << s.n << ','
+            << expression << '\n';
+      }
+  }
+} // namespace mfdd::compare
