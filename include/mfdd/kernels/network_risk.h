@@ -9,6 +9,7 @@
 namespace mfdd::kernels
 {
   class GaussianExpectations;
+  class PopulationKernels;
 
   /**
    * The exact risk of a width-N network in full dimension d (SCIENCE.md §1),
@@ -47,5 +48,7 @@ namespace mfdd::kernels
   private:
     const model::Problem                 &problem;
     std::shared_ptr<GaussianExpectations> expectations;
+    /// The angle-averaged kernel U-bar(z_i, z_i) of the self-interaction part.
+    std::shared_ptr<PopulationKernels> reduced_kernels;
   };
 } // namespace mfdd::kernels

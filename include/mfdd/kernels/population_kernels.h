@@ -59,6 +59,10 @@ namespace mfdd::kernels
     }
 
   private:
+    /// The block radii held in z, clamped below at 1e-100.
+    std::vector<double>
+    radii(const double *z) const;
+
     const model::Problem                 &the_problem;
     std::shared_ptr<GaussianExpectations> expectations;
     std::vector<AngularQuadrature>        angular; // one per input block

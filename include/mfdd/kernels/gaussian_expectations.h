@@ -1,0 +1,76 @@
+// Gaussian expectations of an activation: the building blocks of every
+// population kernel (SCIENCE.md §1, §4).
+#pragma once
+
+#include <mfdd/model/activation.h>
+
+#include <memory>
+
+namespace mfdd::kernels
+{
+  /// Standard normal density phi, lower tail Phi and upper tail 1 - Phi (accurate in the tails).
+  double
+  normal_pdf(double x);
+  double
+  normal_cdf(double x);
+  double
+  normal_upper_tail(double x);
+
+  /// P(G1 > h, G2 > k) for standard normals of correlation rho in [-1, 1]
+  /// (Genz's BVND algorithm, absolute error about 1e-15; rho = +-1 handled exactly).
+  double
+  bivariate_normal_upper(double h, double k, double rho);
+
+  /**
+   * Expectations of sigma under centred Gaussians. Pair expectations take the
+   * jointly Gaussian (X, X') by its standard deviations sx, sxp >= 0 and its
+   * covariance C (|C| <= sx sxp): this parametrisation keeps every derivative
+   * bounded as a radius tends to zero, and Price's theorem gives the derivative
+   * in C as the pair expectation of sigma'.
+   */
+  class GaussianExpectations
+  {
+  public:
+    virtual ~GaussianExpectations() = default;
+
+    /// The implementation for @p sigma: closed forms for the ReLU family, quadrature for tanh.
+    static std::shared_ptr<GaussianExpectations>
+    create(const model::Activation &sigma);
+
+    /// q(s) = E[sigma(s G)], s >= 0.
+    virtual double
+    q(double s) const = 0;
+    /// q'(s) = E[G sigma'(s G)].
+    virtual double
+    dq(double s) const = 0;
+    /// E[sigma(s G)^2].
+    double
+    second_moment(double s) const
+    {
+      return pair(s, s, s * s);
+    }
+
+    /// E[sigma(X) sigma(X')].
+    virtual double
+    pair(double sx, double sxp, double C) const = 0;
+
+    struct PairWithDerivatives
+    {
+      double value; ///< E[sigma(X) sigma(X')]
+      double d_sx;  ///< derivative in sx at fixed sxp, C  (= sx E[sigma''(X) sigma(X')])
+      double d_sxp; ///< derivative in sxp at fixed sx, C
+      double d_C;   ///< derivative in C (= E[sigma'(X) sigma'(X')], Price's theorem)
+    };
+    /// The pair expectation and its partial derivatives; sx, sxp are clamped
+    /// to at least 1e-100 (the derivatives' limits as a radius tends to zero).
+    virtual PairWithDerivatives
+    pair_with_derivatives(double sx, double sxp, double C) const = 0;
+
+    /// E[sigma'(X) sigma'(X')] (the NTK's derivative part).
+    virtual double
+    derivative_pair(double sx, double sxp, double C) const = 0;
+    /// E[sigma(X) sigma'(X')].
+    virtual double
+    mixed_pair(double sx, double sxp, double C) const = 0;
+  };
+} // namespace mfdd::kernels

@@ -1,0 +1,508 @@
+#include <mfdd/kernels/gaussian_expectations.h>
+
+#include <deal.II/base/quadrature_lib.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <stdexcept>
+#include <vector>
+
+namespace mfdd::kernels
+{
+  namespace
+  {
+    constexpr double two_pi        = 2. * M_PI;
+    constexpr double inv_sqrt_2pi  = 0.3989422804014326779;
+    constexpr double min_std       = 1e-100;
+    // Below this distance of |rho| from 1 the pair is treated as exactly
+    // degenerate (X' proportional to X); the error is O(1 - |rho|).
+    constexpr double degenerate_gap = 1e-14;
+  } // namespace
+
+  double
+  normal_pdf(double x)
+  {
+    return inv_sqrt_2pi * std::exp(-0.5 * x * x);
+  }
+
+  double
+  normal_cdf(double x)
+  {
+    return 0.5 * std::erfc(-x * M_SQRT1_2);
+  }
+
+  double
+  normal_upper_tail(double x)
+  {
+    return 0.5 * std::erfc(x * M_SQRT1_2);
+  }
+
+  double
+  bivariate_normal_upper(double h, double k, double r)
+  {
+    // Genz, "Numerical computation of rectangular bivariate and trivariate
+    // normal and t probabilities", Statistics and Computing 14 (2004).
+    if (std::isinf(h) && h > 0)
+      return 0.;
+    if (std::isinf(k) && k > 0)
+      return 0.;
+    if (std::isinf(h))
+      return std::isinf(k) ? 1. : normal_upper_tail(k);
+    if (std::isinf(k))
+      return normal_upper_tail(h);
+    if (r == 0.)
+      return normal_upper_tail(h) * normal_upper_tail(k);
+    r = std::clamp(r, -1., 1.);
+
+    static const double w6[3]  = {0.1713244923791705, 0.3607615730481384, 0.4679139345726904};
+    static const double x6[3]  = {0.9324695142031522, 0.6612093864662647, 0.2386191860831970};
+    static const double w12[6] = {.04717533638651177, 0.1069393259953183, 0.1600783285433464,
+                                  0.2031674267230659,  0.2334925365383547, 0.2491470458134029};
+    static const double x12[6] = {0.9815606342467191, 0.9041172563704750, 0.7699026741943050,
+                                  0.5873179542866171, 0.3678314989981802, 0.1252334085114692};
+    static const double w20[10] = {.01761400713915212, .04060142980038694, .06267204833410906,
+                                   .08327674157670475, 0.1019301198172404,  0.1181945319615184,
+                                   0.1316886384491766, 0.1420961093183821,  0.1491729864726037,
+                                   0.1527533871307259};
+    static const double x20[10] = {0.9931285991850949, 0.9639719272779138, 0.9122344282513259,
+                                   0.8391169718222188, 0.7463319064601508, 0.6360536807265150,
+                                   0.5108670019508271, 0.3737060887154196, 0.2277858511416451,
+                                   0.07652652113349733};
+    const double *w, *x;
+    int           lg;
+    if (std::abs(r) < 0.3)
+      w = w6, x = x6, lg = 3;
+    else if (std::abs(r) < 0.75)
+      w = w12, x = x12, lg = 6;
+    else
+      w = w20, x = x20, lg = 10;
+
+    double hk  = h * k;
+    double bvn = 0.;
+    if (std::abs(r) < 0.925)
+      {
+        const double hs  = 0.5 * (h * h + k * k);
+        const double asr = 0.5 * std::asin(r);
+        for (int i = 0; i < lg; ++i)
+          for (const double sign : {-1., 1.})
+            {
+              const double sn = std::sin(asr * (1. + sign * x[i]));
+              bvn += w[i] * std::exp((sn * hk - hs) / (1. - sn * sn));
+            }
+        return bvn * asr / two_pi + normal_upper_tail(h) * normal_upper_tail(k);
+      }
+    if (r < 0.)
+      {
+        k  = -k;
+        hk = -hk;
+      }
+    if (std::abs(r) < 1.)
+      {
+        const double as  = (1. - r) * (1. + r);
+        double       a   = std::sqrt(as);
+        const double bs  = (h - k) * (h - k);
+        const double c   = (4. - hk) / 8.;
+        const double d   = (12. - hk) / 80.;
+        double       asr = -0.5 * (bs / as + hk);
+        if (asr > -100.)
+          bvn = a * std::exp(asr) * (1. - c * (bs - as) * (1. - d * bs) / 3. + c * d * as * as);
+        if (hk > -100.)
+          {
+            const double b  = std::sqrt(bs);
+            const double sp = std::sqrt(two_pi) * normal_cdf(-b / a);
+            bvn -= std::exp(-0.5 * hk) * sp * b * (1. - c * bs * (1. - d * bs) / 3.);
+          }
+        a *= 0.5;
+        double sum = 0.;
+        for (int i = 0; i < lg; ++i)
+          for (const double sign : {-1., 1.})
+            {
+              const double xs = (a * (1. + sign * x[i])) * (a * (1. + sign * x[i]));
+              asr             = -0.5 * (bs / xs + hk);
+              if (asr > -100.)
+                {
+                  const double sp = 1. + c * xs * (1. + 5. * d * xs);
+                  const double rs = std::sqrt(1. - xs);
+                  const double ep = std::exp(-0.5 * hk * xs / ((1. + rs) * (1. + rs))) / rs;
+                  sum += w[i] * std::exp(asr) * (sp - ep);
+                }
+            }
+        bvn = (a * sum - bvn) / two_pi;
+      }
+    if (r > 0.)
+      bvn += normal_upper_tail(std::max(h, k));
+    else if (h >= k)
+      bvn = -bvn;
+    else
+      {
+        const double L = h < 0. ? normal_cdf(k) - normal_cdf(h) : normal_cdf(-h) - normal_cdf(-k);
+        bvn            = L - bvn;
+      }
+    return std::clamp(bvn, 0., 1.);
+  }
+
+  namespace
+  {
+    /**
+     * sigma(t) = c0 + sum_j k_j (t - t_j)_+ : ReLU (c0 = 0, one kink at 0) and
+     * the truncated ReLU (c0 = s1, kinks t1 (+slope), t2 (-slope)). Every
+     * expectation is in closed form, with the bivariate normal CDF for pairs.
+     */
+    class PiecewiseLinearExpectations : public GaussianExpectations
+    {
+    public:
+      PiecewiseLinearExpectations(double c0, std::vector<double> kinks, std::vector<double> jumps)
+        : c0(c0)
+        , t(std::move(kinks))
+        , k(std::move(jumps))
+      {}
+
+      double
+      q(double s) const override
+      {
+        double value = c0;
+        for (unsigned int j = 0; j < t.size(); ++j)
+          value += k[j] * ramp_mean(0., s, t[j]);
+        return value;
+      }
+
+      double
+      dq(double s) const override
+      {
+        double value = 0.;
+        for (unsigned int j = 0; j < t.size(); ++j)
+          value += k[j] * (s > 0. ? normal_pdf(t[j] / s) : (t[j] == 0. ? inv_sqrt_2pi : 0.));
+        return value;
+      }
+
+      double
+      pair(double sx, double sxp, double C) const override
+      {
+        const Bivariate g(sx, sxp, C);
+        double          value = c0 * c0;
+        for (unsigned int j = 0; j < t.size(); ++j)
+          value += c0 * k[j] * (ramp_mean(0., sx, t[j]) + ramp_mean(0., sxp, t[j]));
+        for (unsigned int i = 0; i < t.size(); ++i)
+          for (unsigned int j = 0; j < t.size(); ++j)
+            value += k[i] * k[j] * g.ramp_ramp(t[i], t[j]);
+        return value;
+      }
+
+      PairWithDerivatives
+      pair_with_derivatives(double sx, double sxp, double C) const override
+      {
+        sx  = std::max(sx, min_std);
+        sxp = std::max(sxp, min_std);
+        PairWithDerivatives result;
+        result.value = pair(sx, sxp, C);
+        result.d_C   = derivative_pair(sx, sxp, C);
+        result.d_sx  = std_derivative(sx, sxp, C);
+        result.d_sxp = std_derivative(sxp, sx, C);
+        return result;
+      }
+
+      double
+      derivative_pair(double sx, double sxp, double C) const override
+      {
+        const Bivariate g(sx, sxp, C);
+        double          value = 0.;
+        for (unsigned int i = 0; i < t.size(); ++i)
+          for (unsigned int j = 0; j < t.size(); ++j)
+            value += k[i] * k[j] * g.step_step(t[i], t[j]);
+        return value;
+      }
+
+      double
+      mixed_pair(double sx, double sxp, double C) const override
+      {
+        const Bivariate g(sx, sxp, C);
+        double          value = 0.;
+        for (unsigned int j = 0; j < t.size(); ++j)
+          value += c0 * k[j] * g.step_step(-INFINITY, t[j]);
+        for (unsigned int i = 0; i < t.size(); ++i)
+          for (unsigned int j = 0; j < t.size(); ++j)
+            value += k[i] * k[j] * g.ramp_step(t[i], t[j]);
+        return value;
+      }
+
+    private:
+      /// E[(mu + s G - t)_+]
+      static double
+      ramp_mean(double mu, double s, double t)
+      {
+        const double m = mu - t;
+        if (s <= 0.)
+          return std::max(m, 0.);
+        return s * normal_pdf(m / s) + m * normal_cdf(m / s);
+      }
+
+      /// sx E[sigma''(X) sigma(X')] = sum_j k_j phi(t_j/sx) E[sigma(X') | X = t_j]
+      double
+      std_derivative(double sx, double sxp, double C) const
+      {
+        const double beta = C / (sx * sx);
+        const double e    = std::sqrt(std::max(sxp * sxp - C * beta, 0.));
+        double       value = 0.;
+        for (unsigned int j = 0; j < t.size(); ++j)
+          {
+            const double density = normal_pdf(t[j] / sx);
+            if (density == 0.)
+              continue;
+            double conditional = c0;
+            for (unsigned int i = 0; i < t.size(); ++i)
+              conditional += k[i] * ramp_mean(beta * t[j], e, t[i]);
+            value += k[j] * density * conditional;
+          }
+        return value;
+      }
+
+      /**
+       * Expectations of ramps (X - a)_+ and steps 1{X > a} of a centred
+       * Gaussian pair (X, X'). Non-degenerate pairs use the truncated
+       * bivariate normal moments (Rosenbaum 1961); degenerate ones (a zero
+       * standard deviation or |rho| = 1) integrate exactly in one variable.
+       */
+      class Bivariate
+      {
+      public:
+        Bivariate(double sx, double sxp, double C)
+          : sx(sx)
+          , sxp(sxp)
+        {
+          const double product = sx * sxp;
+          rho                  = product > 0. ? std::clamp(C / product, -1., 1.) : 0.;
+          degenerate           = product == 0. || 1. - std::abs(rho) < degenerate_gap;
+          s                    = std::sqrt((1. - rho) * (1. + rho));
+          // degenerate: X = alpha Z, X' = beta Z
+          alpha = sx;
+          beta  = sx > 0. ? (rho >= 0. ? 1. : -1.) * sxp : sxp;
+          if (product == 0.)
+            beta = sxp;
+        }
+
+        double
+        ramp_ramp(double a, double b) const
+        {
+          if (degenerate)
+            return degenerate_integral(a, b, true, true);
+          const Moments m(*this, a / sx, b / sxp);
+          return sx * sxp * (m.E12 - m.k * m.E1 - m.h * m.E2 + m.h * m.k * m.L);
+        }
+        double
+        ramp_step(double a, double b) const
+        {
+          if (degenerate)
+            return degenerate_integral(a, b, true, false);
+          const Moments m(*this, a / sx, b / sxp);
+          return sx * (m.E1 - m.h * m.L);
+        }
+        double
+        step_step(double a, double b) const
+        {
+          if (degenerate)
+            return degenerate_integral(a, b, false, false);
+          return bivariate_normal_upper(a / sx, b / sxp, rho);
+        }
+
+      private:
+        struct Moments
+        {
+          Moments(const Bivariate &g, double h, double k)
+            : h(h)
+            , k(k)
+          {
+            L                   = bivariate_normal_upper(h, k, g.rho);
+            const double ph     = std::isinf(h) ? 0. : normal_pdf(h);
+            const double pk     = std::isinf(k) ? 0. : normal_pdf(k);
+            const double zk     = std::isinf(h) ? -INFINITY : (k - g.rho * h) / g.s;
+            const double zh     = std::isinf(k) ? -INFINITY : (h - g.rho * k) / g.s;
+            const double Qk     = normal_upper_tail(zk);
+            const double Qh     = normal_upper_tail(zh);
+            E1                  = ph * Qk + g.rho * pk * Qh;
+            E2                  = pk * Qh + g.rho * ph * Qk;
+            const double hph    = std::isinf(h) ? 0. : h * ph;
+            const double kpk    = std::isinf(k) ? 0. : k * pk;
+            const double corner = std::isinf(zk) ? 0. : g.s * ph * normal_pdf(zk);
+            E12                 = g.rho * L + g.rho * hph * Qk + g.rho * kpk * Qh + corner;
+          }
+          double h, k, L, E1, E2, E12;
+        };
+
+        /// E[f(alpha Z) g(beta Z)] with f, g ramps (or steps) at a, b: exact
+        /// piecewise-polynomial Gaussian integration.
+        double
+        degenerate_integral(double a, double b, bool f_ramp, bool g_ramp) const
+        {
+          std::vector<double> cuts = {-INFINITY, INFINITY};
+          if (alpha != 0. && std::isfinite(a))
+            cuts.push_back(a / alpha);
+          if (beta != 0. && std::isfinite(b))
+            cuts.push_back(b / beta);
+          std::sort(cuts.begin(), cuts.end());
+          double total = 0.;
+          for (unsigned int c = 0; c + 1 < cuts.size(); ++c)
+            {
+              const double l = cuts[c], u = cuts[c + 1];
+              if (!(u > l))
+                continue;
+              const double z = std::isinf(l) ? (std::isinf(u) ? 0. : u - 1.) : (std::isinf(u) ? l + 1. : 0.5 * (l + u));
+              // f(alpha z) = f0 + f1 z on (l, u), same for g
+              double f0, f1, g0, g1;
+              piece(alpha, a, f_ramp, z, f0, f1);
+              piece(beta, b, g_ramp, z, g0, g1);
+              const double Pl = std::isinf(l) ? 0. : normal_pdf(l), Pu = std::isinf(u) ? 0. : normal_pdf(u);
+              const double M0 = normal_cdf(u) - normal_cdf(l);
+              const double M1 = Pl - Pu;
+              const double M2 = M0 + (std::isinf(l) ? 0. : l * Pl) - (std::isinf(u) ? 0. : u * Pu);
+              total += f0 * g0 * M0 + (f0 * g1 + f1 * g0) * M1 + f1 * g1 * M2;
+            }
+          return total;
+        }
+
+        /// value and slope in z of ramp/step at threshold a of scale * z, on the piece containing z
+        static void
+        piece(double scale, double a, bool ramp, double z, double &v0, double &v1)
+        {
+          const bool active = scale * z > a;
+          if (!active)
+            v0 = v1 = 0.;
+          else if (ramp)
+            v0 = -a, v1 = scale;
+          else
+            v0 = 1., v1 = 0.;
+        }
+
+        double sx, sxp, rho, s, alpha, beta;
+        bool   degenerate;
+      };
+
+      const double        c0;
+      std::vector<double> t, k;
+    };
+
+    /**
+     * A smooth activation (tanh): no closed form, so expectations are
+     * composite Gauss-Legendre quadratures against the normal density on
+     * [-9, 9] (tail mass below 1e-18), with panels graded geometrically
+     * towards the steep region of the integrand so that the analytic
+     * integrand converges to about 1e-13.
+     */
+    class SmoothActivationExpectations : public GaussianExpectations
+    {
+    public:
+      explicit SmoothActivationExpectations(const model::Activation &sigma)
+        : sigma(sigma)
+        , rule(20)
+      {}
+
+      double
+      q(double s) const override
+      {
+        return integrate([&](double z) { return sigma.value(s * z); }, 0., s);
+      }
+      double
+      dq(double s) const override
+      {
+        return integrate([&](double z) { return z * sigma.derivative(s * z); }, 0., s);
+      }
+      double
+      pair(double sx, double sxp, double C) const override
+      {
+        return pair_of([&](double t) { return sigma.value(t); }, [&](double t) { return sigma.value(t); }, sx, sxp, C);
+      }
+      PairWithDerivatives
+      pair_with_derivatives(double sx, double sxp, double C) const override
+      {
+        sx  = std::max(sx, min_std);
+        sxp = std::max(sxp, min_std);
+        const auto value  = [&](double t) { return sigma.value(t); };
+        const auto second = [&](double t) { return sigma.second_derivative(t); };
+        PairWithDerivatives result;
+        result.value = pair(sx, sxp, C);
+        result.d_C   = derivative_pair(sx, sxp, C);
+        result.d_sx  = sx * pair_of(second, value, sx, sxp, C);
+        result.d_sxp = sxp * pair_of(value, second, sx, sxp, C);
+        return result;
+      }
+      double
+      derivative_pair(double sx, double sxp, double C) const override
+      {
+        const auto d = [&](double t) { return sigma.derivative(t); };
+        return pair_of(d, d, sx, sxp, C);
+      }
+      double
+      mixed_pair(double sx, double sxp, double C) const override
+      {
+        return pair_of([&](double t) { return sigma.value(t); }, [&](double t) { return sigma.derivative(t); }, sx, sxp,
+                       C);
+      }
+
+    private:
+      /// E[f(X) g(X')] with X = sx Z1, X' = beta Z1 + e Z2.
+      template <class F, class G>
+      double
+      pair_of(const F &f, const G &g, double sx, double sxp, double C) const
+      {
+        if (sx <= 0.)
+          return f(0.) * integrate([&](double z) { return g(sxp * z); }, 0., sxp);
+        const double beta = C / sx;
+        const double e    = std::sqrt(std::max(sxp * sxp - beta * beta, 0.));
+        return integrate(
+          [&](double z1) {
+            const double m = beta * z1;
+            const double inner =
+              e > 0. ? integrate([&](double z2) { return g(m + e * z2); }, -m / e, e) : g(m);
+            return f(sx * z1) * inner;
+          },
+          0., std::max(sx, std::abs(beta)));
+      }
+
+      /// int f(z) phi(z) dz, f steep near z = centre on the scale 1/steepness.
+      template <class F>
+      double
+      integrate(const F &f, double centre, double steepness) const
+      {
+        constexpr double L = 9.;
+        std::vector<double> cuts;
+        for (double x = -L; x <= L; x += 1.5)
+          cuts.push_back(x);
+        if (steepness > 1.)
+          for (double width = 1. / steepness; width < 1.; width *= 3.)
+            for (const double x : {centre - width, centre + width})
+              if (x > -L && x < L)
+                cuts.push_back(x);
+        if (centre > -L && centre < L)
+          cuts.push_back(centre);
+        std::sort(cuts.begin(), cuts.end());
+        double total = 0.;
+        for (unsigned int c = 0; c + 1 < cuts.size(); ++c)
+          {
+            const double l = cuts[c], h = cuts[c + 1] - cuts[c];
+            if (h <= 0.)
+              continue;
+            for (unsigned int q = 0; q < rule.size(); ++q)
+              {
+                const double z = l + h * rule.point(q)[0];
+                total += h * rule.weight(q) * f(z) * normal_pdf(z);
+              }
+          }
+        return total;
+      }
+
+      const model::Activation &sigma;
+      const dealii::QGauss<1>  rule;
+    };
+  } // namespace
+
+  std::shared_ptr<GaussianExpectations>
+  GaussianExpectations::create(const model::Activation &sigma)
+  {
+    if (const auto *t = dynamic_cast<const model::TruncatedReLU *>(&sigma))
+      return std::make_shared<PiecewiseLinearExpectations>(t->s1, std::vector<double>{t->t1, t->t2},
+                                                           std::vector<double>{t->slope, -t->slope});
+    if (dynamic_cast<const model::ReLU *>(&sigma))
+      return std::make_shared<PiecewiseLinearExpectations>(0., std::vector<double>{0.}, std::vector<double>{1.});
+    return std::make_shared<SmoothActivationExpectations>(sigma);
+  }
+} // namespace mfdd::kernels

@@ -1,0 +1,194 @@
+#include <mfdd/kernels/angular_quadrature.h>
+#include <mfdd/kernels/gaussian_expectations.h>
+#include <mfdd/kernels/population_kernels.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace mfdd::kernels
+{
+  namespace
+  {
+    // Radii below this are evaluated at this value: every kernel is continuous
+    // there and the derivatives take their one-sided limits at r = 0.
+    constexpr double min_radius = 1e-100;
+  } // namespace
+
+  PopulationKernels::PopulationKernels(const model::Problem &problem)
+    : the_problem(problem)
+    , expectations(GaussianExpectations::create(*problem.activation))
+  {
+    if (problem.kernel == model::KernelKind::exact)
+      for (const auto &block : problem.data.blocks())
+        angular.emplace_back(block.size);
+  }
+
+  PopulationKernels::~PopulationKernels() = default;
+
+  unsigned int
+  PopulationKernels::dimension() const
+  {
+    return the_problem.reduced_setting().dimension();
+  }
+
+  namespace
+  {
+    /// Per class: the variance of <w, x> and its derivatives in the block radii.
+    struct ClassProjection
+    {
+      double              std_dev;
+      std::vector<double> d_radius; // d std_dev / d r_b
+    };
+
+    ClassProjection
+    projection(const model::DataModel &data, const std::vector<double> &radii, bool plus)
+    {
+      ClassProjection p;
+      double          variance = 0.;
+      for (unsigned int b = 0; b < radii.size(); ++b)
+        {
+          const double s = data.blocks()[b].std_for(plus);
+          variance += s * s * radii[b] * radii[b];
+        }
+      p.std_dev = std::sqrt(variance);
+      for (unsigned int b = 0; b < radii.size(); ++b)
+        {
+          const double s = data.blocks()[b].std_for(plus);
+          p.d_radius.push_back(s * s * radii[b] / p.std_dev);
+        }
+      return p;
+    }
+  } // namespace
+
+  std::vector<double>
+  PopulationKernels::radii(const double *z) const
+  {
+    const auto         &setting = the_problem.reduced_setting();
+    std::vector<double> r(setting.n_blocks());
+    for (unsigned int b = 0; b < r.size(); ++b)
+      r[b] = std::max(setting.radius(z, b), min_radius);
+    return r;
+  }
+
+  double
+  PopulationKernels::V(const double *z) const
+  {
+    std::vector<double> grad(dimension());
+    return V_and_gradient(z, grad.data());
+  }
+
+  double
+  PopulationKernels::V_and_gradient(const double *z, double *grad) const
+  {
+    const auto  &setting = the_problem.reduced_setting();
+    const auto   r       = radii(z);
+    const double a       = setting.amplitude(z);
+    double       v       = 0.;
+    const unsigned int first = setting.first_radius();
+    for (unsigned int b = 0; b < r.size(); ++b)
+      grad[first + b] = 0.;
+    // v-bar = -1/2 q(s_+) + 1/2 q(s_-)
+    for (const bool plus : {true, false})
+      {
+        const double sign = plus ? -0.5 : 0.5;
+        const auto   p    = projection(the_problem.data, r, plus);
+        v += sign * expectations->q(p.std_dev);
+        const double dq = expectations->dq(p.std_dev);
+        for (unsigned int b = 0; b < r.size(); ++b)
+          grad[first + b] += a * sign * dq * p.d_radius[b];
+      }
+    if (setting.has_amplitude())
+      grad[0] = v;
+    return a * v;
+  }
+
+  double
+  PopulationKernels::U(const double *z, const double *zp) const
+  {
+    std::vector<double> grad(dimension());
+    return U_and_gradient(z, zp, grad.data());
+  }
+
+  double
+  PopulationKernels::U_and_gradient(const double *z, const double *zp, double *grad) const
+  {
+    const auto        &setting = the_problem.reduced_setting();
+    const auto         r = radii(z), rp = radii(zp);
+    const unsigned int n_blocks = r.size(), first = setting.first_radius();
+    const double       a = setting.amplitude(z), ap = setting.amplitude(zp);
+    std::vector<double> du(n_blocks, 0.);
+    double              u = 0.;
+    for (const bool plus : {true, false})
+      {
+        const auto p = projection(the_problem.data, r, plus), pp = projection(the_problem.data, rp, plus);
+        if (the_problem.kernel == model::KernelKind::large_d)
+          {
+            // c = 0: X and X' independent
+            const double qp = expectations->q(pp.std_dev);
+            u += 0.5 * expectations->q(p.std_dev) * qp;
+            const double dq = expectations->dq(p.std_dev);
+            for (unsigned int b = 0; b < n_blocks; ++b)
+              du[b] += 0.5 * dq * p.d_radius[b] * qp;
+            continue;
+          }
+        // per block, the covariance of the projections per unit cosine
+        std::vector<double> cov_unit(n_blocks);
+        for (unsigned int b = 0; b < n_blocks; ++b)
+          {
+            const double s = the_problem.data.blocks()[b].std_for(plus);
+            cov_unit[b]    = s * s * r[b] * rp[b];
+          }
+        // tensor product over the blocks' angular rules (one or two blocks)
+        const auto  &rule0 = angular[0];
+        const double *c1 = nullptr, *w1 = nullptr;
+        unsigned int n1 = 1;
+        const double one = 1., zero = 0.;
+        if (n_blocks == 2)
+          {
+            c1 = angular[1].nodes().data();
+            w1 = angular[1].weights().data();
+            n1 = angular[1].size();
+          }
+        for (unsigned int i = 0; i < rule0.size(); ++i)
+          for (unsigned int j = 0; j < n1; ++j)
+            {
+              const double cj = n_blocks == 2 ? c1[j] : zero;
+              const double wj = n_blocks == 2 ? w1[j] : one;
+              const double C  = cov_unit[0] * rule0.nodes()[i] + (n_blocks == 2 ? cov_unit[1] * cj : 0.);
+              const double w  = 0.5 * rule0.weights()[i] * wj;
+              const auto   P  = expectations->pair_with_derivatives(p.std_dev, pp.std_dev, C);
+              u += w * P.value;
+              for (unsigned int b = 0; b < n_blocks; ++b)
+                {
+                  const double s  = the_problem.data.blocks()[b].std_for(plus);
+                  const double cb = b == 0 ? rule0.nodes()[i] : cj;
+                  du[b] += w * (P.d_sx * p.d_radius[b] + P.d_C * s * s * rp[b] * cb);
+                }
+            }
+      }
+    for (unsigned int b = 0; b < n_blocks; ++b)
+      grad[first + b] = a * ap * du[b];
+    if (setting.has_amplitude())
+      grad[0] = ap * u;
+    return a * ap * u;
+  }
+
+  double
+  PopulationKernels::risk(const std::vector<double> &points, const std::vector<double> &weights) const
+  {
+    const unsigned int dim = dimension();
+    const unsigned int n   = weights.size();
+    const double       alpha = the_problem.alpha;
+    double             linear = 0., quadratic = 0.;
+    for (unsigned int p = 0; p < n; ++p)
+      {
+        const double *zp = points.data() + p * dim;
+        linear += weights[p] * V(zp);
+        double row = 0.5 * weights[p] * U(zp, zp);
+        for (unsigned int q = p + 1; q < n; ++q)
+          row += weights[q] * U(zp, points.data() + q * dim);
+        quadratic += 2. * weights[p] * row;
+      }
+    return the_problem.data.second_moment_y() + 2. * alpha * linear + alpha * alpha * quadratic;
+  }
+} // namespace mfdd::kernels
