@@ -176,6 +176,41 @@ namespace mfdd::kernels
         return value;
       }
 
+      void
+      hermite_coefficients(double s, unsigned int n, double *a) const override
+      {
+        // Gaussian integration by parts: E[f(G) He_k(G)] = E[f''(G) He_{k-2}(G)] with
+        // f(z) = sigma(s z), f'' = s sum_j k_j delta(z - t_j/s).
+        if (n > 0)
+          a[0] = q(s);
+        if (n > 1)
+          {
+            a[1] = 0.;
+            for (unsigned int j = 0; j < t.size(); ++j)
+              a[1] += s * k[j] * (s > 0. ? normal_upper_tail(t[j] / s) : (t[j] <= 0. ? 1. : 0.));
+          }
+        for (unsigned int i = 2; i < n; ++i)
+          a[i] = 0.;
+        if (s <= 0.)
+          return;
+        for (unsigned int j = 0; j < t.size(); ++j)
+          {
+            const double h = t[j] / s, density = normal_pdf(h);
+            if (density == 0.)
+              continue;
+            // normalised Hermite polynomials He_m(h) / sqrt(m!)
+            double previous = 0., current = 1.;
+            for (unsigned int i = 2; i < n; ++i)
+              {
+                a[i] += s * k[j] * density * current / std::sqrt(double(i) * (i - 1.));
+                const double m    = i - 2;
+                const double next = (h * current - std::sqrt(m) * previous) / std::sqrt(m + 1.);
+                previous          = current;
+                current           = next;
+              }
+          }
+      }
+
       double
       pair(double sx, double sxp, double C) const override
       {
@@ -425,6 +460,26 @@ namespace mfdd::kernels
         result.d_sxp = sxp * pair_of(value, second, sx, sxp, C);
         return result;
       }
+      void
+      hermite_coefficients(double s, unsigned int n, double *a) const override
+      {
+        for (unsigned int i = 0; i < n; ++i)
+          a[i] = 0.;
+        for (const auto &[z, weight] : gaussian_rule(0., s))
+          {
+            // normalised Hermite polynomials He_i(z) / sqrt(i!)
+            const double f        = weight * sigma.value(s * z);
+            double       previous = 0., current = 1.;
+            for (unsigned int i = 0; i < n; ++i)
+              {
+                a[i] += f * current;
+                const double next = (z * current - std::sqrt(double(i)) * previous) / std::sqrt(i + 1.);
+                previous          = current;
+                current           = next;
+              }
+          }
+      }
+
       double
       derivative_pair(double sx, double sxp, double C) const override
       {
@@ -458,12 +513,12 @@ namespace mfdd::kernels
           0., std::max(sx, std::abs(beta)));
       }
 
-      /// int f(z) phi(z) dz, f steep near z = centre on the scale 1/steepness.
-      template <class F>
-      double
-      integrate(const F &f, double centre, double steepness) const
+      /// Nodes z and weights (including phi(z)) of int f(z) phi(z) dz for f
+      /// steep near z = centre on the scale 1/steepness.
+      std::vector<std::pair<double, double>>
+      gaussian_rule(double centre, double steepness) const
       {
-        constexpr double L = 9.;
+        constexpr double    L = 9.;
         std::vector<double> cuts;
         for (double x = -L; x <= L; x += 1.5)
           cuts.push_back(x);
@@ -475,7 +530,7 @@ namespace mfdd::kernels
         if (centre > -L && centre < L)
           cuts.push_back(centre);
         std::sort(cuts.begin(), cuts.end());
-        double total = 0.;
+        std::vector<std::pair<double, double>> nodes;
         for (unsigned int c = 0; c + 1 < cuts.size(); ++c)
           {
             const double l = cuts[c], h = cuts[c + 1] - cuts[c];
@@ -484,9 +539,19 @@ namespace mfdd::kernels
             for (unsigned int q = 0; q < rule.size(); ++q)
               {
                 const double z = l + h * rule.point(q)[0];
-                total += h * rule.weight(q) * f(z) * normal_pdf(z);
+                nodes.emplace_back(z, h * rule.weight(q) * normal_pdf(z));
               }
           }
+        return nodes;
+      }
+
+      template <class F>
+      double
+      integrate(const F &f, double centre, double steepness) const
+      {
+        double total = 0.;
+        for (const auto &[z, weight] : gaussian_rule(centre, steepness))
+          total += weight * f(z);
         return total;
       }
 

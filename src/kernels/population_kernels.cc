@@ -105,12 +105,17 @@ namespace mfdd::kernels
   double
   PopulationKernels::U(const double *z, const double *zp) const
   {
-    std::vector<double> grad(dimension());
-    return U_and_gradient(z, zp, grad.data());
+    return evaluate_U(z, zp, nullptr);
   }
 
   double
   PopulationKernels::U_and_gradient(const double *z, const double *zp, double *grad) const
+  {
+    return evaluate_U(z, zp, grad);
+  }
+
+  double
+  PopulationKernels::evaluate_U(const double *z, const double *zp, double *grad) const
   {
     const auto        &setting = the_problem.reduced_setting();
     const auto         r = radii(z), rp = radii(zp);
@@ -156,7 +161,12 @@ namespace mfdd::kernels
               const double wj = n_blocks == 2 ? w1[j] : one;
               const double C  = cov_unit[0] * rule0.nodes()[i] + (n_blocks == 2 ? cov_unit[1] * cj : 0.);
               const double w  = 0.5 * rule0.weights()[i] * wj;
-              const auto   P  = expectations->pair_with_derivatives(p.std_dev, pp.std_dev, C);
+              if (!grad)
+                {
+                  u += w * expectations->pair(p.std_dev, pp.std_dev, C);
+                  continue;
+                }
+              const auto P = expectations->pair_with_derivatives(p.std_dev, pp.std_dev, C);
               u += w * P.value;
               for (unsigned int b = 0; b < n_blocks; ++b)
                 {
@@ -166,10 +176,13 @@ namespace mfdd::kernels
                 }
             }
       }
-    for (unsigned int b = 0; b < n_blocks; ++b)
-      grad[first + b] = a * ap * du[b];
-    if (setting.has_amplitude())
-      grad[0] = ap * u;
+    if (grad)
+      {
+        for (unsigned int b = 0; b < n_blocks; ++b)
+          grad[first + b] = a * ap * du[b];
+        if (setting.has_amplitude())
+          grad[0] = ap * u;
+      }
     return a * ap * u;
   }
 

@@ -54,6 +54,19 @@ namespace mfdd::kernels
     virtual double
     pair(double sx, double sxp, double C) const = 0;
 
+    /**
+     * Normalised Hermite coefficients a_k(s) = E[sigma(s G) He_k(G)] / sqrt(k!),
+     * k = 0 .. n-1, written to @p a. Mehler's formula then gives the pair
+     * expectation as a power series in the correlation rho = C / (sx sxp):
+     *
+     *   E[sigma(X) sigma(X')] = sum_k a_k(sx) a_k(sxp) rho^k,
+     *
+     * whose tail after n terms is at most |rho|^n sqrt(E sigma(X)^2 E sigma(X')^2)
+     * (Cauchy-Schwarz and Parseval).
+     */
+    virtual void
+    hermite_coefficients(double s, unsigned int n, double *a) const = 0;
+
     struct PairWithDerivatives
     {
       double value; ///< E[sigma(X) sigma(X')]

@@ -62,6 +62,9 @@ namespace mfdd::kernels
     /// The block radii held in z, clamped below at 1e-100.
     std::vector<double>
     radii(const double *z) const;
+    /// U(z, z'), and its gradient in z if @p grad is not null.
+    double
+    evaluate_U(const double *z, const double *zp, double *grad) const;
 
     const model::Problem                 &the_problem;
     std::shared_ptr<GaussianExpectations> expectations;
