@@ -19,8 +19,12 @@ namespace mfdd::kernels
     // Half-width of the theta interval around pi/2 outside which
     // sin^{m-2} theta <= exp(-(m-2) delta^2 / 2) < e^{-41} ~ 1e-18.
     const double half_width = m > 2 ? std::min(0.5 * M_PI, std::sqrt(82. / (m - 2.))) : 0.5 * M_PI;
+    // Measured worst relative error of u-bar over r, r' in [1e-3, 5] for the
+    // (truncated) ReLU against 600 nodes: 5e-15 (m = 2, 96 nodes), 1e-13
+    // (m = 3, 64), 1.5e-13 (m = 4, 48), 2e-13 (m = 10, 24), 4e-12 (m >= 40, 32).
+    // The numbers below keep a margin of about a third more nodes.
     if (n_nodes == 0)
-      n_nodes = 96;
+      n_nodes = m == 2 ? 96 : m == 3 ? 80 : m < 10 ? 64 : 44;
     const dealii::QGauss<1> rule(n_nodes);
     const double            lower = 0.5 * M_PI - half_width, length = 2. * half_width;
     double                  total = 0.;

@@ -14,13 +14,35 @@ namespace mfdd::kernels
     constexpr double min_radius = 1e-100;
   } // namespace
 
+  namespace
+  {
+    /// Terms of the Mehler series of the angle-averaged kernel.
+    constexpr unsigned int series_terms = 64;
+    /// The series is used if its tail is below this fraction of sqrt(E sigma(X)^2 E sigma(X')^2).
+    constexpr double series_tolerance = 1e-14;
+
+    /// E[c^k] under mu_m, k = 0 .. series_terms: 0 for odd k, prod_{i<=k/2} (2i-1)/(m+2i-2) for even k.
+    std::vector<double>
+    cosine_moments(unsigned int m)
+    {
+      std::vector<double> M(series_terms + 1, 0.);
+      M[0] = 1.;
+      for (unsigned int k = 2; k <= series_terms; k += 2)
+        M[k] = M[k - 2] * (k - 1.) / (m + k - 2.);
+      return M;
+    }
+  } // namespace
+
   PopulationKernels::PopulationKernels(const model::Problem &problem)
     : the_problem(problem)
     , expectations(GaussianExpectations::create(*problem.activation))
   {
     if (problem.kernel == model::KernelKind::exact)
       for (const auto &block : problem.data.blocks())
-        angular.emplace_back(block.size);
+        {
+          angular.emplace_back(block.size);
+          moments.push_back(cosine_moments(block.size));
+        }
   }
 
   PopulationKernels::~PopulationKernels() = default;
@@ -114,6 +136,101 @@ namespace mfdd::kernels
     return evaluate_U(z, zp, grad);
   }
 
+  bool
+  PopulationKernels::series_class_kernel(bool                       plus,
+                                         const std::vector<double> &r,
+                                         const std::vector<double> &rp,
+                                         double                     sx,
+                                         double                     sxp,
+                                         const std::vector<double> &d_sx,
+                                         double                    &u,
+                                         double                    *du) const
+  {
+    // rho = sum_b alpha_b c_b with alpha_b = s_b^2 r_b r'_b / (sx sx') >= 0 and
+    // independent c_b ~ mu_{m_b}: E[rho^n] is a (binomial) sum of moments.
+    const unsigned int  n_blocks = r.size(), K = series_terms;
+    std::vector<double> alpha(n_blocks);
+    for (unsigned int b = 0; b < n_blocks; ++b)
+      {
+        const double s = the_problem.data.blocks()[b].std_for(plus);
+        alpha[b]       = s * s * r[b] * rp[b] / (sx * sxp);
+      }
+    // E[rho^n] and its derivatives in alpha_b, n = 0 .. K
+    std::vector<double> moment(K + 1, 0.), d_moment0(K + 1, 0.), d_moment1(K + 1, 0.);
+    const auto         &M0 = moments[0];
+    if (n_blocks == 1)
+      for (unsigned int n = 0; n <= K; ++n)
+        {
+          moment[n]    = std::pow(alpha[0], n) * M0[n];
+          d_moment0[n] = n > 0 ? n * std::pow(alpha[0], n - 1.) * M0[n] : 0.;
+        }
+    else
+      {
+        const auto         &M1 = moments[1];
+        std::vector<double> binomial(K + 1, 0.), pa(K + 1), pb(K + 1);
+        pa[0] = pb[0] = 1.;
+        for (unsigned int k = 1; k <= K; ++k)
+          {
+            pa[k] = pa[k - 1] * alpha[0];
+            pb[k] = pb[k - 1] * alpha[1];
+          }
+        binomial[0] = 1.;
+        for (unsigned int n = 0; n <= K; ++n)
+          {
+            if (n > 0)
+              for (unsigned int k = n; k > 0; --k)
+                binomial[k] += binomial[k - 1];
+            for (unsigned int k = 0; k <= n; ++k)
+              {
+                const double c = binomial[k] * M0[k] * M1[n - k];
+                if (c == 0.)
+                  continue;
+                moment[n] += c * pa[k] * pb[n - k];
+                if (k > 0)
+                  d_moment0[n] += c * k * pa[k - 1] * pb[n - k];
+                if (n > k)
+                  d_moment1[n] += c * (n - k) * pa[k] * pb[n - k - 1];
+              }
+          }
+      }
+    if (moment[K] > series_tolerance)
+      return false;
+
+    // a_k(sx), a_k(sx') for k < K + 2 (the derivative needs two more)
+    std::vector<double> a(K + 2), ap(K + 2);
+    expectations->hermite_coefficients(sx, K + 2, a.data());
+    expectations->hermite_coefficients(sxp, K + 2, ap.data());
+    u = 0.;
+    double d_value_sx = 0., d_value_alpha0 = 0., d_value_alpha1 = 0.;
+    for (unsigned int n = 0; n < K; ++n)
+      {
+        const double product = a[n] * ap[n];
+        u += product * moment[n];
+        if (du)
+          {
+            // d a_n / ds = (sqrt((n+1)(n+2)) a_{n+2} + n a_n) / s
+            const double da = (std::sqrt((n + 1.) * (n + 2.)) * a[n + 2] + n * a[n]) / sx;
+            d_value_sx += da * ap[n] * moment[n];
+            d_value_alpha0 += product * d_moment0[n];
+            d_value_alpha1 += product * d_moment1[n];
+          }
+      }
+    if (du)
+      for (unsigned int b = 0; b < n_blocks; ++b)
+        {
+          // d alpha_b' / d r_b = delta_bb' s_b^2 r'_b / (sx sx') - alpha_b' d_sx[b] / sx
+          double d_alpha_terms = 0.;
+          for (unsigned int bp = 0; bp < n_blocks; ++bp)
+            {
+              const double s       = the_problem.data.blocks()[bp].std_for(plus);
+              const double d_alpha = (bp == b ? s * s * rp[b] / (sx * sxp) : 0.) - alpha[bp] * d_sx[b] / sx;
+              d_alpha_terms += (bp == 0 ? d_value_alpha0 : d_value_alpha1) * d_alpha;
+            }
+          du[b] = d_value_sx * d_sx[b] + d_alpha_terms;
+        }
+    return true;
+  }
+
   double
   PopulationKernels::evaluate_U(const double *z, const double *zp, double *grad) const
   {
@@ -136,6 +253,18 @@ namespace mfdd::kernels
               du[b] += 0.5 * dq * p.d_radius[b] * qp;
             continue;
           }
+        {
+          double              u_class;
+          std::vector<double> du_class(n_blocks);
+          if (series_class_kernel(plus, r, rp, p.std_dev, pp.std_dev, p.d_radius, u_class,
+                                  grad ? du_class.data() : nullptr))
+            {
+              u += 0.5 * u_class;
+              for (unsigned int b = 0; b < n_blocks; ++b)
+                du[b] += 0.5 * du_class[b];
+              continue;
+            }
+        }
         // per block, the covariance of the projections per unit cosine
         std::vector<double> cov_unit(n_blocks);
         for (unsigned int b = 0; b < n_blocks; ++b)

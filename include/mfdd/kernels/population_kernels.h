@@ -62,6 +62,24 @@ namespace mfdd::kernels
     /// The block radii held in z, clamped below at 1e-100.
     std::vector<double>
     radii(const double *z) const;
+    /**
+     * The class-@p plus part of u-bar by Mehler's series: with Hermite
+     * coefficients a_n of sigma, u = sum_n a_n(sx) a_n(sx') E[rho^n], where
+     * rho = sum_b s_b^2 r_b r'_b c_b / (sx sx') and the moments of the cosines
+     * c_b ~ mu_{m_b} are known exactly. Its tail is at most E[rho^64] times
+     * sqrt(E sigma(X)^2 E sigma(X')^2); returns false (and the caller uses the
+     * angular quadrature) unless that bound is below 1e-14, i.e. for large
+     * blocks (m >~ 20). Writes du/dr_b into @p du if not null.
+     */
+    bool
+    series_class_kernel(bool                       plus,
+                        const std::vector<double> &r,
+                        const std::vector<double> &rp,
+                        double                     sx,
+                        double                     sxp,
+                        const std::vector<double> &d_sx,
+                        double                    &u,
+                        double                    *du) const;
     /// U(z, z'), and its gradient in z if @p grad is not null.
     double
     evaluate_U(const double *z, const double *zp, double *grad) const;
@@ -69,5 +87,6 @@ namespace mfdd::kernels
     const model::Problem                 &the_problem;
     std::shared_ptr<GaussianExpectations> expectations;
     std::vector<AngularQuadrature>        angular; // one per input block
+    std::vector<std::vector<double>>      moments; // E[c^k] under mu_{m_b}, per block
   };
 } // namespace mfdd::kernels
