@@ -1,4 +1,5 @@
 #include <mfdd/app/commands.h>
+#include <mfdd/compare/parameters.h>
 #include <mfdd/kernels/population_kernels.h>
 
 #include <deal.II/base/mpi.h>
@@ -25,6 +26,8 @@ namespace mfdd::app
   {
     static const std::vector<Command> list = {
       {"info", "print the problem, its reduced kernels and the initial risk R(rho_0)", &run_info},
+      {"compare", "one PDE solve against SGD runs for a list of seeds (compare.csv, compare_summary.csv)", &run_compare},
+      {"study", "sweep N, epsilon and d; fitted rates, plots and report.md (resumable, MPI)", &run_study},
     };
     return list;
   }
@@ -34,6 +37,8 @@ namespace mfdd::app
   {
     model::Problem::declare_parameters(prm);
     io::OutputParameters::declare_parameters(prm);
+    compare::ComparisonParameters::declare_parameters(prm);
+    compare::StudyParameters::declare_parameters(prm);
   }
 
   int

@@ -46,4 +46,8 @@ namespace mfdd::app
 
   int
   run_info(RunContext &context);
+  int
+  run_compare(RunContext &context);
+  int
+  run_study(RunContext &context);
 } // namespace mfdd::app

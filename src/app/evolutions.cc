@@ -1,0 +1,73 @@
+#include "evolutions.h"
+
+#include <mfdd/kernels/population_kernels.h>
+#include <mfdd/pde/potential.h>
+
+#include <algorithm>
+
+namespace mfdd::app
+{
+  namespace
+  {
+    template <int dim>
+    model::ReducedLawTrajectory
+    solve(const model::Problem       &problem,
+          const pde::SolverParameters &parameters,
+          const io::OutputParameters  &output,
+          MPI_Comm                     comm)
+    {
+      const kernels::PopulationKernels kernels(problem);
+      auto potential = std::make_shared<pde::NonlocalPotential<dim>>(kernels, parameters.potential_nodes);
+      pde::Solver<dim> solver(problem, parameters, potential, comm);
+      solver.make_mesh();
+      solver.set_initial_density();
+      return solver.run(output, false);
+    }
+  } // namespace
+
+  model::ReducedLawTrajectory
+  solve_pde(const model::Problem        &problem,
+            const pde::SolverParameters &parameters,
+            const io::OutputParameters  &output,
+            unsigned int                 level,
+            MPI_Comm                     comm)
+  {
+    pde::SolverParameters p = parameters;
+    if (level > 0)
+      {
+        p.global_refinements += level;
+        p.time_step /= (1u << level);
+        p.potential_nodes = p.potential_nodes + p.potential_nodes * level / 2;
+      }
+    return problem.reduced_setting().dimension() == 1 ? solve<1>(problem, p, output, comm) :
+                                                        solve<2>(problem, p, output, comm);
+  }
+} // namespace mfdd::app
+
+namespace mfdd::app
+{
+  StudyEvolutions::StudyEvolutions(std::map<unsigned int, model::Problem> problems,
+                                   pde::SolverParameters                  pde_parameters,
+                                   particles::SgdParameters               sgd_parameters,
+                                   io::OutputParameters                   output)
+    : problems(std::move(problems))
+    , pde_parameters(std::move(pde_parameters))
+    , sgd_parameters(std::move(sgd_parameters))
+    , output(std::move(output))
+  {}
+
+  model::ReducedLawTrajectory
+  StudyEvolutions::pde(unsigned int d, unsigned int level) const
+  {
+    return solve_pde(problems.at(d), pde_parameters, output, level, MPI_COMM_SELF);
+  }
+
+  model::ReducedLawTrajectory
+  StudyEvolutions::sgd(const compare::RunKey &run) const
+  {
+    particles::SgdParameters parameters = sgd_parameters;
+    parameters.N                        = run.N;
+    parameters.epsilon                  = run.epsilon;
+    return particles::run_sgd(problems.at(run.d), parameters, run.seed, MPI_COMM_SELF);
+  }
+} // namespace mfdd::app

@@ -1,0 +1,54 @@
+// The evolutions that `mfdd compare` and `mfdd study` compare, wired from the
+// PDE solver and the SGD simulator (app/ is where areas meet; compare/ only
+// sees model::ReducedLawTrajectory).
+#pragma once
+
+#include <mfdd/compare/study.h>
+#include <mfdd/io/output.h>
+#include <mfdd/model/problem.h>
+#include <mfdd/particles/sgd.h>
+#include <mfdd/pde/solver.h>
+
+#include <deal.II/base/parameter_handler.h>
+
+#include <map>
+#include <mpi.h>
+
+namespace mfdd::app
+{
+  /// One PDE solve of @p problem (reduced dimension 1 or 2) on @p comm,
+  /// without files; @p level 1 is the finer solve of the self-convergence
+  /// check (one more global refinement, half a fixed time step, 1.5x the
+  /// potential's interpolation nodes).
+  model::ReducedLawTrajectory
+  solve_pde(const model::Problem           &problem,
+            const pde::SolverParameters    &parameters,
+            const io::OutputParameters     &output,
+            unsigned int                    level,
+            MPI_Comm                        comm);
+
+  /**
+   * The evolutions of a study: one problem per dimension d (the Problem
+   * section with Problem/Dimension d replaced), the PDE section, and the SGD
+   * section with N, epsilon and the seed of each run replaced.
+   */
+  class StudyEvolutions : public compare::Evolutions
+  {
+  public:
+    StudyEvolutions(std::map<unsigned int, model::Problem> problems,
+                    pde::SolverParameters                  pde_parameters,
+                    particles::SgdParameters               sgd_parameters,
+                    io::OutputParameters                   output);
+
+    model::ReducedLawTrajectory
+    pde(unsigned int d, unsigned int level) const override;
+    model::ReducedLawTrajectory
+    sgd(const compare::RunKey &run) const override;
+
+  private:
+    std::map<unsigned int, model::Problem> problems;
+    pde::SolverParameters                  pde_parameters;
+    particles::SgdParameters               sgd_parameters;
+    io::OutputParameters                   output;
+  };
+} // namespace mfdd::app

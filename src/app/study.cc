@@ -1,0 +1,85 @@
+// `mfdd study`: the sweep over N, epsilon and d of SCIENCE.md §5.
+#include "evolutions.h"
+
+#include <mfdd/app/commands.h>
+#include <mfdd/compare/parameters.h>
+#include <mfdd/compare/study.h>
+#include <mfdd/io/input_error.h>
+
+#include <deal.II/base/mpi.h>
+
+#include <sstream>
+
+namespace mfdd::app
+{
+  namespace
+  {
+    // Every parameter but the output folder: what makes two studies the same.
+    std::string
+    study_definition(dealii::ParameterHandler &prm)
+    {
+      prm.enter_subsection("Output");
+      const std::string folder = prm.get("Folder");
+      prm.set("Folder", "(not part of the study definition)");
+      prm.leave_subsection();
+      std::ostringstream text;
+      prm.print_parameters(text, dealii::ParameterHandler::ShortPRM);
+      prm.enter_subsection("Output");
+      prm.set("Folder", folder);
+      prm.leave_subsection();
+      return text.str();
+    }
+  } // namespace
+
+  int
+  run_study(RunContext &context)
+  {
+    auto &prm = context.prm;
+    compare::StudyParameters study;
+    study.parse_parameters(prm);
+    compare::ComparisonParameters comparison;
+    comparison.parse_parameters(prm, context.problem);
+    std::map<unsigned int, model::Problem> problems;
+    for (const unsigned int d : study.dimensions)
+      problems.emplace(d, compare::problem_with_dimension(prm, d));
+    pde::SolverParameters pde_parameters;
+    pde_parameters.parse_parameters(prm, context.problem.reduced_setting().dimension());
+    particles::SgdParameters sgd_parameters;
+    sgd_parameters.parse_parameters(prm);
+    // Every run's (N, epsilon) must suit the SGD (e.g. T/epsilon an integer).
+    for (const auto &[d, problem] : problems)
+      for (const unsigned int N : study.widths)
+        for (const double epsilon : study.step_sizes)
+          {
+            particles::SgdParameters run = sgd_parameters;
+            run.N                        = N;
+            run.epsilon                  = epsilon;
+            run.check(problem);
+          }
+
+    const std::string definition = study_definition(prm);
+    std::string       problem;
+    if (dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0)
+      try
+        {
+          compare::check_study_definition(context.output.folder, definition);
+        }
+      catch (const io::InputError &e)
+        {
+          problem = e.what();
+        }
+    problem = dealii::Utilities::MPI::broadcast(MPI_COMM_WORLD, problem, 0);
+    if (!problem.empty())
+      throw io::InputError(problem);
+
+    context.start_output();
+    if (dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0)
+      compare::write_study_definition(context.output.folder, definition);
+
+    const StudyEvolutions evolutions(std::move(problems), pde_parameters, sgd_parameters, context.output);
+    const compare::Study  driver(study, comparison.metrics(context.problem), context.output.folder,
+                                context.problem.neuron_dimension() - context.problem.d);
+    driver.run(evolutions, MPI_COMM_WORLD);
+    return 0;
+  }
+} // namespace mfdd::app
