@@ -1,0 +1,186 @@
+// pde/ owns the finite-element solver of the reduced distributional dynamics
+// (SCIENCE.md §4): meshes, DG discretisation, time stepping, positivity
+// limiter, the potential psi on the mesh and the PDE outputs. It knows nothing
+// of SGD or of the comparison layer (it hands over a model::ReducedLawTrajectory).
+#pragma once
+
+#include <mfdd/kernels/population_kernels.h>
+#include <mfdd/model/problem.h>
+
+#include <deal.II/base/bounding_box.h>
+#include <deal.II/base/function.h>
+#include <deal.II/base/point.h>
+#include <deal.II/base/tensor.h>
+
+#include <memory>
+#include <vector>
+
+namespace mfdd::pde
+{
+  using dealii::Point;
+  using dealii::Tensor;
+
+  /**
+   * The potential psi(z; rho-bar) that drives the transport. The solver tells
+   * it, after every (re)meshing, where the density is sampled (the cell
+   * quadrature points) and where psi and grad psi are needed (cell and face
+   * quadrature points); at every Runge-Kutta stage it hands over the density as
+   * weights rho(z_q) JxW_q and reads psi and grad psi back.
+   */
+  template <int dim>
+  class Potential
+  {
+  public:
+    virtual ~Potential() = default;
+
+    /// Mesh-dependent set-up: @p box contains every point below.
+    virtual void
+    reinit(const dealii::BoundingBox<dim>   &box,
+           const std::vector<Point<dim>>    &density_points,
+           const std::vector<Point<dim>>    &evaluation_points) = 0;
+
+    /// The density at the density points as weights rho(z_q) JxW_q.
+    virtual void
+    update(const std::vector<double> &density_weights) = 0;
+
+    /// psi and grad psi at the evaluation points for the last update().
+    virtual void
+    evaluate(std::vector<double> &psi, std::vector<Tensor<1, dim>> &gradient) const = 0;
+
+    /// psi (and, if @p gradient, grad psi) at any point of the box, for the last update().
+    virtual double
+    value(const Point<dim> &z, Tensor<1, dim> *gradient = nullptr) const = 0;
+
+    /// R(rho-bar) for the last update(); NaN if the potential is not the risk's first variation.
+    virtual double
+    risk() const = 0;
+  };
+
+  /**
+   * A potential that does not depend on the density: a given function of z
+   * (used to verify the transport solver against exact solutions).
+   */
+  template <int dim>
+  class PrescribedPotential : public Potential<dim>
+  {
+  public:
+    explicit PrescribedPotential(std::shared_ptr<const dealii::Function<dim>> psi);
+
+    void
+    reinit(const dealii::BoundingBox<dim> &,
+           const std::vector<Point<dim>> &,
+           const std::vector<Point<dim>> &evaluation_points) override;
+    void
+    update(const std::vector<double> &) override
+    {}
+    void
+    evaluate(std::vector<double> &psi, std::vector<Tensor<1, dim>> &gradient) const override;
+    double
+    value(const Point<dim> &z, Tensor<1, dim> *gradient = nullptr) const override;
+    double
+    risk() const override;
+
+  private:
+    std::shared_ptr<const dealii::Function<dim>> function;
+    std::vector<Point<dim>>                      points;
+  };
+
+  /**
+   * Lagrange interpolation on the Chebyshev-Lobatto nodes of an interval,
+   * evaluated in barycentric form (stable for any number of nodes).
+   */
+  class ChebyshevInterpolation
+  {
+  public:
+    ChebyshevInterpolation(double lower, double upper, unsigned int n_nodes);
+    unsigned int
+    size() const
+    {
+      return nodes.size();
+    }
+    double
+    node(unsigned int j) const
+    {
+      return nodes[j];
+    }
+    /// The n Lagrange basis values ell_j(x) and derivatives ell_j'(x).
+    void
+    basis(double x, double *values, double *derivatives) const;
+
+  private:
+    std::vector<double> nodes, weights;
+  };
+
+  /**
+   * The nonlocal potential of the mean-field dynamics,
+   *
+   *   psi(z) = V(z) + alpha int U(z, z') rho-bar(dz') + (lambda/2) |z|^2,
+   *
+   * with the kernels of kernels::PopulationKernels (exact finite-d or large-d).
+   *
+   * Method: V and U are interpolated in each argument on a tensor grid of
+   * Chebyshev-Lobatto nodes z_k over the mesh's bounding box (2 nodes along
+   * the amplitude a, in which V is linear and U bilinear, so that direction is
+   * exact; n_radius nodes along each radius). Then
+   *
+   *   m_k    = int ell_k(z') rho-bar(dz')                (moments, O(K P))
+   *   psi_k  = V(z_k) + alpha sum_l U(z_k, z_l) m_l      (O(K^2))
+   *   psi(z) = sum_k ell_k(z) psi_k + (lambda/2)|z|^2     (O(K) per point)
+   *
+   * The kernel table U(z_k, z_l) depends only on the box, so it is computed
+   * once per bounding box (not per mesh, not per step). Because the kernels are
+   * analytic in the radii, the interpolation error decays spectrally in
+   * n_radius (measured in tests/test_pde_potential.cc). The risk uses the same
+   * tables, R = E y^2 + 2 alpha sum_k V_k m_k + alpha^2 m^T U m, so that psi
+   * is exactly (1/(2 alpha)) times the first variation of the discrete risk.
+   */
+  template <int dim>
+  class NonlocalPotential : public Potential<dim>
+  {
+  public:
+    NonlocalPotential(const kernels::PopulationKernels &kernels, unsigned int n_radius_nodes);
+
+    void
+    reinit(const dealii::BoundingBox<dim> &box,
+           const std::vector<Point<dim>>  &density_points,
+           const std::vector<Point<dim>>  &evaluation_points) override;
+    void
+    update(const std::vector<double> &density_weights) override;
+    void
+    evaluate(std::vector<double> &psi, std::vector<Tensor<1, dim>> &gradient) const override;
+    double
+    value(const Point<dim> &z, Tensor<1, dim> *gradient = nullptr) const override;
+    double
+    risk() const override;
+
+    /// Number of interpolation nodes K.
+    unsigned int
+    n_nodes() const
+    {
+      return node_values_V.size();
+    }
+
+  private:
+    /// Per point and coordinate: the 1D basis values and derivatives.
+    struct TensorBasis
+    {
+      std::vector<double> values, derivatives; // [point][coordinate][node]
+    };
+    void
+    fill_basis(const std::vector<Point<dim>> &points, TensorBasis &basis) const;
+    /// psi (without the weight decay term) and its gradient from the node values.
+    double
+    interpolate(const double *values, const double *derivatives, Tensor<1, dim> *gradient) const;
+
+    const kernels::PopulationKernels          &kernels;
+    const model::Problem                      &problem;
+    unsigned int                               n_radius_nodes;
+    std::vector<ChebyshevInterpolation>        axes;
+    dealii::BoundingBox<dim>                   table_box;
+    std::vector<double>                        node_values_V; // V(z_k)
+    std::vector<double>                        kernel_table;  // U(z_k, z_l), K x K
+    TensorBasis                                density_basis, evaluation_basis;
+    std::vector<Point<dim>>                    evaluation_points;
+    std::vector<double>                        moments, node_values_psi;
+  };
+} // namespace mfdd::pde

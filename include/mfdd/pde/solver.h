@@ -1,0 +1,238 @@
+#pragma once
+
+#include <mfdd/io/output.h>
+#include <mfdd/model/problem.h>
+#include <mfdd/model/reduced_law.h>
+#include <mfdd/pde/potential.h>
+
+#include <deal.II/base/function.h>
+#include <deal.II/base/mpi.h>
+#include <deal.II/base/parameter_handler.h>
+#include <deal.II/dofs/dof_handler.h>
+#include <deal.II/fe/fe_dgq.h>
+#include <deal.II/grid/tria.h>
+#include <deal.II/lac/vector.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mfdd::pde
+{
+  /**
+   * The `PDE` section: discretisation, mesh and initial density of `mfdd pde`.
+   */
+  struct SolverParameters
+  {
+    unsigned int              degree      = 2;
+    double                    cfl         = 0.15;
+    double                    time_step   = 0.; ///< 0: from the CFL number
+    std::vector<double>       box_lower, box_upper; ///< empty: from the initial law
+    std::vector<unsigned int> subdivisions;         ///< empty: 200 (1D) or 48 per coordinate (2D)
+    unsigned int              global_refinements = 0;
+    std::string               mesh_file;            ///< Gmsh file (2D); empty: generated box
+    std::string               initial_density = "built in";
+    unsigned int              potential_nodes = 48;
+    std::vector<unsigned int> sample_cells;         ///< empty: 10000 (1D) or 400 per coordinate (2D)
+
+    static void
+    declare_parameters(dealii::ParameterHandler &prm);
+    /// Reads and checks the section (InputError naming the parameter); @p dim is
+    /// the reduced dimension of the problem, for list lengths.
+    void
+    parse_parameters(dealii::ParameterHandler &prm, unsigned int dim);
+  };
+
+  /**
+   * Upwind discontinuous Galerkin solver of the reduced distributional dynamics
+   *
+   *   d_t rho = div(rho (2 xi(t)/alpha) grad psi),   velocity b = -(2 xi/alpha) grad psi,
+   *
+   * on dim reduced coordinates (1: r; 2: (a, r) or (r1, r2)).
+   *
+   * What it guarantees (and how):
+   * - Mass: the DG scheme is locally conservative; the boundary (r = 0, the
+   *   box ends) lets nothing in (inflow value 0) and everything that flows out
+   *   is integrated with the Runge-Kutta weights into mass_out(), so
+   *   mass() + mass_out() is constant to round-off.
+   * - Positivity: SSP-RK3 (Shu-Osher) with the Zhang-Shu scaling limiter after
+   *   every stage: each cell's polynomial is scaled towards its mean (the mean,
+   *   hence the mass, is unchanged) until rho >= 0 at the volume Gauss points
+   *   and at the Gauss-Lobatto x Gauss points of every direction. Means stay
+   *   non-negative for CFL <= 1/6 (degree <= 3; 1/2 for degree 1); a negative
+   *   mean stops the run with io::RunError.
+   * - Time step: dt = CFL min_K h_K / max_K |b|_1 (b at every quadrature point
+   *   of the step's first stage), cut to land on output times; or fixed.
+   * - Potential: supplied by a Potential<dim> (nonlocal or prescribed).
+   *
+   * Parallel model: the triangulation and the DG vector are replicated on
+   * every rank (psi needs the density everywhere anyway); the cells are split
+   * into contiguous blocks and each rank computes the residual of its own
+   * cells; one MPI_Allreduce per stage assembles the update. The only sums
+   * whose order depends on the number of ranks are the outflow rate and none
+   * of the cell updates, so results agree between rank counts to round-off.
+   * Only conforming meshes (no adaptive refinement).
+   */
+  template <int dim>
+  class Solver
+  {
+  public:
+    Solver(const model::Problem &problem, const SolverParameters &parameters, std::shared_ptr<Potential<dim>> potential,
+           MPI_Comm communicator = MPI_COMM_WORLD);
+
+    /// Builds the box or reads the mesh file (InputError if missing/unreadable).
+    void
+    make_mesh();
+
+    /// Sets rho_0 to the cell-wise L2 projection of @p density, limited and
+    /// scaled to mass 1. If @p check_containment, InputError unless the mesh
+    /// holds all but 1e-10 of @p density's mass (@p density must then have mass 1).
+    void
+    set_initial_density(const dealii::Function<dim> &density, bool check_containment);
+    /// The problem's built-in initial law or the section's expression.
+    void
+    set_initial_density();
+
+    /// Advances to time @p t_end (to the step landing exactly on it).
+    void
+    advance(double t_end);
+
+    /// Runs to Problem/Final time, writing the outputs if @p write_files, and
+    /// returns the snapshots at every output time.
+    model::ReducedLawTrajectory
+    run(const io::OutputParameters &output, bool write_files);
+
+    double
+    time() const
+    {
+      return current_time;
+    }
+    double
+    mass() const;
+    double
+    mass_out() const
+    {
+      return outflow;
+    }
+    /// Minimum of rho over the limiter points of every cell.
+    double
+    min_rho() const;
+    double
+    risk();
+    /// Mean of each coordinate, int z rho.
+    std::vector<double>
+    mean() const;
+    unsigned int
+    n_cells() const
+    {
+      return triangulation.n_active_cells();
+    }
+    double
+    last_time_step() const
+    {
+      return last_dt;
+    }
+    unsigned int
+    n_steps() const
+    {
+      return step_count;
+    }
+    /// int |rho_h - f| over the mesh (Gauss quadrature with degree + 4 points).
+    double
+    l1_error(const dealii::Function<dim> &exact) const;
+    /// int over the mesh of f(z) rho_h(z) (same quadrature).
+    double
+    integrate(const dealii::Function<dim> &f) const;
+    /// rho_h at the cell centres of a uniform grid over the mesh's bounding box.
+    model::GridDensity
+    sample(const std::vector<unsigned int> &n_cells_per_coordinate) const;
+
+    const dealii::Triangulation<dim> &
+    get_triangulation() const
+    {
+      return triangulation;
+    }
+
+  private:
+    struct FaceData
+    {
+      unsigned int        cell_minus, cell_plus; ///< plus = invalid on the boundary
+      unsigned int        first_point;           ///< into the evaluation points
+      std::vector<double> JxW;
+      std::vector<Tensor<1, dim>> normal;        ///< outward from cell_minus
+      std::vector<double> shape_minus, shape_plus; ///< [q][i]
+    };
+
+    void
+    setup_discretisation();
+    /// rho at the cell quadrature points and the weights rho JxW.
+    void
+    update_density_at_points(const dealii::Vector<double> &u);
+    /// du/dt = L(u) at time t; returns the outflow rate through the boundary.
+    double
+    compute_rate(const dealii::Vector<double> &u, double t, dealii::Vector<double> &rate);
+    void
+    apply_limiter(dealii::Vector<double> &u) const;
+    void
+    write_vtu(const io::OutputParameters &output, unsigned int index,
+              std::vector<std::pair<double, std::string>> &pvd_records) const;
+    model::ReducedLawSnapshot
+    snapshot(const std::vector<unsigned int> &grid_cells);
+    void
+    check_finite(const char *where) const;
+
+    const model::Problem           &problem;
+    SolverParameters                parameters;
+    std::shared_ptr<Potential<dim>> potential;
+    MPI_Comm                        communicator;
+    unsigned int                    n_ranks, rank;
+
+    dealii::Triangulation<dim> triangulation;
+    dealii::FE_DGQ<dim>        fe;
+    dealii::DoFHandler<dim>    dof_handler;
+    dealii::Vector<double>     solution;
+
+    // Reference-cell tables.
+    unsigned int        n_dofs_per_cell, n_q_points;
+    std::vector<double> shape_at_q;       ///< [q][i] at the volume Gauss points
+    std::vector<double> shape_at_limiter; ///< [p][i] at the limiter points
+    unsigned int        n_limiter_points;
+
+    // Per-cell tables.
+    std::vector<double>         JxW;                 ///< [cell][q]
+    std::vector<Point<dim>>     q_points;            ///< [cell][q]
+    std::vector<double>         grad_shape_JxW;      ///< [cell][q][i][d]
+    std::vector<double>         inverse_mass;        ///< [cell][i][j]
+    std::vector<double>         cell_volume, cell_size;
+    std::vector<std::vector<std::pair<unsigned int, bool>>> cell_faces; ///< (face, is minus side)
+    std::vector<FaceData>       faces;
+    unsigned int                first_owned_cell, end_owned_cell;
+
+    // Work arrays.
+    std::vector<double>         rho_at_q, density_weights;
+    std::vector<double>         psi_at_points;
+    std::vector<Tensor<1, dim>> grad_psi_at_points;
+    std::vector<double>         face_flux; ///< [face][q] b.n rho_upwind JxW
+
+    double       current_time = 0.;
+    double       outflow      = 0.;
+    double       last_dt      = 0.;
+    unsigned int step_count   = 0;
+    bool         outflow_warned = false;
+  };
+} // namespace mfdd::pde
+
+namespace mfdd::pde
+{
+  /**
+   * Solves the problem's reduced dynamics with the nonlocal potential of its
+   * kernels, in the problem's reduced dimension: builds the mesh and the
+   * initial density (InputError for bad input, before anything is written),
+   * then calls @p before_output (e.g. to create the output folder) and runs.
+   * What the `pde` command and the comparison layer call.
+   */
+  model::ReducedLawTrajectory
+  solve(const model::Problem &problem, const SolverParameters &parameters, const io::OutputParameters &output,
+        bool write_files, const std::function<void()> &before_output = {}, MPI_Comm communicator = MPI_COMM_WORLD);
+} // namespace mfdd::pde

@@ -1,0 +1,311 @@
+#include <mfdd/pde/potential.h>
+
+#include <cmath>
+#include <limits>
+
+namespace mfdd::pde
+{
+  // ---------------------------------------------------------------- prescribed
+  template <int dim>
+  PrescribedPotential<dim>::PrescribedPotential(std::shared_ptr<const dealii::Function<dim>> psi)
+    : function(std::move(psi))
+  {}
+
+  template <int dim>
+  void
+  PrescribedPotential<dim>::reinit(const dealii::BoundingBox<dim> &,
+                                   const std::vector<Point<dim>> &,
+                                   const std::vector<Point<dim>> &evaluation_points)
+  {
+    points = evaluation_points;
+  }
+
+  template <int dim>
+  void
+  PrescribedPotential<dim>::evaluate(std::vector<double> &psi, std::vector<Tensor<1, dim>> &gradient) const
+  {
+    psi.resize(points.size());
+    gradient.resize(points.size());
+    for (unsigned int i = 0; i < points.size(); ++i)
+      {
+        psi[i]      = function->value(points[i]);
+        gradient[i] = function->gradient(points[i]);
+      }
+  }
+
+  template <int dim>
+  double
+  PrescribedPotential<dim>::value(const Point<dim> &z, Tensor<1, dim> *gradient) const
+  {
+    if (gradient)
+      *gradient = function->gradient(z);
+    return function->value(z);
+  }
+
+  template <int dim>
+  double
+  PrescribedPotential<dim>::risk() const
+  {
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+
+  // ----------------------------------------------------------------- Chebyshev
+  ChebyshevInterpolation::ChebyshevInterpolation(double lower, double upper, unsigned int n)
+    : nodes(n)
+    , weights(n)
+  {
+    for (unsigned int j = 0; j < n; ++j)
+      {
+        nodes[j]   = n == 1 ? 0.5 * (lower + upper) :
+                              lower + 0.5 * (upper - lower) * (1. - std::cos(M_PI * j / (n - 1.)));
+        weights[j] = (j % 2 == 0 ? 1. : -1.) * ((j == 0 || j + 1 == n) ? 0.5 : 1.);
+      }
+  }
+
+  void
+  ChebyshevInterpolation::basis(double x, double *values, double *derivatives) const
+  {
+    const unsigned int n     = nodes.size();
+    const double       scale = nodes.back() - nodes.front();
+    for (unsigned int i = 0; i < n; ++i)
+      if (std::abs(x - nodes[i]) <= 1e-14 * scale)
+        {
+          // At a node: Kronecker delta, derivatives from the differentiation matrix.
+          double diagonal = 0.;
+          for (unsigned int j = 0; j < n; ++j)
+            {
+              values[j] = (i == j);
+              if (j != i)
+                {
+                  derivatives[j] = (weights[j] / weights[i]) / (nodes[i] - nodes[j]);
+                  diagonal -= derivatives[j];
+                }
+            }
+          derivatives[i] = diagonal;
+          return;
+        }
+    double sum = 0., sum_derivative = 0.;
+    for (unsigned int j = 0; j < n; ++j)
+      {
+        const double c = weights[j] / (x - nodes[j]);
+        values[j]      = c;
+        sum += c;
+        sum_derivative -= c / (x - nodes[j]);
+      }
+    for (unsigned int j = 0; j < n; ++j)
+      {
+        const double l = values[j] / sum;
+        derivatives[j] = l * (-1. / (x - nodes[j]) - sum_derivative / sum);
+        values[j]      = l;
+      }
+  }
+
+  // ------------------------------------------------------------------ nonlocal
+  template <int dim>
+  NonlocalPotential<dim>::NonlocalPotential(const kernels::PopulationKernels &kernels, unsigned int n_radius_nodes)
+    : kernels(kernels)
+    , problem(kernels.problem())
+    , n_radius_nodes(n_radius_nodes)
+  {
+    AssertThrow(kernels.dimension() == dim, dealii::ExcDimensionMismatch(kernels.dimension(), dim));
+  }
+
+  template <int dim>
+  void
+  NonlocalPotential<dim>::fill_basis(const std::vector<Point<dim>> &points, TensorBasis &basis) const
+  {
+    unsigned int stride = 0;
+    for (const auto &axis : axes)
+      stride += axis.size();
+    basis.values.resize(points.size() * stride);
+    basis.derivatives.resize(points.size() * stride);
+    for (unsigned int p = 0; p < points.size(); ++p)
+      {
+        unsigned int offset = p * stride;
+        for (unsigned int k = 0; k < dim; ++k)
+          {
+            axes[k].basis(points[p][k], &basis.values[offset], &basis.derivatives[offset]);
+            offset += axes[k].size();
+          }
+      }
+  }
+
+  template <int dim>
+  void
+  NonlocalPotential<dim>::reinit(const dealii::BoundingBox<dim> &box,
+                                 const std::vector<Point<dim>>  &density_points,
+                                 const std::vector<Point<dim>>  &points)
+  {
+    const bool same_box = !axes.empty() && table_box.get_boundary_points() == box.get_boundary_points();
+    if (!same_box)
+      {
+        table_box = box;
+        axes.clear();
+        const auto &setting = problem.reduced_setting();
+        for (unsigned int k = 0; k < dim; ++k)
+          {
+            const bool amplitude = setting.has_amplitude() && k == 0;
+            axes.emplace_back(box.lower_bound(k), box.upper_bound(k), amplitude ? 2 : n_radius_nodes);
+          }
+        // Node coordinates, coordinate 0 fastest.
+        unsigned int K = 1;
+        for (const auto &axis : axes)
+          K *= axis.size();
+        std::vector<double> z(K * dim);
+        for (unsigned int i = 0; i < K; ++i)
+          for (unsigned int k = 0, index = i; k < dim; index /= axes[k].size(), ++k)
+            z[i * dim + k] = axes[k].node(index % axes[k].size());
+        node_values_V.resize(K);
+        kernel_table.resize(K * K);
+        for (unsigned int i = 0; i < K; ++i)
+          {
+            node_values_V[i] = kernels.V(&z[i * dim]);
+            for (unsigned int j = 0; j <= i; ++j)
+              kernel_table[i * K + j] = kernel_table[j * K + i] = kernels.U(&z[i * dim], &z[j * dim]);
+          }
+        moments.assign(K, 0.);
+        node_values_psi = node_values_V;
+      }
+    for (const auto &p : density_points)
+      for (unsigned int k = 0; k < dim; ++k)
+        AssertThrow(p[k] >= box.lower_bound(k) - 1e-12 && p[k] <= box.upper_bound(k) + 1e-12,
+                    dealii::ExcMessage("density point outside the interpolation box"));
+    fill_basis(density_points, density_basis);
+    fill_basis(points, evaluation_basis);
+    evaluation_points = points;
+  }
+
+  template <int dim>
+  void
+  NonlocalPotential<dim>::update(const std::vector<double> &density_weights)
+  {
+    const unsigned int K  = n_nodes();
+    const unsigned int n0 = axes[0].size();
+    const unsigned int stride = dim == 1 ? n0 : n0 + axes[dim - 1].size();
+    std::fill(moments.begin(), moments.end(), 0.);
+    for (unsigned int p = 0; p < density_weights.size(); ++p)
+      {
+        const double w = density_weights[p];
+        if (w == 0.)
+          continue;
+        const double *l = &density_basis.values[p * stride];
+        if (dim == 1)
+          for (unsigned int i = 0; i < n0; ++i)
+            moments[i] += w * l[i];
+        else
+          {
+            const unsigned int n1 = axes[dim - 1].size();
+            for (unsigned int j = 0; j < n1; ++j)
+              {
+                const double wl = w * l[n0 + j];
+                for (unsigned int i = 0; i < n0; ++i)
+                  moments[j * n0 + i] += wl * l[i];
+              }
+          }
+      }
+    const double alpha = problem.alpha;
+    for (unsigned int i = 0; i < K; ++i)
+      {
+        double sum = 0.;
+        for (unsigned int j = 0; j < K; ++j)
+          sum += kernel_table[i * K + j] * moments[j];
+        node_values_psi[i] = node_values_V[i] + alpha * sum;
+      }
+  }
+
+  template <int dim>
+  double
+  NonlocalPotential<dim>::interpolate(const double *l, const double *dl, Tensor<1, dim> *gradient) const
+  {
+    const unsigned int n0 = axes[0].size();
+    if (dim == 1)
+      {
+        double value = 0., derivative = 0.;
+        for (unsigned int i = 0; i < n0; ++i)
+          {
+            value += l[i] * node_values_psi[i];
+            derivative += dl[i] * node_values_psi[i];
+          }
+        if (gradient)
+          (*gradient)[0] = derivative;
+        return value;
+      }
+    const unsigned int n1 = axes[dim - 1].size();
+    double             value = 0., d0 = 0., d1 = 0.;
+    for (unsigned int j = 0; j < n1; ++j)
+      {
+        double row = 0., row_d0 = 0.;
+        for (unsigned int i = 0; i < n0; ++i)
+          {
+            row += l[i] * node_values_psi[j * n0 + i];
+            row_d0 += dl[i] * node_values_psi[j * n0 + i];
+          }
+        value += l[n0 + j] * row;
+        d0 += l[n0 + j] * row_d0;
+        d1 += dl[n0 + j] * row;
+      }
+    if (gradient)
+      {
+        (*gradient)[0]       = d0;
+        (*gradient)[dim - 1] = d1;
+      }
+    return value;
+  }
+
+  template <int dim>
+  void
+  NonlocalPotential<dim>::evaluate(std::vector<double> &psi, std::vector<Tensor<1, dim>> &gradient) const
+  {
+    const unsigned int n      = evaluation_points.size();
+    const unsigned int stride = dim == 1 ? axes[0].size() : axes[0].size() + axes[dim - 1].size();
+    const double       lambda = problem.weight_decay;
+    psi.resize(n);
+    gradient.resize(n);
+    for (unsigned int p = 0; p < n; ++p)
+      {
+        psi[p] = interpolate(&evaluation_basis.values[p * stride], &evaluation_basis.derivatives[p * stride],
+                             &gradient[p]);
+        if (lambda != 0.)
+          {
+            psi[p] += 0.5 * lambda * evaluation_points[p].norm_square();
+            gradient[p] += lambda * evaluation_points[p];
+          }
+      }
+  }
+
+  template <int dim>
+  double
+  NonlocalPotential<dim>::value(const Point<dim> &z, Tensor<1, dim> *gradient) const
+  {
+    TensorBasis basis;
+    fill_basis({z}, basis);
+    const double value = interpolate(basis.values.data(), basis.derivatives.data(), gradient);
+    if (gradient)
+      *gradient += problem.weight_decay * z;
+    return value + 0.5 * problem.weight_decay * z.norm_square();
+  }
+
+  template <int dim>
+  double
+  NonlocalPotential<dim>::risk() const
+  {
+    const unsigned int K     = n_nodes();
+    const double       alpha = problem.alpha;
+    double             linear = 0., quadratic = 0.;
+    for (unsigned int i = 0; i < K; ++i)
+      {
+        linear += node_values_V[i] * moments[i];
+        double sum = 0.;
+        for (unsigned int j = 0; j < K; ++j)
+          sum += kernel_table[i * K + j] * moments[j];
+        quadratic += moments[i] * sum;
+      }
+    return problem.reduced_setting().data_model().second_moment_y() + 2. * alpha * linear +
+           alpha * alpha * quadratic;
+  }
+
+  template class PrescribedPotential<1>;
+  template class PrescribedPotential<2>;
+  template class NonlocalPotential<1>;
+  template class NonlocalPotential<2>;
+} // namespace mfdd::pde
