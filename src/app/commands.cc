@@ -1,6 +1,7 @@
 #include <mfdd/app/commands.h>
 #include <mfdd/compare/parameters.h>
 #include <mfdd/kernels/population_kernels.h>
+#include <mfdd/pde/solver.h>
 
 #include <deal.II/base/mpi.h>
 
@@ -26,6 +27,7 @@ namespace mfdd::app
   {
     static const std::vector<Command> list = {
       {"info", "print the problem, its reduced kernels and the initial risk R(rho_0)", &run_info},
+      {"pde", "solve the reduced distributional dynamics with upwind DG (pde.pvd, pde_diagnostics.csv)", &run_pde},
       {"compare", "one PDE solve against SGD runs for a list of seeds (compare.csv, compare_summary.csv)", &run_compare},
       {"study", "sweep N, epsilon and d; fitted rates, plots and report.md (resumable, MPI)", &run_study},
     };
@@ -39,6 +41,7 @@ namespace mfdd::app
     io::OutputParameters::declare_parameters(prm);
     compare::ComparisonParameters::declare_parameters(prm);
     compare::StudyParameters::declare_parameters(prm);
+    pde::SolverParameters::declare_parameters(prm);
   }
 
   int

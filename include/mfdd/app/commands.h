@@ -50,4 +50,6 @@ namespace mfdd::app
   run_compare(RunContext &context);
   int
   run_study(RunContext &context);
+  int
+  run_pde(RunContext &context);
 } // namespace mfdd::app
