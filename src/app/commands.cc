@@ -1,6 +1,7 @@
 #include <mfdd/app/commands.h>
 #include <mfdd/compare/parameters.h>
 #include <mfdd/kernels/population_kernels.h>
+#include <mfdd/particles/sgd.h>
 #include <mfdd/pde/solver.h>
 
 #include <deal.II/base/mpi.h>
@@ -30,6 +31,7 @@ namespace mfdd::app
       {"pde", "solve the reduced distributional dynamics with upwind DG (pde.pvd, pde_diagnostics.csv)", &run_pde},
       {"compare", "one PDE solve against SGD runs for a list of seeds (compare.csv, compare_summary.csv)", &run_compare},
       {"study", "sweep N, epsilon and d; fitted rates, plots and report.md (resumable, MPI)", &run_study},
+      {"sgd", "run one-pass SGD of N neurons in dimension d (sgd_diagnostics.csv, sgd_reduced_<n>.csv, sgd.pvd)", &run_sgd},
     };
     return list;
   }
@@ -39,6 +41,7 @@ namespace mfdd::app
   {
     model::Problem::declare_parameters(prm);
     io::OutputParameters::declare_parameters(prm);
+    particles::SgdParameters::declare_parameters(prm);
     compare::ComparisonParameters::declare_parameters(prm);
     compare::StudyParameters::declare_parameters(prm);
     pde::SolverParameters::declare_parameters(prm);

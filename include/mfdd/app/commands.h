@@ -47,6 +47,8 @@ namespace mfdd::app
   int
   run_info(RunContext &context);
   int
+  run_sgd(RunContext &context);
+  int
   run_compare(RunContext &context);
   int
   run_study(RunContext &context);

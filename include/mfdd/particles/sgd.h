@@ -1,0 +1,175 @@
+// particles/ owns the SGD side of SCIENCE.md §2: N neurons in full dimension d,
+// trained by one-pass (noisy, mini-batch, alpha-scaled) SGD on fresh samples,
+// partitioned over MPI ranks. It reads the problem from model/ and the exact
+// risk R_N from kernels/; it knows nothing of meshes or the PDE.
+#pragma once
+
+#include <mfdd/io/output.h>
+#include <mfdd/kernels/network_risk.h>
+#include <mfdd/model/problem.h>
+#include <mfdd/model/reduced_law.h>
+#include <mfdd/particles/random_streams.h>
+
+#include <deal.II/base/parameter_handler.h>
+
+#include <mpi.h>
+
+#include <memory>
+#include <vector>
+
+namespace mfdd::particles
+{
+  /**
+   * The `SGD` section: network width, step size, batch size, seed and what is
+   * recorded. The output times are those of the `Output` section (read here
+   * too, so that a simulator needs nothing else).
+   */
+  struct SgdParameters
+  {
+    unsigned int N                        = 1000;
+    double       epsilon                  = 1e-3;
+    unsigned int batch_size               = 1;
+    unsigned int seed                     = 1;
+    bool         symmetric_initialisation = false;
+    bool         record_exact_risk        = true;
+    /// Record R_N at every n-th output time; 0 = automatic (see exact_risk_period()).
+    unsigned int exact_risk_every = 0;
+    /// Automatic mode: the largest share of the run's time the exact risk may take.
+    double exact_risk_share = 0.2;
+    /// Output/Output interval
+    double output_interval = 0.1;
+
+    static void
+    declare_parameters(dealii::ParameterHandler &prm);
+    /// Reads the SGD section and Output/Output interval; InputError for an impossible value.
+    void
+    parse_parameters(dealii::ParameterHandler &prm);
+
+    /// Checks the parameters against @p problem (T/epsilon an integer, noise
+    /// only with alpha = 1, symmetric initialisation only with a trainable
+    /// second layer and even N); InputError naming the parameter otherwise.
+    void
+    check(const model::Problem &problem) const;
+
+    /// T/epsilon (check() makes sure it is an integer up to rounding).
+    unsigned long
+    n_steps(const model::Problem &problem) const;
+
+    /**
+     * Every how many output times R_N is recorded. A record costs O(N^2 d)
+     * (N^2/2 pair expectations), the steps between two output times
+     * O(4 N d B interval/epsilon); automatic mode (exact_risk_every = 0) picks the
+     * smallest period whose estimated cost is at most exact_risk_share of the
+     * steps' cost. 0 = never (record_exact_risk false).
+     */
+    unsigned int
+    exact_risk_period(const model::Problem &problem) const;
+  };
+
+  /**
+   * sigma_*(x; theta) and its gradient in theta for one neuron, theta = w
+   * (fixed second layer, @p a ignored) or theta = (a, w): grad_a = sigma(<w,x>),
+   * grad_w = a sigma'(<w,x>) x. @p gradient receives D entries, a first.
+   * Returns sigma_*(x; theta).
+   */
+  double
+  neuron_output_and_gradient(const model::Problem &problem,
+                             double                a,
+                             const double         *w,
+                             const double         *x,
+                             double               *gradient);
+
+  /**
+   * The state of one SGD run and its step. Neuron i of the N lives on rank
+   * r if it falls in r's contiguous block (sizes differ by at most one).
+   * Every random number is a function of (seed, stream, index, step): the
+   * initial neuron i of counter (seed, i), the samples of step k of (seed, k)
+   * on every rank, the noise of neuron i at step k of (seed, i, k). So a run
+   * is the same, to round-off, for every number of ranks.
+   */
+  class SgdSimulator
+  {
+  public:
+    SgdSimulator(const model::Problem &problem, const SgdParameters &parameters, unsigned int seed, MPI_Comm comm);
+
+    /**
+     * Runs from the current step to T/epsilon and returns the states at the
+     * output times (the current one included). With @p output non-null, rank 0
+     * writes sgd_diagnostics.csv, sgd_reduced_<n>.csv and (Output/Write vtu)
+     * sgd_<n>.vtu with sgd.pvd into its folder; @p progress prints progress lines.
+     * Throws io::RunError if a weight becomes NaN or infinite.
+     */
+    model::ReducedLawTrajectory
+    run(const io::OutputParameters *output = nullptr, bool progress = false);
+
+    /// One SGD step k -> k + 1.
+    void
+    step();
+
+    /// The B samples of step k (x row by row, B x d) and their labels; the same on every rank.
+    void
+    samples(unsigned long k, std::vector<double> &x, std::vector<double> &y) const;
+
+    /// Applies one step on given samples (@p x: B x d row by row) with step size @p s;
+    /// returns the mean per-sample loss (y - f_alpha(x))^2 at the current weights.
+    double
+    update(const std::vector<double> &x, const std::vector<double> &y, double s, unsigned long k);
+
+    /// R_N(Theta) and its self-interaction part (collective).
+    kernels::NetworkRisk::Result
+    exact_risk() const;
+
+    /// All neurons' reduced coordinates, row by row (collective; every rank gets them).
+    std::vector<double>
+    gathered_reduced_coordinates() const;
+
+    unsigned long
+    step_index() const
+    {
+      return k;
+    }
+    unsigned int
+    n_local() const
+    {
+      return n_mine;
+    }
+    unsigned int
+    first_neuron() const
+    {
+      return first;
+    }
+    /// This rank's weights, n_local() x d row by row, and amplitudes a_i (1 for a fixed second layer).
+    std::vector<double> &
+    weights()
+    {
+      return w;
+    }
+    std::vector<double> &
+    amplitudes()
+    {
+      return a;
+    }
+
+  private:
+    void
+    initialise_neurons();
+    double
+    step_size(unsigned long step) const;
+
+    const model::Problem &problem;
+    const SgdParameters   parameters;
+    const unsigned int    seed;
+    MPI_Comm              comm;
+    const unsigned int    d;
+    unsigned int          first = 0, n_mine = 0;
+    unsigned long         k = 0;
+    std::vector<double>   w, a;
+    // Work arrays of a step: <w_i, x_b>, sigma and sigma' there, samples.
+    std::vector<double>                  sigma_values, sigma_derivatives, x_batch, y_batch;
+    std::shared_ptr<kernels::NetworkRisk> network_risk;
+  };
+
+  /// One run without files: what `mfdd compare`, `mfdd study` and `mfdd kernel` call per seed.
+  model::ReducedLawTrajectory
+  run_sgd(const model::Problem &problem, const SgdParameters &parameters, unsigned int seed, MPI_Comm comm);
+} // namespace mfdd::particles

@@ -1,0 +1,114 @@
+#include <mfdd/io/input_error.h>
+#include <mfdd/particles/sgd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+namespace mfdd::particles
+{
+  using io::require;
+
+  void
+  SgdParameters::declare_parameters(dealii::ParameterHandler &prm)
+  {
+    using namespace dealii::Patterns;
+    prm.enter_subsection("SGD");
+    prm.declare_entry("Number of neurons N", "1000", Integer(1),
+                      "Width N >= 1 of the network. N need not be divisible by the number of MPI "
+                      "ranks: every rank holds a contiguous block of N/ranks (rounded) neurons.");
+    prm.declare_entry("Step size epsilon", "1e-3", Double(0.),
+                      "SGD step size epsilon > 0: step k uses s_k = epsilon xi(k epsilon) and is "
+                      "PDE time t = k epsilon. Problem/Final time / epsilon must be an integer.");
+    prm.declare_entry("Batch size B", "1", Integer(1),
+                      "Mini-batch size B >= 1: a step averages the B per-sample updates, all "
+                      "computed at the same weights (B = 1 is the theory's case).");
+    prm.declare_entry("Seed", "1", Integer(0),
+                      "Seed of the run (non-negative integer). Initial neurons, samples and noise are "
+                      "functions of (seed, neuron, step) only, so a seed identifies a trajectory "
+                      "whatever the number of MPI ranks.");
+    prm.declare_entry("Symmetric initialisation", "false", Bool(),
+                      "Start from pairs of neurons (a, w), (-a, w) (neurons 2j and 2j+1), so that "
+                      "the network output is 0 at t = 0 (kernel-limit studies). Needs a trainable "
+                      "second layer and an even N.");
+    prm.declare_entry("Record exact risk", "true", Bool(),
+                      "Record the exact risk R_N(Theta^k) (and its self-interaction part) at output "
+                      "times. A record costs N^2/2 pair expectations (O(N^2 d)); see 'Exact risk every'.");
+    prm.declare_entry("Exact risk every", "0", Integer(0),
+                      "Record R_N at every n-th output time (t = 0 included; NaN in between). 0 = "
+                      "automatic: the smallest n for which the estimated cost of the records is at most "
+                      "'Exact risk share' of the cost of the SGD steps (every output time while "
+                      "N d is small against the steps between output times).");
+    prm.declare_entry("Exact risk share", "0.2", Double(0.),
+                      "Automatic 'Exact risk every': the largest share (> 0) of the estimated SGD cost "
+                      "that recording R_N may add.");
+    prm.leave_subsection();
+  }
+
+  void
+  SgdParameters::parse_parameters(dealii::ParameterHandler &prm)
+  {
+    prm.enter_subsection("SGD");
+    N                        = prm.get_integer("Number of neurons N");
+    epsilon                  = prm.get_double("Step size epsilon");
+    batch_size               = prm.get_integer("Batch size B");
+    seed                     = prm.get_integer("Seed");
+    symmetric_initialisation = prm.get_bool("Symmetric initialisation");
+    record_exact_risk        = prm.get_bool("Record exact risk");
+    exact_risk_every         = prm.get_integer("Exact risk every");
+    exact_risk_share         = prm.get_double("Exact risk share");
+    prm.leave_subsection();
+    prm.enter_subsection("Output");
+    output_interval = prm.get_double("Output interval");
+    prm.leave_subsection();
+
+    require(epsilon > 0. && std::isfinite(epsilon), "SGD/Step size epsilon", "must be positive");
+    require(exact_risk_share > 0., "SGD/Exact risk share", "must be positive");
+    require(!symmetric_initialisation || N % 2 == 0, "SGD/Symmetric initialisation",
+            "pairs neurons, so SGD/Number of neurons N must be even (got " + std::to_string(N) + ")");
+    require(output_interval > 0., "Output/Output interval", "must be positive");
+  }
+
+  void
+  SgdParameters::check(const model::Problem &problem) const
+  {
+    const double steps = problem.final_time / epsilon;
+    require(std::abs(steps - std::round(steps)) <= 1e-9 * std::max(1., steps) && std::round(steps) >= 1.,
+            "SGD/Step size epsilon",
+            "Problem/Final time / epsilon = " + std::to_string(steps) +
+              " is not a positive integer; choose epsilon dividing the final time");
+    require(steps < 1e15, "SGD/Step size epsilon", "is too small for the final time (more than 1e15 steps)");
+    require(problem.alpha == 1. || (problem.temperature == 0. && problem.weight_decay == 0.),
+            "Problem/Temperature tau",
+            "noisy SGD (tau > 0 or lambda > 0) is only defined for Problem/Scaling alpha = 1");
+    require(!symmetric_initialisation || problem.trainable_second_layer, "SGD/Symmetric initialisation",
+            "pairs (a, w) with (-a, w): set Problem/Second layer = trainable");
+    require(!symmetric_initialisation || N % 2 == 0, "SGD/Symmetric initialisation",
+            "pairs neurons, so SGD/Number of neurons N must be even (got " + std::to_string(N) + ")");
+  }
+
+  unsigned long
+  SgdParameters::n_steps(const model::Problem &problem) const
+  {
+    return static_cast<unsigned long>(std::llround(problem.final_time / epsilon));
+  }
+
+  unsigned int
+  SgdParameters::exact_risk_period(const model::Problem &problem) const
+  {
+    if (!record_exact_risk)
+      return 0;
+    if (exact_risk_every > 0)
+      return exact_risk_every;
+    // Cost model in units of one multiply-add on a weight: a record takes N^2/2
+    // pairs, each a d-term dot product plus two pair expectations (each about
+    // as costly as kPairCost multiply-adds, measured by benchmarks/sgd_step);
+    // a step takes 2 N d B.
+    constexpr double kPairCost       = 150.;
+    const double     record_cost     = 0.5 * double(N) * N * (problem.d + 2. * kPairCost);
+    const double     steps_per_output = std::max(1., output_interval / epsilon);
+    const double     steps_cost      = steps_per_output * 2. * double(N) * problem.d * batch_size;
+    return static_cast<unsigned int>(
+      std::max(1., std::ceil(record_cost / (exact_risk_share * steps_cost) - 1e-12)));
+  }
+} // namespace mfdd::particles
