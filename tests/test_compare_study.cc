@@ -257,6 +257,45 @@ TEST(StudyRun, IndependentOfRankCountAndResumable)
     }
 }
 
+namespace
+{
+  // Fails one SGD run, or the PDE of one d: every rank must get the RunError.
+  class FailingEvolutions : public SyntheticEvolutions
+  {
+  public:
+    bool fail_pde = false;
+    model::ReducedLawTrajectory
+    pde(unsigned int d, unsigned int level) const override
+    {
+      if (fail_pde && d == 20)
+        throw io::RunError("PDE blow-up");
+      return SyntheticEvolutions::pde(d, level);
+    }
+    model::ReducedLawTrajectory
+    sgd(const RunKey &run) const override
+    {
+      if (run.N == 800 && run.d == 20 && run.seed == 2 && run.epsilon == 1e-4)
+        throw io::RunError("NaN weights");
+      return SyntheticEvolutions::sgd(run);
+    }
+  };
+} // namespace
+
+TEST(StudyRun, AFailureOnOneRankStopsEveryRank)
+{
+  const auto        p = small_study();
+  FailingEvolutions evolutions;
+  const auto        folder = fresh_folder("failure");
+  EXPECT_THROW(Study(p, metrics(), folder, 0).run(evolutions, MPI_COMM_WORLD), io::RunError);
+  // the other runs that finished are kept (at least those before the failure)
+  const auto kept = sorted_rows(folder);
+  EXPECT_GT(kept.size(), 0u);
+  EXPECT_LT(kept.size(), study_runs(p).size());
+
+  evolutions.fail_pde = true;
+  EXPECT_THROW(Study(p, metrics(), fresh_folder("pde_failure"), 0).run(evolutions, MPI_COMM_WORLD), io::RunError);
+}
+
 TEST(StudyDefinition, RefusesADifferentStudy)
 {
   const auto folder = fresh_folder("definition");

@@ -54,7 +54,16 @@ namespace mfdd::app
             particles::SgdParameters run = sgd_parameters;
             run.N                        = N;
             run.epsilon                  = epsilon;
-            run.check(problem);
+            try
+              {
+                run.check(problem);
+              }
+            catch (const io::InputError &e)
+              {
+                throw io::InputError("Study/Step sizes epsilon, Study/Widths N: the SGD cannot run N = " +
+                                     std::to_string(N) + ", epsilon = " + dealii::Utilities::to_string(epsilon) +
+                                     " in d = " + std::to_string(d) + " (" + e.what() + ")");
+              }
           }
 
     const std::string definition = study_definition(prm);

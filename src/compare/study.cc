@@ -477,7 +477,9 @@ namespace mfdd::compare
           continue;
         const unsigned int  owner = i % size;
         std::vector<double> data;
+        std::string         failure;
         if (rank == owner)
+          try
           {
             const auto start = std::chrono::steady_clock::now();
             const auto base  = evolutions.pde(d, 0);
@@ -496,12 +498,22 @@ namespace mfdd::compare
               }
             std::cout << "study: PDE for d = " << d << " done" << std::endl;
           }
+          catch (const std::exception &e)
+            {
+              failure = "the PDE solve for d = " + std::to_string(d) + " failed: " + e.what();
+            }
+        // A failure on one rank stops every rank (nobody waits forever).
+        failure = dealii::Utilities::MPI::broadcast(comm, failure, owner);
+        if (!failure.empty())
+          throw io::RunError(failure);
         pde[d] = unpack(broadcast_vector(data, owner, comm));
       }
 
     // The SGD runs of this rank, each appended to study.csv when done.
-    const auto assignment = assign_runs(pending, size);
+    const auto  assignment = assign_runs(pending, size);
+    std::string failure;
     for (const auto &run : assignment[rank])
+      try
       {
         const auto start = std::chrono::steady_clock::now();
         const auto rows  = compare_trajectories(metrics, pde.at(run.d), evolutions.sgd(run));
@@ -517,8 +529,19 @@ namespace mfdd::compare
                 << number(seconds, 3) << " s)";
         std::cout << message.str() << std::endl;
       }
+      catch (const std::exception &e)
+        {
+          std::ostringstream message;
+          message << "the SGD run N = " << run.N << ", epsilon = " << run.epsilon << ", d = " << run.d
+                  << ", seed = " << run.seed << " failed: " << e.what();
+          failure = message.str();
+          break;
+        }
 
-    MPI_Barrier(comm);
+    // Instead of a barrier: every rank learns whether another one failed.
+    for (const auto &f : dealii::Utilities::MPI::all_gather(comm, failure))
+      if (!f.empty())
+        throw io::RunError(f + " (finished runs are kept in study.csv; rerun to resume)");
     if (rank != 0)
       return;
     const StudyTable         all = StudyTable::read(path("study.csv"), names);
