@@ -12,7 +12,7 @@ grep -q "Documentation\|#" all.prm
 "$mfdd" info all.prm --set "Output/Folder=run1" > info.txt
 # The run recorded the parameters it used; reading that record reproduces it.
 "$mfdd" info run1/parameters.prm --set "Output/Folder=run2" > info2.txt
-cmp run1/parameters.prm run2/parameters.prm
+diff <(grep -v "set Folder" run1/parameters.prm) <(grep -v "set Folder" run2/parameters.prm)
 diff info.txt info2.txt
 # The default example's initial risk (SCIENCE.md §4 worked number, there with the
 # large-d kernel): R(rho_0) ~ 1.876.

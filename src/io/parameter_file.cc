@@ -57,17 +57,15 @@ namespace mfdd::io
     if (!in)
       throw InputError(filename + ": cannot open the parameter file; check the path "
                                   "(`mfdd parameters > file.prm` writes a complete one)");
-    std::ostringstream content;
-    content << in.rdbuf();
-
     std::string current = filename;
     try
       {
-        prm.parse_input_from_string(content.str(), filename, /*skip_undefined=*/false);
+        prm.parse_input(in, filename, "", /*skip_undefined=*/false);
         for (const auto &setting : settings)
           {
             current = "--set \"" + setting + "\"";
-            prm.parse_input_from_string(setting_to_prm_text(setting), current, false);
+            std::istringstream text(setting_to_prm_text(setting));
+            prm.parse_input(text, current, "", false);
           }
       }
     catch (const dealii::ParameterHandler::ExcInvalidEntryForPattern &e)
