@@ -344,6 +344,25 @@ TEST(SgdReproducibility, PartitionDoesNotChangeTheTrajectory)
   EXPECT_GT(std::abs(alone.weights()[0] - fresh.weights()[0]), 1e-4);
 }
 
+// advance() (what run() uses: fused update and next products for B = 1, no
+// noise) gives the same bits as repeated step() (plain update()).
+TEST(SgdReproducibility, FusedStepsEqualPlainSteps)
+{
+  for (const std::string layer : {"fixed", "trainable"})
+    {
+      const auto   problem = make_problem({{"Dimension d", "13"}, {"Second layer", layer}});
+      const auto   p       = make_parameters(21, 1e-2);
+      SgdSimulator plain(problem, p, 3, MPI_COMM_WORLD), fused(problem, p, 3, MPI_COMM_WORLD);
+      for (unsigned int k = 0; k < 60; ++k)
+        plain.step();
+      fused.advance(25);
+      fused.advance(60);
+      EXPECT_EQ(fused.step_index(), 60u);
+      EXPECT_EQ(plain.weights(), fused.weights()) << layer;
+      EXPECT_EQ(plain.amplitudes(), fused.amplitudes()) << layer;
+    }
+}
+
 namespace
 {
   // grad_theta Psi(theta_i; rho-hat_N) = grad V(theta_i) + (alpha/N) sum_j grad_1 U(theta_i, theta_j)

@@ -12,4 +12,18 @@ namespace mfdd::particles
   /// W_i += factor[i] x for the n rows W_i of length d.
   void
   add_rank_one(double *W, unsigned int n, unsigned int d, const double *factor, const double *x);
+
+  /**
+   * add_rank_one(W, n, d, factor, x) followed by multiply_rows(W, n, d, x_next, h)
+   * in one sweep over W (each row is updated and multiplied while in cache),
+   * with the same operations in the same order, so the same bits.
+   */
+  void
+  add_rank_one_and_multiply(double       *W,
+                            unsigned int  n,
+                            unsigned int  d,
+                            const double *factor,
+                            const double *x,
+                            const double *x_next,
+                            double       *h);
 } // namespace mfdd::particles

@@ -1,6 +1,7 @@
 #include <mfdd/io/input_error.h>
 #include <mfdd/particles/sgd.h>
 
+#include "activation_batch.h"
 #include "linear_algebra.h"
 #include "sgd_files.h"
 
@@ -158,12 +159,9 @@ namespace mfdd::particles
         double *h  = &sigma_values[std::size_t(b) * n_mine];
         double *dh = &sigma_derivatives[std::size_t(b) * n_mine];
         multiply_rows(w.data(), n_mine, d, &x[std::size_t(b) * d], h);
+        evaluate_activation(sigma, n_mine, h, dh);
         for (unsigned int l = 0; l < n_mine; ++l)
-          {
-            dh[l] = sigma.derivative(h[l]);
-            h[l]  = sigma.value(h[l]);
-            prediction[b] += a[l] * h[l];
-          }
+          prediction[b] += a[l] * h[l];
       }
     MPI_Allreduce(MPI_IN_PLACE, prediction.data(), B, MPI_DOUBLE, MPI_SUM, comm);
 
@@ -226,6 +224,64 @@ namespace mfdd::particles
             for (unsigned int j = 0; j < d; ++j)
               wl[j] += noise_scale * gw[j];
           }
+      }
+    return loss;
+  }
+
+  double
+  SgdSimulator::fused_steps(unsigned long end)
+  {
+    if (k >= end)
+      return 0.;
+    const bool   trainable = problem.trainable_second_layer;
+    const double alpha     = problem.alpha;
+    double      *h = sigma_values.data(), *dh = sigma_derivatives.data();
+    samples(k, x_batch, y_batch);
+    multiply_rows(w.data(), n_mine, d, x_batch.data(), h);
+    double loss = 0.;
+    for (; k < end; ++k)
+      {
+        const double s = step_size(k);
+        evaluate_activation(*problem.activation, n_mine, h, dh);
+        double prediction = 0.;
+        for (unsigned int l = 0; l < n_mine; ++l)
+          prediction += a[l] * h[l];
+        MPI_Allreduce(MPI_IN_PLACE, &prediction, 1, MPI_DOUBLE, MPI_SUM, comm);
+        const double residual = y_batch[0] - alpha * prediction / parameters.N;
+        if (!std::isfinite(residual))
+          throw io::RunError("SGD: the network output is not finite at step " + std::to_string(k) +
+                             " (t = " + std::to_string(k * parameters.epsilon) + "); reduce SGD/Step size epsilon");
+        loss += residual * residual / 1;
+        const double coefficient = 2. * s / alpha * residual / 1;
+        for (unsigned int l = 0; l < n_mine; ++l)
+          {
+            dh[l] *= coefficient * a[l];
+            if (trainable)
+              a[l] += coefficient * h[l];
+          }
+        if (k + 1 < end)
+          {
+            samples(k + 1, x_next, y_next);
+            add_rank_one_and_multiply(w.data(), n_mine, d, dh, x_batch.data(), x_next.data(), h);
+            std::swap(x_batch, x_next);
+            std::swap(y_batch, y_next);
+          }
+        else
+          add_rank_one(w.data(), n_mine, d, dh, x_batch.data());
+      }
+    return loss;
+  }
+
+  double
+  SgdSimulator::advance(unsigned long end)
+  {
+    if (parameters.batch_size == 1 && problem.temperature == 0. && problem.weight_decay == 0.)
+      return fused_steps(end);
+    double loss = 0.;
+    for (; k < end; ++k)
+      {
+        samples(k, x_batch, y_batch);
+        loss += update(x_batch, y_batch, step_size(k), k);
       }
     return loss;
   }
@@ -297,10 +353,10 @@ namespace mfdd::particles
       {
         while (k < record_steps[n])
           {
-            samples(k, x_batch, y_batch);
-            loss_sum += update(x_batch, y_batch, step_size(k), k);
-            ++loss_steps;
-            ++k;
+            // Chunks of up to 1024 steps between progress lines.
+            const unsigned long end = std::min(record_steps[n], (k / 1024 + 1) * 1024);
+            loss_steps += end - k;
+            loss_sum += advance(end);
             if (progress && (k & 1023) == 0)
               {
                 std::ostringstream rate;

@@ -106,6 +106,13 @@ namespace mfdd::particles
     void
     step();
 
+    /// Steps k -> @p end (what run() does between output times): the same
+    /// trajectory as repeated step(), bit for bit, but for B = 1 without noise
+    /// or weight decay each update is fused with the next step's products.
+    /// Returns the sum of the per-sample losses.
+    double
+    advance(unsigned long end);
+
     /// The B samples of step k (x row by row, B x d) and their labels; the same on every rank.
     void
     samples(unsigned long k, std::vector<double> &x, std::vector<double> &y) const;
@@ -155,6 +162,12 @@ namespace mfdd::particles
     initialise_neurons();
     double
     step_size(unsigned long step) const;
+    /// Steps k -> @p end for B = 1 without noise or weight decay, each update
+    /// fused with the next step's products <w_i, x_{k+1}> (the samples do not
+    /// depend on the weights); the same arithmetic as update(). Returns the
+    /// sum of the per-sample losses.
+    double
+    fused_steps(unsigned long end);
 
     const model::Problem &problem;
     const SgdParameters   parameters;
@@ -165,7 +178,7 @@ namespace mfdd::particles
     unsigned long         k = 0;
     std::vector<double>   w, a;
     // Work arrays of a step: <w_i, x_b>, sigma and sigma' there, samples.
-    std::vector<double>                  sigma_values, sigma_derivatives, x_batch, y_batch;
+    std::vector<double>                  sigma_values, sigma_derivatives, x_batch, y_batch, x_next, y_next;
     std::shared_ptr<kernels::NetworkRisk> network_risk;
   };
 
