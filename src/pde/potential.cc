@@ -152,10 +152,20 @@ namespace mfdd::pde
         for (const auto &axis : axes)
           K *= axis.size();
         std::vector<double> z(K * dim);
+        // Radii at the nodes are moved off 0 by 1e-12 of the box: the kernels
+        // are continuous there, but the two-block kernel is NaN when all radii
+        // vanish (a degenerate Gaussian).
         for (unsigned int i = 0; i < K; ++i)
           for (unsigned int k = 0, index = i; k < dim; index /= axes[k].size(), ++k)
-            z[i * dim + k] = axes[k].node(index % axes[k].size());
+            {
+              const bool amplitude = setting.has_amplitude() && k == 0;
+              const double floor   = amplitude ? -std::numeric_limits<double>::max() :
+                                                 1e-12 * (box.upper_bound(k) - box.lower_bound(k));
+              z[i * dim + k] = std::max(floor, axes[k].node(index % axes[k].size()));
+            }
         node_values_V.resize(K);
+        for (const double x : z)
+          AssertThrow(std::isfinite(x), dealii::ExcInternalError());
         kernel_table.resize(K * K);
         for (unsigned int i = 0; i < K; ++i)
           {
@@ -163,6 +173,9 @@ namespace mfdd::pde
             for (unsigned int j = 0; j <= i; ++j)
               kernel_table[i * K + j] = kernel_table[j * K + i] = kernels.U(&z[i * dim], &z[j * dim]);
           }
+        for (unsigned int i = 0; i < K * K; ++i)
+          if (!std::isfinite(kernel_table[i]) || !std::isfinite(node_values_V[i % K]))
+            throw std::runtime_error("NonlocalPotential: the kernels are not finite at an interpolation node");
         moments.assign(K, 0.);
         node_values_psi = node_values_V;
       }

@@ -99,7 +99,7 @@ namespace mfdd::pde
     prm.declare_entry("Initial density", "built in", Anything(),
                       "'built in' (the law of z under Problem's initial law) or a muparser expression in the "
                       "reduced coordinates (r; a,r; r1,r2), non-negative, normalised to mass 1 on the mesh.");
-    prm.declare_entry("Potential nodes", "48", Integer(4, 400),
+    prm.declare_entry("Potential nodes", "96", Integer(4, 400),
                       "Chebyshev-Lobatto nodes per radius on which V and U are interpolated (the amplitude a "
                       "needs 2, exactly).");
     prm.declare_entry("Sample cells", "", Anything(),
@@ -735,7 +735,9 @@ namespace mfdd::pde
               double value = 0.;
               for (unsigned int d = 0; d < n_dofs_per_cell; ++d)
                 value += coefficients[d] * fe.shape_value(d, unit);
-              grid.values[index] = value;
+              // rho >= 0 holds at the limiter points; between them the
+              // polynomial may dip below 0 by round-off-sized amounts.
+              grid.values[index] = std::max(0., value);
               filled[index]      = true;
             }
       }

@@ -33,7 +33,7 @@ namespace mfdd::pde
     unsigned int              global_refinements = 0;
     std::string               mesh_file;            ///< Gmsh file (2D); empty: generated box
     std::string               initial_density = "built in";
-    unsigned int              potential_nodes = 48;
+    unsigned int              potential_nodes = 96;
     std::vector<unsigned int> sample_cells;         ///< empty: 10000 (1D) or 400 per coordinate (2D)
 
     static void
@@ -144,7 +144,7 @@ namespace mfdd::pde
     /// int over the mesh of f(z) rho_h(z) (same quadrature).
     double
     integrate(const dealii::Function<dim> &f) const;
-    /// rho_h at the cell centres of a uniform grid over the mesh's bounding box.
+    /// rho_h (clamped at 0) at the cell centres of a uniform grid over the mesh bounding box.
     model::GridDensity
     sample(const std::vector<unsigned int> &n_cells_per_coordinate) const;
 

