@@ -40,7 +40,7 @@ expect_error "Study/Step sizes epsilon" study study.prm --set "Study/Step sizes 
 expect_error "Study/Dimensions d" study study.prm --set "Study/Dimensions d="
 expect_error "Study/Dimensions d" study study.prm --set "Study/Dimensions d=0, 10"
 expect_error "Study/Dimensions d" study study.prm --set "Problem/Data model=anisotropic" \
-  --set "Problem/Signal block size s0=5" --set "Study/Dimensions d=5, 20"
+  --set "Problem/Signal block size s0=5" --set "Comparison/Test functions=exp(-r1^2)" --set "Study/Dimensions d=5, 20"
 expect_error "Study/Seeds" study study.prm --set "Study/Seeds="
 expect_error "Study/Dimension check N" study study.prm --set "Study/Dimension check N=7"
 expect_error "Comparison/Test functions" study study.prm --set "Comparison/Test functions=exp(-q)"
