@@ -363,6 +363,29 @@ TEST(SgdReproducibility, FusedStepsEqualPlainSteps)
     }
 }
 
+// Exact-risk period: explicit, off, and automatic (records cost N^2/2 (d + 600)
+// multiply-adds, the run 2 N d T/epsilon; at most the share 0.2 of it).
+TEST(SgdParameters, ExactRiskPeriod)
+{
+  const auto problem = make_problem({}); // d = 40, T = 2
+  auto       p       = make_parameters(1000, 1e-3);
+  EXPECT_EQ(p.n_output_times(problem), 21u);
+  p.exact_risk_every = 3;
+  EXPECT_EQ(p.exact_risk_period(problem, 21), 3u);
+  p.record_exact_risk = false;
+  EXPECT_EQ(p.exact_risk_period(problem, 21), 0u);
+  p.record_exact_risk = true;
+  p.exact_risk_every  = 0;
+  // 2000 steps cost 1.6e8, a record 3.2e8: none fits in 20%.
+  EXPECT_EQ(p.exact_risk_period(problem, 21), 0u);
+  // 2e6 steps cost 1.6e11: 0.2 of it pays 100 records, so every output time.
+  p.epsilon = 1e-6;
+  EXPECT_EQ(p.exact_risk_period(problem, 21), 1u);
+  // 2e4 steps: 0.2 * 1.6e9 / 3.2e8 = 1 record -> period 21 (t = 0 only).
+  p.epsilon = 1e-4;
+  EXPECT_EQ(p.exact_risk_period(problem, 21), 21u);
+}
+
 namespace
 {
   // grad_theta Psi(theta_i; rho-hat_N) = grad V(theta_i) + (alpha/N) sum_j grad_1 U(theta_i, theta_j)

@@ -22,7 +22,8 @@ namespace mfdd::app
       std::cout << context.problem.summary() << "\nsgd: N = " << parameters.N << ", epsilon = " << parameters.epsilon
                 << ", B = " << parameters.batch_size << ", seed " << parameters.seed << ", "
                 << parameters.n_steps(context.problem) << " steps, exact risk every "
-                << parameters.exact_risk_period(context.problem) << " output time(s)" << std::endl;
+                << parameters.exact_risk_period(context.problem, parameters.n_output_times(context.problem))
+                << " output time(s) (0: never)" << std::endl;
     const auto trajectory = simulator.run(&context.output, true);
     if (root)
       std::cout << "sgd: t = " << trajectory.back().t << ", risk_exact " << std::setprecision(12)

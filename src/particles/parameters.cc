@@ -36,9 +36,9 @@ namespace mfdd::particles
                       "times. A record costs N^2/2 pair expectations (O(N^2 d)); see 'Exact risk every'.");
     prm.declare_entry("Exact risk every", "0", Integer(0),
                       "Record R_N at every n-th output time (t = 0 included; NaN in between). 0 = "
-                      "automatic: the smallest n for which the estimated cost of the records is at most "
-                      "'Exact risk share' of the cost of the SGD steps (every output time while "
-                      "N d is small against the steps between output times).");
+                      "automatic: as many records, evenly spread, as fit in 'Exact risk share' of the "
+                      "estimated cost of the SGD steps (every output time when the run is long against "
+                      "N^2/2 pair terms per record, none if not even one fits).");
     prm.declare_entry("Exact risk share", "0.2", Double(0.),
                       "Automatic 'Exact risk every': the largest share (> 0) of the estimated SGD cost "
                       "that recording R_N may add.");
@@ -94,21 +94,32 @@ namespace mfdd::particles
   }
 
   unsigned int
-  SgdParameters::exact_risk_period(const model::Problem &problem) const
+  SgdParameters::n_output_times(const model::Problem &problem) const
+  {
+    const double T = problem.final_time;
+    unsigned int n = 0;
+    while (n * output_interval < T - 1e-12 * T)
+      ++n;
+    return n + 1;
+  }
+
+  unsigned int
+  SgdParameters::exact_risk_period(const model::Problem &problem, unsigned int n_output_times) const
   {
     if (!record_exact_risk)
       return 0;
     if (exact_risk_every > 0)
       return exact_risk_every;
-    // Cost model in units of one multiply-add on a weight: a record takes N^2/2
-    // pairs, each a d-term dot product plus two pair expectations (each about
-    // as costly as kPairCost multiply-adds, measured by benchmarks/sgd_step);
-    // a step takes 2 N d B.
-    constexpr double kPairCost       = 150.;
-    const double     record_cost     = 0.5 * double(N) * N * (problem.d + 2. * kPairCost);
-    const double     steps_per_output = std::max(1., output_interval / epsilon);
-    const double     steps_cost      = steps_per_output * 2. * double(N) * problem.d * batch_size;
-    return static_cast<unsigned int>(
-      std::max(1., std::ceil(record_cost / (exact_risk_share * steps_cost) - 1e-12)));
+    // Cost model in units of one multiply-add on a weight: a step takes 2 N d B
+    // (the products and the update); a record takes N^2/2 pairs, each a d-term
+    // dot product plus the pair expectations of the two classes, together about
+    // kPairCost multiply-adds (measured by benchmarks/sgd_step: "pair cost").
+    constexpr double kPairCost   = 600.;
+    const double     record_cost = 0.5 * double(N) * N * (problem.d + kPairCost);
+    const double     steps_cost  = double(n_steps(problem)) * 2. * double(N) * problem.d * batch_size;
+    const double     affordable  = std::floor(exact_risk_share * steps_cost / record_cost);
+    if (affordable < 1.)
+      return 0;
+    return static_cast<unsigned int>(std::ceil(n_output_times / std::min<double>(affordable, n_output_times)));
   }
 } // namespace mfdd::particles

@@ -339,7 +339,7 @@ namespace mfdd::particles
                        record_steps.end());
 
     const bool          root   = rank_of(comm) == 0;
-    const unsigned int  period = parameters.exact_risk_period(problem);
+    const unsigned int  period = parameters.exact_risk_period(problem, record_steps.size());
     std::unique_ptr<SgdFiles> files;
     if (output != nullptr && root)
       files = std::make_unique<SgdFiles>(*output, problem.reduced_setting());

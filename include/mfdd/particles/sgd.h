@@ -51,19 +51,23 @@ namespace mfdd::particles
     void
     check(const model::Problem &problem) const;
 
+    /// Number of output times: multiples of output_interval below T, then T (as the PDE).
+    unsigned int
+    n_output_times(const model::Problem &problem) const;
+
     /// T/epsilon (check() makes sure it is an integer up to rounding).
     unsigned long
     n_steps(const model::Problem &problem) const;
 
     /**
-     * Every how many output times R_N is recorded. A record costs O(N^2 d)
-     * (N^2/2 pair expectations), the steps between two output times
-     * O(4 N d B interval/epsilon); automatic mode (exact_risk_every = 0) picks the
-     * smallest period whose estimated cost is at most exact_risk_share of the
-     * steps' cost. 0 = never (record_exact_risk false).
+     * Every how many output times R_N is recorded (output times 0, p, 2p, ...),
+     * 0 = never. A record costs O(N^2 d) (N^2/2 pair expectations), the whole
+     * run O(2 N d B T/epsilon); automatic mode (exact_risk_every = 0) spreads
+     * as many records over the @p n_output_times as fit in exact_risk_share of
+     * the steps' estimated cost, and none if not even one fits.
      */
     unsigned int
-    exact_risk_period(const model::Problem &problem) const;
+    exact_risk_period(const model::Problem &problem, unsigned int n_output_times) const;
   };
 
   /**
