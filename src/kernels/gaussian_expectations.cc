@@ -15,9 +15,6 @@ namespace mfdd::kernels
     constexpr double two_pi        = 2. * M_PI;
     constexpr double inv_sqrt_2pi  = 0.3989422804014326779;
     constexpr double min_std       = 1e-100;
-    // Below this distance of |rho| from 1 the pair is treated as exactly
-    // degenerate (X' proportional to X); the error is O(1 - |rho|).
-    constexpr double degenerate_gap = 1e-14;
   } // namespace
 
   double
@@ -307,7 +304,9 @@ namespace mfdd::kernels
         {
           const double product = sx * sxp;
           rho                  = product > 0. ? std::clamp(C / product, -1., 1.) : 0.;
-          degenerate           = product == 0. || 1. - std::abs(rho) < degenerate_gap;
+          // only |rho| = 1 exactly is degenerate: P(X > a, X' > b) moves like
+          // sqrt(1 - |rho|), so no threshold below 1 would be accurate
+          degenerate = product == 0. || std::abs(rho) >= 1.;
           s                    = std::sqrt((1. - rho) * (1. + rho));
           // degenerate: X = alpha Z, X' = beta Z
           alpha = sx;
