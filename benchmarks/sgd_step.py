@@ -1,9 +1,14 @@
 """A plain NumPy SGD step (SCIENCE.md §2, fixed second layer, truncated ReLU,
 B = 1), the baseline of benchmarks/sgd_step.sh: the same work as mfdd's step
 (sample, W x, activation, prediction, rank-one update)."""
+import os
 import time
 
-import numpy as np
+# One core, as the C++ side; CPU time of this process, as the C++ side (the
+# machine may be shared).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+import numpy as np  # noqa: E402
 
 s1, s2, t1, t2 = -2.5, 7.5, 0.5, 1.5
 slope = (s2 - s1) / (t2 - t1)
@@ -25,10 +30,10 @@ for N, d in [(1000, 40), (10000, 100)]:
 
     for _ in range(10):
         step()
-    steps, start = 0, time.perf_counter()
-    while time.perf_counter() - start < 3.0:
+    steps, start = 0, time.process_time()
+    while time.process_time() - start < 3.0:
         for _ in range(20):
             step()
         steps += 20
-    rate = steps / (time.perf_counter() - start)
+    rate = steps / (time.process_time() - start)
     print(f"{N},{d},{rate:.1f},{4 * N * d * rate / 1e9:.3f}")
