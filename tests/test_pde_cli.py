@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""`mfdd pde` from the command line (issue 3, items 1, 4 and bad input):
+every shipped params/pde_*.prm runs (reduced: short final time, coarse mesh);
+VTK (Debian's python3-vtk9) opens pde.pvd and its last file, and the integral
+of rho over the mesh equals the `mass` column (degree 1: the VTK cells carry
+the DG polynomial exactly); the 2D (a, r) diagnostics agree to 1e-12 between
+1 and 2 MPI ranks; bad input exits with status 2 and writes nothing."""
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+
+import vtk
+
+mfdd = os.environ["MFDD_BINARY"]
+source = os.environ["MFDD_SOURCE_DIR"]
+work = tempfile.mkdtemp(prefix="test_pde_cli_")
+failures = []
+
+
+def check(condition, message):
+    if not condition:
+        failures.append(message)
+        print("FAIL:", message)
+
+
+def run(prm, folder, settings, ranks=1):
+    command = [mfdd, "pde", os.path.join(source, "params", prm), "--set", "Output/Folder=" + folder]
+    for s in settings:
+        command += ["--set", s]
+    if ranks > 1:
+        command = [shutil.which("mpirun") or "mpirun", "-np", str(ranks)] + command
+    return subprocess.run(command, capture_output=True, text=True)
+
+
+def diagnostics(folder):
+    with open(os.path.join(folder, "pde_diagnostics.csv")) as f:
+        return list(csv.DictReader(f))
+
+
+# Every shipped parameter file runs.
+reduced = {
+    "pde_radius.prm": ["Problem/Final time=0.3"],
+    "pde_amplitude_radius.prm": ["Problem/Final time=0.2", "PDE/Subdivisions=16", "PDE/Potential nodes=32",
+                                 "PDE/Sample cells=50"],
+    "pde_two_radii.prm": ["Problem/Final time=0.2", "PDE/Potential nodes=16", "PDE/Sample cells=50"],
+}
+for prm, settings in reduced.items():
+    folder = os.path.join(work, prm[:-4])
+    result = run(prm, folder, settings)
+    check(result.returncode == 0, f"{prm}: exit {result.returncode}: {result.stderr}")
+    if result.returncode != 0:
+        continue
+    rows = diagnostics(folder)
+    names = ["r"] if prm == "pde_radius.prm" else (["a", "r"] if "amplitude" in prm else ["r1", "r2"])
+    for column in ["t", "mass", "mass_out", "risk", "min_rho", "n_cells", "dt"] + ["mean_" + n for n in names]:
+        check(column in rows[0], f"{prm}: column {column} missing")
+    for row in rows:
+        check(abs(float(row["mass"]) + float(row["mass_out"]) - 1) < 1e-12, f"{prm}: mass at t = {row['t']}")
+        check(float(row["min_rho"]) >= 0, f"{prm}: negative rho at t = {row['t']}")
+    risks = [float(r["risk"]) for r in rows]
+    check(all(b <= a + 1e-10 for a, b in zip(risks, risks[1:])), f"{prm}: risk increases: {risks}")
+    with open(os.path.join(folder, "pde_final.csv")) as f:
+        header = f.readline().strip().split(",")
+    check(header == names + ["rho"], f"{prm}: pde_final.csv header {header}")
+
+# VTK: the integral of rho over the last file equals the mass column.
+folder = os.path.join(work, "vtk")
+result = run("pde_radius.prm", folder, ["Problem/Final time=0.2", "PDE/Degree=1"])
+check(result.returncode == 0, f"vtk run: {result.stderr}")
+if result.returncode == 0:
+    datasets = ET.parse(os.path.join(folder, "pde.pvd")).getroot().findall(".//DataSet")
+    check(len(datasets) == 3, f"pde.pvd lists {len(datasets)} files, expected 3")
+    reader = vtk.vtkXMLUnstructuredGridReader()
+    reader.SetFileName(os.path.join(folder, datasets[-1].get("file")))
+    reader.Update()
+    grid = reader.GetOutput()
+    for field in ["rho", "psi", "velocity"]:
+        check(grid.GetPointData().GetArray(field) is not None, f"field {field} missing in the .vtu")
+    integrate = vtk.vtkIntegrateAttributes()
+    integrate.SetInputData(grid)
+    integrate.Update()
+    integral = integrate.GetOutput().GetPointData().GetArray("rho").GetValue(0)
+    mass = float(diagnostics(folder)[-1]["mass"])
+    print(f"VTK integral of rho {integral:.15g}, mass column {mass:.15g}")
+    # deal.II 9.4 stores VTU data as Float32: 1e-6 relative covers its rounding.
+    check(abs(integral - mass) < 1e-6 * mass, f"VTK integral {integral} != mass {mass}")
+
+# 1 vs 2 MPI ranks (2D (a, r)).
+settings = ["Problem/Final time=0.2", "PDE/Subdivisions=16", "PDE/Potential nodes=32", "PDE/Sample cells=50"]
+one, two = os.path.join(work, "np1"), os.path.join(work, "np2")
+r1 = run("pde_amplitude_radius.prm", one, settings)
+r2 = run("pde_amplitude_radius.prm", two, settings, ranks=2)
+check(r1.returncode == 0 and r2.returncode == 0, f"MPI runs: {r1.stderr} {r2.stderr}")
+if r1.returncode == 0 and r2.returncode == 0:
+    check(os.path.exists(os.path.join(two, "pde_0002.pvtu")), "2 ranks: no .pvtu record")
+    for a, b in zip(diagnostics(one), diagnostics(two)):
+        for key in a:
+            x, y = float(a[key]), float(b[key])
+            check(abs(x - y) <= 1e-12 * max(1.0, abs(x)), f"1 vs 2 ranks: {key} at t = {a['t']}: {x} vs {y}")
+
+# Bad input: exit 2, nothing written.
+bad = {
+    "CFL 0": ("pde_radius.prm", ["PDE/CFL number=0"]),
+    "T 0": ("pde_radius.prm", ["Problem/Final time=0"]),
+    "missing mesh": ("pde_two_radii.prm", ["PDE/Mesh file=no_such_mesh.msh"]),
+    "box too small": ("pde_radius.prm", ["PDE/Box upper=1"]),
+    "bad expression": ("pde_radius.prm", ["PDE/Initial density=exp(-(r-1)^2"]),
+    "negative expression": ("pde_radius.prm", ["PDE/Initial density=r-1"]),
+    "noise": ("pde_radius.prm", ["Problem/Temperature tau=0.1"]),
+}
+for name, (prm, settings) in bad.items():
+    folder = os.path.join(work, "bad_" + name.replace(" ", "_"))
+    result = run(prm, folder, settings)
+    check(result.returncode == 2, f"bad input '{name}': exit {result.returncode} ({result.stderr.strip()})")
+    check(not os.path.exists(folder), f"bad input '{name}': output folder written")
+    print(f"{name}: {result.stderr.strip()}")
+
+# An unreadable mesh file.
+broken = os.path.join(work, "broken.msh")
+with open(broken, "w") as f:
+    f.write("not a mesh\n")
+result = run("pde_two_radii.prm", os.path.join(work, "bad_broken"), ["PDE/Mesh file=" + broken])
+check(result.returncode == 2, f"unreadable mesh: exit {result.returncode} ({result.stderr.strip()})")
+
+if failures:
+    print(f"{len(failures)} failures; output kept in {work}")
+    sys.exit(1)
+shutil.rmtree(work)
+print("all checks passed")
