@@ -2,3 +2,4 @@
 # its exponential, the tangent model, and the `mfdd kernel` command.
 mfdd_gtest(test_ntk_radial_law LIBS mfdd_ntk LABELS unit TIMEOUT 120)
 mfdd_gtest(test_ntk_kernel_limit LIBS mfdd_ntk LABELS unit TIMEOUT 300)
+mfdd_script_test(test_ntk_cli test_ntk_cli.sh LABELS cli TIMEOUT 300)

@@ -1,6 +1,7 @@
 #include <mfdd/app/commands.h>
 #include <mfdd/compare/parameters.h>
 #include <mfdd/kernels/population_kernels.h>
+#include <mfdd/ntk/parameters.h>
 #include <mfdd/particles/sgd.h>
 #include <mfdd/pde/solver.h>
 
@@ -32,6 +33,7 @@ namespace mfdd::app
       {"compare", "one PDE solve against SGD runs for a list of seeds (compare.csv, compare_summary.csv)", &run_compare},
       {"study", "sweep N, epsilon and d; fitted rates, plots and report.md (resumable, MPI)", &run_study},
       {"sgd", "run one-pass SGD of N neurons in dimension d (sgd_diagnostics.csv, sgd_reduced_<n>.csv, sgd.pvd)", &run_sgd},
+      {"kernel", "alpha-scaled PDE and SGD against the kernel (NTK) limit (kernel.csv, kernel_report.md, PNGs)", &run_kernel},
     };
     return list;
   }
@@ -45,6 +47,7 @@ namespace mfdd::app
     compare::ComparisonParameters::declare_parameters(prm);
     compare::StudyParameters::declare_parameters(prm);
     pde::SolverParameters::declare_parameters(prm);
+    ntk::KernelLimitParameters::declare_parameters(prm);
   }
 
   int

@@ -54,4 +54,6 @@ namespace mfdd::app
   run_study(RunContext &context);
   int
   run_pde(RunContext &context);
+  int
+  run_kernel(RunContext &context);
 } // namespace mfdd::app

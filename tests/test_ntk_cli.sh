@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# `mfdd kernel` bad input (one line, exit status 2, nothing written) and a
+# small run of the kernel limit with the tangent model (issue 6).
+set -u
+mfdd="$MFDD_BINARY"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+cp "$MFDD_SOURCE_DIR/params/kernel_limit.prm" base.prm
+sed -i 's|output/kernel_limit|out|' base.prm
+failures=0; passed=0
+
+expect_error() {
+  local needle="$1"; shift
+  "$mfdd" "$@" >stdout.txt 2>stderr.txt
+  local status=$?
+  local lines
+  lines=$(wc -l <stderr.txt)
+  if [ "$status" -ne 2 ] || [ "$lines" -ne 1 ] || ! grep -qF -- "$needle" stderr.txt || [ -e out ]; then
+    echo "FAIL: mfdd $* -> status $status, $lines stderr lines"; cat stderr.txt
+    failures=$((failures + 1))
+  else
+    echo "ok: $(cat stderr.txt)"; passed=$((passed + 1))
+  fi
+  rm -rf out
+}
+
+expect_error "Kernel limit/Alphas" kernel base.prm --set "Kernel limit/Alphas=4, 0"
+expect_error "Kernel limit/Alphas" kernel base.prm --set "Kernel limit/Alphas=-2"
+expect_error "does not exist at this scaling" kernel base.prm --set "Problem/Initial a lower=-0.5"
+expect_error "Second layer" kernel base.prm --set "Problem/Second layer=fixed"
+expect_error "Data model" kernel base.prm --set "Problem/Data model=anisotropic" --set "Problem/Second layer=fixed"
+expect_error "Tangent model neurons" kernel base.prm --set "Kernel limit/Tangent model neurons=7"
+expect_error "Time units" kernel base.prm --set "Kernel limit/Time units=section 6" --set "Problem/Step size schedule xi=1/(1+t)"
+
+# A small kernel-limit run (no PDE, no SGD): files, header convention, risk(0) = 1.
+"$mfdd" kernel base.prm --set "Kernel limit/Run PDE=false" --set "Kernel limit/Run SGD=false" \
+  --set "Problem/Dimension d=10" --set "Kernel limit/Radial intervals=2" --set "Kernel limit/Angular points=16" \
+  --set "Kernel limit/Tangent model neurons=200" --set "Kernel limit/Tangent model epsilon=1e-3" \
+  --set "Kernel limit/Tangent model seeds=2" --set "Kernel limit/Test sample size=200" >run.txt 2>&1
+status=$?
+if [ $status -ne 0 ] || [ ! -s out/kernel.csv ] || ! grep -q "u\*_t = exp(-2 H_{rho_0} int_0^t xi) u_0" out/kernel_report.md; then
+  echo "FAIL: small kernel run (status $status)"; cat run.txt; failures=$((failures + 1))
+else
+  first=$(sed -n 2p out/kernel.csv | cut -d, -f3)
+  if /usr/bin/python3 -c "import sys; sys.exit(0 if abs(float('$first') - 1) < 1e-12 else 1)"; then
+    echo "ok: kernel run, risk_kernel(0) = $first"; passed=$((passed + 1))
+  else
+    echo "FAIL: risk_kernel(0) = $first, expected 1"; failures=$((failures + 1))
+  fi
+fi
+echo "$passed passed, $failures failed"
+[ "$failures" -eq 0 ]
