@@ -304,9 +304,12 @@ namespace mfdd::kernels
         {
           const double product = sx * sxp;
           rho                  = product > 0. ? std::clamp(C / product, -1., 1.) : 0.;
-          // only |rho| = 1 exactly is degenerate: P(X > a, X' > b) moves like
-          // sqrt(1 - |rho|), so no threshold below 1 would be accurate
-          degenerate = product == 0. || std::abs(rho) >= 1.;
+          // Ramps move like (1 - |rho|) near |rho| = 1 (their derivative in C is
+          // bounded), and the closed form loses digits to cancellation of O(sqrt(1 - rho^2))
+          // terms there, so they are taken degenerate below 1e-12. Steps move like
+          // sqrt(1 - |rho|): only |rho| = 1 exactly is degenerate for them.
+          degenerate       = product == 0. || 1. - std::abs(rho) < 1e-12;
+          degenerate_steps = product == 0. || std::abs(rho) >= 1.;
           s                    = std::sqrt((1. - rho) * (1. + rho));
           // degenerate: X = alpha Z, X' = beta Z
           alpha = sx;
@@ -334,7 +337,7 @@ namespace mfdd::kernels
         double
         step_step(double a, double b) const
         {
-          if (degenerate)
+          if (degenerate_steps)
             return degenerate_integral(a, b, false, false);
           return bivariate_normal_upper(a / sx, b / sxp, rho);
         }
@@ -408,7 +411,7 @@ namespace mfdd::kernels
         }
 
         double sx, sxp, rho, s, alpha, beta;
-        bool   degenerate;
+        bool   degenerate, degenerate_steps;
       };
 
       const double        c0;
