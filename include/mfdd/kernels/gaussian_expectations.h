@@ -33,7 +33,8 @@ namespace mfdd::kernels
   public:
     virtual ~GaussianExpectations() = default;
 
-    /// The implementation for @p sigma: closed forms for the ReLU family, quadrature for tanh.
+    /// The implementation for @p sigma: closed forms for the ReLU family, quadrature for tanh
+    /// (which keeps a reference to @p sigma: it must outlive the returned object).
     static std::shared_ptr<GaussianExpectations>
     create(const model::Activation &sigma);
 
