@@ -368,7 +368,10 @@ namespace mfdd::app
         }
       const auto power = compare::fit_power_law(x, y);
       report << "- " << name << ": slope " << power.exponent << " +- " << power.half_width << " (" << power.n_points
-             << " alphas; largest PDE error " << largest_error << " < smallest value " << smallest << ")\n";
+             << " alphas";
+      if (largest_error > 0.)
+        report << "; largest PDE error " << largest_error << " < smallest value " << smallest;
+      report << ")\n";
       rates.add_row({double(id), power.exponent, power.half_width, double(power.n_points), 1.});
     };
     auto none = [](const AlphaResult &) { return double(NAN); };
