@@ -10,6 +10,7 @@
 #include "evolutions.h"
 
 #include <mfdd/app/commands.h>
+#include <mfdd/io/plot_script.h>
 #include <mfdd/compare/metrics.h>
 #include <mfdd/compare/statistics.h>
 #include <mfdd/io/input_error.h>
@@ -97,22 +98,6 @@ namespace mfdd::app
         if (std::isfinite(a[i]) && std::isfinite(b[i]))
           largest = std::max(largest, std::abs(a[i] - b[i]));
       return largest;
-    }
-
-    /// scripts/plot_kernel.py: under $MFDD_SOURCE_DIR, next to the binary, or in this source tree.
-    std::string
-    find_plot_script()
-    {
-      std::vector<std::filesystem::path> candidates;
-      if (const char *source = std::getenv("MFDD_SOURCE_DIR"))
-        candidates.push_back(std::filesystem::path(source) / "scripts");
-      std::error_code ec;
-      candidates.push_back(std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / ".." / "scripts");
-      candidates.push_back(std::filesystem::path(__FILE__).parent_path() / ".." / ".." / "scripts");
-      for (const auto &dir : candidates)
-        if (std::filesystem::exists(dir / "plot_kernel.py"))
-          return (dir / "plot_kernel.py").string();
-      return "";
     }
 
     /// What one alpha produced: curves over the output times and their sups.
@@ -387,7 +372,7 @@ namespace mfdd::app
     // 5. Plots (matplotlib, Debian's python3); a missing plotting tool is not an error of the run.
     if (parameters.plots)
       {
-        const std::string script = find_plot_script();
+        const std::string script = io::find_plot_script("plot_kernel.py");
         const std::string command = "/usr/bin/python3 '" + script + "' '" + output.folder + "'";
         if (script.empty() || std::system(command.c_str()) != 0)
           std::cerr << "mfdd: warning: plotting failed (" << (script.empty() ? "scripts/plot_kernel.py not found" : command)

@@ -1,6 +1,7 @@
 #include <mfdd/compare/study.h>
 #include <mfdd/io/input_error.h>
 #include <mfdd/io/output.h>
+#include <mfdd/io/plot_script.h>
 
 #include <deal.II/base/mpi.h>
 #include <deal.II/base/utilities.h>
@@ -19,10 +20,6 @@
 #include <limits>
 #include <map>
 #include <sstream>
-
-#ifndef MFDD_SCRIPT_DIR
-#  define MFDD_SCRIPT_DIR ""
-#endif
 
 namespace mfdd::compare
 {
@@ -402,21 +399,6 @@ namespace mfdd::compare
       return data;
     }
 
-    std::string
-    find_plot_script()
-    {
-      std::vector<std::filesystem::path> candidates;
-      if (const char *source = std::getenv("MFDD_SOURCE_DIR"))
-        candidates.push_back(std::filesystem::path(source) / "scripts");
-      candidates.push_back(MFDD_SCRIPT_DIR);
-      std::error_code ec;
-      const auto      exe = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path();
-      candidates.push_back(exe / ".." / "scripts");
-      for (const auto &dir : candidates)
-        if (!dir.empty() && std::filesystem::exists(dir / "plot_study.py"))
-          return (dir / "plot_study.py").string();
-      return "";
-    }
   } // namespace
 
   void
@@ -711,7 +693,7 @@ namespace mfdd::compare
 
     if (parameters.plots)
       {
-        const std::string script = find_plot_script();
+        const std::string script = io::find_plot_script("plot_study.py");
         int               status = -1;
         if (!script.empty())
           status = std::system(("/usr/bin/python3 '" + script + "' '" + folder + "'").c_str());

@@ -4,7 +4,7 @@
 the law of a radius is steep (density ~ r^(m-1)). Node coordinates along each
 axis: L * (i/n)^p with grading exponent p (p > 1 refines near 0), except that
 cells never get wider than 2 L / n. Regenerate with
-    python3 make_graded_square.py [L n p]"""
+    python3 scripts/make_graded_square.py [L n p]   (writes meshes/graded_square.msh)"""
 import sys
 
 L = float(sys.argv[1]) if len(sys.argv) > 1 else 2.5
@@ -18,7 +18,8 @@ for j in range(n):
     for i in range(n):
         a = j * (n + 1) + i + 1
         cells.append((a, a + 1, a + n + 2, a + n + 1))
-with open("graded_square.msh", "w") as out:
+import os
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "meshes", "graded_square.msh"), "w") as out:
     out.write("$MeshFormat\n2.2 0 8\n$EndMeshFormat\n$Nodes\n%d\n" % len(nodes))
     for k, (xi, yj) in enumerate(nodes):
         out.write("%d %.17g %.17g 0\n" % (k + 1, xi, yj))
