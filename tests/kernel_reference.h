@@ -5,6 +5,7 @@
 // Mehler series). Shared by the kernel tests.
 #pragma once
 
+#include "make_problem.h"
 #include <mfdd/model/problem.h>
 
 #include <boost/math/quadrature/gauss_kronrod.hpp>
@@ -18,30 +19,7 @@
 
 namespace reference
 {
-  /// A Problem from Problem/* settings ("Key" or "Subsection/Key", value).
-  inline mfdd::model::Problem
-  make_problem(const std::vector<std::pair<std::string, std::string>> &settings)
-  {
-    dealii::ParameterHandler prm;
-    mfdd::model::Problem::declare_parameters(prm);
-    prm.enter_subsection("Problem");
-    for (const auto &[key, value] : settings)
-      {
-        const auto slash = key.find('/');
-        if (slash == std::string::npos)
-          prm.set(key, value);
-        else
-          {
-            prm.enter_subsection(key.substr(0, slash));
-            prm.set(key.substr(slash + 1), value);
-            prm.leave_subsection();
-          }
-      }
-    prm.leave_subsection();
-    mfdd::model::Problem problem;
-    problem.parse_parameters(prm);
-    return problem;
-  }
+  using mfdd::test_support::make_problem;
 
   using boost::math::quadrature::gauss_kronrod;
 

@@ -1,5 +1,6 @@
 // The model library: activations, data sampling, reduced coordinates and the
 // initial law of SCIENCE.md §1 and §4.
+#include "make_problem.h"
 #include <mfdd/io/input_error.h>
 #include <mfdd/model/problem.h>
 
@@ -13,29 +14,7 @@ using namespace mfdd;
 
 namespace
 {
-  model::Problem
-  make_problem(const std::vector<std::pair<std::string, std::string>> &settings)
-  {
-    dealii::ParameterHandler prm;
-    model::Problem::declare_parameters(prm);
-    prm.enter_subsection("Problem");
-    for (const auto &[key, value] : settings)
-      {
-        const auto slash = key.find('/');
-        if (slash == std::string::npos)
-          prm.set(key, value);
-        else
-          {
-            prm.enter_subsection(key.substr(0, slash));
-            prm.set(key.substr(slash + 1), value);
-            prm.leave_subsection();
-          }
-      }
-    prm.leave_subsection();
-    model::Problem problem;
-    problem.parse_parameters(prm);
-    return problem;
-  }
+  using test_support::make_problem;
 } // namespace
 
 TEST(Activation, TruncatedReLUValuesAndDerivative)

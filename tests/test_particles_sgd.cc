@@ -2,6 +2,7 @@
 // alpha-scaled, noisy), initial law and samples, symmetric initialisation,
 // independence of the MPI partition, the mean drift against the kernels'
 // gradient of Psi, and R_N at t = 0 against R(rho-bar_0). Runs on 2 ranks.
+#include "make_problem.h"
 #include <mfdd/io/output.h>
 #include <mfdd/kernels/gaussian_expectations.h>
 #include <mfdd/kernels/population_kernels.h>
@@ -22,19 +23,7 @@ using particles::SgdSimulator;
 
 namespace
 {
-  model::Problem
-  make_problem(const std::map<std::string, std::string> &settings)
-  {
-    dealii::ParameterHandler prm;
-    model::Problem::declare_parameters(prm);
-    prm.enter_subsection("Problem");
-    for (const auto &[key, value] : settings)
-      prm.set(key, value);
-    prm.leave_subsection();
-    model::Problem problem;
-    problem.parse_parameters(prm);
-    return problem;
-  }
+  using test_support::make_problem;
 
   SgdParameters
   make_parameters(unsigned int N, double epsilon, unsigned int B = 1)

@@ -2,6 +2,7 @@
 // (issue 3, item 1): interpolation error of psi against the direct sum over
 // weighted points; mass (plus mass_out) conserved to 1e-12, rho >= 0, risk
 // non-increasing to 1e-10.
+#include "make_problem.h"
 #include <mfdd/model/reduced_setting.h>
 #include <mfdd/pde/solver.h>
 
@@ -16,19 +17,7 @@ using dealii::Point;
 
 namespace
 {
-  model::Problem
-  make_problem(const std::vector<std::pair<std::string, std::string>> &settings)
-  {
-    dealii::ParameterHandler prm;
-    model::Problem::declare_parameters(prm);
-    prm.enter_subsection("Problem");
-    for (const auto &[key, value] : settings)
-      prm.set(key, value);
-    prm.leave_subsection();
-    model::Problem problem;
-    problem.parse_parameters(prm);
-    return problem;
-  }
+  using test_support::make_problem;
 
   /// psi(z) = V(z) + alpha sum_q w_q U(z, z_q), directly from the kernels.
   double
