@@ -193,10 +193,10 @@ namespace
 TEST(PdeExact, Translation1D)
 {
   // psi = -z/2: velocity +1; the bump moves from 1.2 to 2.2 by T = 1.
-  const Gaussian<1> initial({1.2}, {0.15});
+  const Gaussian<1> initial({{1.2}}, {{0.15}});
   const auto        errors = run_study<1>(
-    QuadraticPotential<1>({0.}, {0.}, {-0.5}), initial,
-    [](double t) { return Gaussian<1>({1.2 + t}, {0.15}); }, 1., 3.5, {50, 100, 200, 400}, "1D translation");
+    QuadraticPotential<1>({{0.}}, {{0.}}, {{-0.5}}), initial,
+    [](double t) { return Gaussian<1>({{1.2 + t}}, {{0.15}}); }, 1., 3.5, {{50, 100, 200, 400}}, "1D translation");
   EXPECT_GE(fitted_order(errors.n_cells, errors.l1, 1), 1.8);
   EXPECT_GE(fitted_order(errors.n_cells, errors.w1, 1), 1.8);
   EXPECT_LT(errors.l1.back(), 2e-3);
@@ -206,12 +206,12 @@ TEST(PdeExact, Quadratic1D)
 {
   // gamma = -0.3 around c = 1: an expanding Gaussian.
   const double      gamma = -0.3, c = 1.;
-  const Gaussian<1> initial({1.4}, {0.12});
+  const Gaussian<1> initial({{1.4}}, {{0.12}});
   const auto        errors = run_study<1>(
-    QuadraticPotential<1>({gamma}, {c}, {0.}), initial,
+    QuadraticPotential<1>({{gamma}}, {{c}}, {{0.}}), initial,
     [=](double t) {
       const double f = std::exp(-2. * gamma * t);
-      return Gaussian<1>({c + (1.4 - c) * f}, {0.12 * f});
+      return Gaussian<1>({{c + (1.4 - c) * f}}, {{0.12 * f}});
     },
     1., 3.5, {50, 100, 200, 400}, "1D quadratic potential");
   EXPECT_GE(fitted_order(errors.n_cells, errors.l1, 1), 1.8);
@@ -220,10 +220,10 @@ TEST(PdeExact, Quadratic1D)
 
 TEST(PdeExact, Translation2D)
 {
-  const Gaussian<2> initial({1.2, 1.3}, {0.15, 0.18});
+  const Gaussian<2> initial({{1.2, 1.3}}, {{0.15, 0.18}});
   const auto        errors = run_study<2>(
-    QuadraticPotential<2>({0., 0.}, {0., 0.}, {-0.5, -0.25}), initial,
-    [](double t) { return Gaussian<2>({1.2 + t, 1.3 + 0.5 * t}, {0.15, 0.18}); }, 0.8, 3., {12, 24, 48, 96},
+    QuadraticPotential<2>({{0., 0.}}, {{0., 0.}}, {{-0.5, -0.25}}), initial,
+    [](double t) { return Gaussian<2>({{1.2 + t, 1.3 + 0.5 * t}}, {{0.15, 0.18}}); }, 0.8, 3., {{12, 24, 48, 96}},
     "2D translation");
   EXPECT_GE(fitted_order(errors.n_cells, errors.l1, 2), 1.8);
   EXPECT_GE(fitted_order(errors.n_cells, errors.w1, 2), 1.8);
@@ -232,10 +232,10 @@ TEST(PdeExact, Translation2D)
 TEST(PdeExact, Quadratic2D)
 {
   // Contraction in the first coordinate, expansion in the second.
-  const std::array<double, 2> gamma = {0.25, -0.2}, c = {1.5, 1.2}, m0 = {1.2, 1.5}, s0 = {0.15, 0.15};
+  const std::array<double, 2> gamma = {{0.25, -0.2}}, c = {{1.5, 1.2}}, m0 = {{1.2, 1.5}}, s0 = {{0.15, 0.15}};
   const Gaussian<2>           initial(m0, s0);
   const auto                  errors = run_study<2>(
-    QuadraticPotential<2>(gamma, c, {0., 0.}), initial,
+    QuadraticPotential<2>(gamma, c, {{0., 0.}}), initial,
     [=](double t) {
       std::array<double, 2> mean, std;
       for (unsigned int k = 0; k < 2; ++k)

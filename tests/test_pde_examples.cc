@@ -97,7 +97,9 @@ TEST(PdeExamples, RadiusLargeD)
   EXPECT_NEAR(run.trajectory.front().risk, 1.876, 0.0005);
   for (const auto &snapshot : run.trajectory)
     if (std::abs(snapshot.t - 1.) < 1e-12)
-      EXPECT_LT(snapshot.risk, 0.01);
+      {
+        EXPECT_LT(snapshot.risk, 0.01);
+      }
 }
 
 TEST(PdeExamples, TwoRadiiAgreeWithRadiusOnIsotropicData)
