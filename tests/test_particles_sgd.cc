@@ -365,14 +365,21 @@ TEST(SgdParameters, ExactRiskPeriod)
   EXPECT_EQ(p.exact_risk_period(problem, 21), 0u);
   p.record_exact_risk = true;
   p.exact_risk_every  = 0;
-  // 2000 steps cost 1.6e8, a record 3.2e8: none fits in 20%.
-  EXPECT_EQ(p.exact_risk_period(problem, 21), 0u);
+  // 2000 steps cost 1.6e8, a record 3.2e8: none fits in 20%, but a record that
+  // cheap is taken at t = 0 and T: period 20.
+  EXPECT_EQ(p.exact_risk_period(problem, 21), 20u);
   // 2e6 steps cost 1.6e11: 0.2 of it pays 100 records, so every output time.
   p.epsilon = 1e-6;
   EXPECT_EQ(p.exact_risk_period(problem, 21), 1u);
-  // 2e4 steps: 0.2 * 1.6e9 / 3.2e8 = 1 record -> period 21 (t = 0 only).
-  p.epsilon = 1e-4;
-  EXPECT_EQ(p.exact_risk_period(problem, 21), 21u);
+  // 2e5 steps: 0.2 * 1.6e10 / 3.2e8 = 10 records -> period ceil(20/9) = 3.
+  p.epsilon = 1e-5;
+  EXPECT_EQ(p.exact_risk_period(problem, 21), 3u);
+  // N = 4000: a record costs 5.2e9, more than 20% of 2000 steps (1.3e9): none.
+  auto large = make_parameters(4000, 1e-3);
+  EXPECT_EQ(large.exact_risk_period(problem, 21), 0u);
+  // 1e5 steps cost 3.2e10: 20% pays one record (t = 0 only).
+  large.epsilon = 2e-5;
+  EXPECT_EQ(large.exact_risk_period(problem, 21), 21u);
 }
 
 namespace

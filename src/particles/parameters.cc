@@ -38,7 +38,8 @@ namespace mfdd::particles
                       "Record R_N at every n-th output time (t = 0 included; NaN in between). 0 = "
                       "automatic: as many records, evenly spread, as fit in 'Exact risk share' of the "
                       "estimated cost of the SGD steps (every output time when the run is long against "
-                      "N^2/2 pair terms per record, none if not even one fits).");
+                      "N^2/2 pair terms per record; at least t = 0 and T when a record is cheap, "
+                      "below about 1e9 multiply-adds; none if not even one fits).");
     prm.declare_entry("Exact risk share", "0.2", Double(0.),
                       "Automatic 'Exact risk every': the largest share (> 0) of the estimated SGD cost "
                       "that recording R_N may add.");
@@ -117,9 +118,18 @@ namespace mfdd::particles
     constexpr double kPairCost   = 600.;
     const double     record_cost = 0.5 * double(N) * N * (problem.d + kPairCost);
     const double     steps_cost  = double(n_steps(problem)) * 2. * double(N) * problem.d * batch_size;
-    const double     affordable  = std::floor(exact_risk_share * steps_cost / record_cost);
+    // A record below kCheapRecord (about 0.2 s) is always taken at t = 0 and T,
+    // so that a short run still reports its initial and final risk.
+    constexpr double kCheapRecord = 1e9;
+    double           affordable   = std::floor(exact_risk_share * steps_cost / record_cost);
+    if (record_cost <= kCheapRecord)
+      affordable = std::max(affordable, 2.);
     if (affordable < 1.)
       return 0;
-    return static_cast<unsigned int>(std::ceil(n_output_times / std::min<double>(affordable, n_output_times)));
+    if (affordable < 2. || n_output_times < 2)
+      return n_output_times; // t = 0 only
+    // Records at 0, p, 2p, ...: the last output time is one of them when p divides n - 1.
+    return static_cast<unsigned int>(
+      std::ceil((n_output_times - 1.) / std::min<double>(affordable - 1., n_output_times - 1.)));
   }
 } // namespace mfdd::particles
