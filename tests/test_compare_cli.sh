@@ -11,24 +11,7 @@ cp "$MFDD_SOURCE_DIR/params/study_quick.prm" study.prm
 sed -i 's|^\( *set Folder *=\).*|\1 out|' study.prm
 cp "$MFDD_SOURCE_DIR/params/compare_isotropic.prm" compare.prm
 sed -i 's|^\( *set Folder *=\).*|\1 out|' compare.prm
-failures=0
-
-# expect_error <message part> <mfdd arguments...>: status 2, one stderr line, no out/
-expect_error() {
-  local needle="$1"; shift
-  "$mfdd" "$@" >stdout.txt 2>stderr.txt
-  local status=$?
-  local lines
-  lines=$(wc -l <stderr.txt)
-  if [ "$status" -ne 2 ] || [ "$lines" -ne 1 ] || ! grep -qF -- "$needle" stderr.txt || [ -e out ]; then
-    echo "FAIL: mfdd $* -> status $status, $lines stderr lines, out exists: $([ -e out ] && echo yes || echo no)"
-    cat stderr.txt
-    failures=$((failures + 1))
-  else
-    echo "ok: $(cat stderr.txt)"
-  fi
-  rm -rf out
-}
+source "$MFDD_SOURCE_DIR/tests/cli_expect_error.sh"
 
 expect_error "Study/Widths N" study study.prm --set "Study/Widths N="
 expect_error "Study/Widths N" study study.prm --set "Study/Widths N=100, 0"

@@ -8,22 +8,7 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 cp "$MFDD_SOURCE_DIR/params/kernel_limit.prm" base.prm
 sed -i 's|output/kernel_limit|out|' base.prm
-failures=0; passed=0
-
-expect_error() {
-  local needle="$1"; shift
-  "$mfdd" "$@" >stdout.txt 2>stderr.txt
-  local status=$?
-  local lines
-  lines=$(wc -l <stderr.txt)
-  if [ "$status" -ne 2 ] || [ "$lines" -ne 1 ] || ! grep -qF -- "$needle" stderr.txt || [ -e out ]; then
-    echo "FAIL: mfdd $* -> status $status, $lines stderr lines"; cat stderr.txt
-    failures=$((failures + 1))
-  else
-    echo "ok: $(cat stderr.txt)"; passed=$((passed + 1))
-  fi
-  rm -rf out
-}
+source "$MFDD_SOURCE_DIR/tests/cli_expect_error.sh"
 
 expect_error "Kernel limit/Alphas" kernel base.prm --set "Kernel limit/Alphas=4, 0"
 expect_error "Kernel limit/Alphas" kernel base.prm --set "Kernel limit/Alphas=-2"
