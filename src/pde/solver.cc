@@ -69,6 +69,30 @@ namespace mfdd::pde
     private:
       const model::ReducedSetting &setting;
     };
+
+    /// Sum over cells and Gauss points (degree + 4 per direction, exact for the
+    /// DG polynomial times smooth data) of integrand(x, rho_h(x)) JxW.
+    template <int dim, class Integrand>
+    double
+    integrate_over_cells(const DoFHandler<dim>      &dof_handler,
+                         const Vector<double>       &solution,
+                         const unsigned int          degree,
+                         const Integrand            &integrand)
+    {
+      const QGauss<dim>   quadrature(degree + 4);
+      FEValues<dim>       fe_values(dof_handler.get_fe(), quadrature,
+                              update_values | update_JxW_values | update_quadrature_points);
+      std::vector<double> values(quadrature.size());
+      double              total = 0.;
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        {
+          fe_values.reinit(cell);
+          fe_values.get_function_values(solution, values);
+          for (unsigned int q = 0; q < quadrature.size(); ++q)
+            total += integrand(fe_values.quadrature_point(q), values[q]) * fe_values.JxW(q);
+        }
+      return total;
+    }
   } // namespace
 
   void
@@ -647,36 +671,17 @@ namespace mfdd::pde
   double
   Solver<dim>::integrate(const Function<dim> &f) const
   {
-    const QGauss<dim> quadrature(parameters.degree + 4);
-    FEValues<dim>     fe_values(fe, quadrature, update_values | update_JxW_values | update_quadrature_points);
-    std::vector<double> values(quadrature.size());
-    double            total = 0.;
-    for (const auto &cell : dof_handler.active_cell_iterators())
-      {
-        fe_values.reinit(cell);
-        fe_values.get_function_values(solution, values);
-        for (unsigned int q = 0; q < quadrature.size(); ++q)
-          total += f.value(fe_values.quadrature_point(q)) * values[q] * fe_values.JxW(q);
-      }
-    return total;
+    return integrate_over_cells(dof_handler, solution, parameters.degree,
+                                [&](const Point<dim> &z, double rho) { return f.value(z) * rho; });
   }
 
   template <int dim>
   double
   Solver<dim>::l1_error(const Function<dim> &exact) const
   {
-    const QGauss<dim> quadrature(parameters.degree + 4);
-    FEValues<dim>     fe_values(fe, quadrature, update_values | update_JxW_values | update_quadrature_points);
-    std::vector<double> values(quadrature.size());
-    double            total = 0.;
-    for (const auto &cell : dof_handler.active_cell_iterators())
-      {
-        fe_values.reinit(cell);
-        fe_values.get_function_values(solution, values);
-        for (unsigned int q = 0; q < quadrature.size(); ++q)
-          total += std::abs(exact.value(fe_values.quadrature_point(q)) - values[q]) * fe_values.JxW(q);
-      }
-    return total;
+    return integrate_over_cells(dof_handler, solution, parameters.degree, [&](const Point<dim> &z, double rho) {
+      return std::abs(exact.value(z) - rho);
+    });
   }
 
   template <int dim>
