@@ -6,3 +6,5 @@ target_compile_definitions(test_pde_examples PRIVATE MFDD_SOURCE_DIR="${CMAKE_SO
 mfdd_script_test(test_pde_cli test_pde_cli.py LABELS cli pde mpi TIMEOUT 300)
 mfdd_gtest(test_pde_convergence LIBS mfdd_pde LABELS unit pde TIMEOUT 600)
 target_compile_definitions(test_pde_convergence PRIVATE MFDD_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+mfdd_gtest(test_pde_adaptive MPI LIBS mfdd_pde LABELS unit pde TIMEOUT 300)
+target_compile_definitions(test_pde_adaptive PRIVATE MFDD_SOURCE_DIR="${CMAKE_SOURCE_DIR}")

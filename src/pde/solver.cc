@@ -14,12 +14,14 @@
 #include <deal.II/grid/grid_tools.h>
 #include <deal.II/lac/full_matrix.h>
 #include <deal.II/numerics/data_out.h>
+#include <deal.II/numerics/solution_transfer.h>
 
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <numeric>
 #include <sstream>
 
 namespace mfdd::pde
@@ -129,6 +131,31 @@ namespace mfdd::pde
     prm.declare_entry("Sample cells", "", Anything(),
                       "Cells per coordinate of the uniform grid on which the density is handed to the "
                       "comparison layer and written to pde_final.csv; empty: 10000 (1D), 400 (2D).");
+    prm.enter_subsection("Adaptive mesh");
+    prm.declare_entry("Interval", "0", Integer(0),
+                      "Time steps between two adaptations of the mesh to the density (refinement and "
+                      "coarsening; rho is moved by SolutionTransfer, keeping its mass to round-off); "
+                      "0: the mesh stays fixed. The initial density is also adapted to, before the first step.");
+    prm.declare_entry("Indicator", "jumps", Selection("jumps|mass"),
+                      "What decides where to refine. 'jumps': h_K times the integral over the faces of K of "
+                      "|rho_K - rho_neighbour| (the exterior value is 0 on the boundary); for DG the jumps are "
+                      "of the size of the error, so this estimates the L1 error of rho on K. 'mass': int_K rho "
+                      "(fine cells where the mass is).");
+    prm.declare_entry("Refine fraction", "0.99", Double(0., 1.),
+                      "Bulk marking: the cells below Maximum level with the largest indicators are refined until "
+                      "the refined cells and those already at Maximum level carry this fraction of the total "
+                      "indicator (so the coarser cells carry at most 1 - this fraction).");
+    prm.declare_entry("Coarsen fraction", "0.001", Double(0., 1.),
+                      "The cells with the smallest indicators whose sum is at most this fraction of the total are "
+                      "coarsened (where all siblings are; never below Minimum level). Refine fraction + Coarsen "
+                      "fraction must be <= 1.");
+    prm.declare_entry("Minimum level", "0", Integer(0, 20),
+                      "No cell is coarser than this level (level 0: the cells of the box or mesh file, level g "
+                      "after Global refinements = g).");
+    prm.declare_entry("Maximum level", "2", Integer(0, 20),
+                      "No cell is finer than this level. The time step follows the smallest cell (CFL), so the "
+                      "finest level sets the cost per step.");
+    prm.leave_subsection();
     prm.leave_subsection();
   }
 
@@ -147,7 +174,25 @@ namespace mfdd::pde
     initial_density    = prm.get("Initial density");
     potential_nodes    = prm.get_integer("Potential nodes");
     sample_cells       = parse_count_list(prm.get("Sample cells"), "PDE/Sample cells");
+    prm.enter_subsection("Adaptive mesh");
+    adaptivity.interval         = prm.get_integer("Interval");
+    adaptivity.indicator        = prm.get("Indicator");
+    adaptivity.refine_fraction  = prm.get_double("Refine fraction");
+    adaptivity.coarsen_fraction = prm.get_double("Coarsen fraction");
+    adaptivity.minimum_level    = prm.get_integer("Minimum level");
+    adaptivity.maximum_level    = prm.get_integer("Maximum level");
     prm.leave_subsection();
+    prm.leave_subsection();
+
+    if (adaptivity.enabled())
+      {
+        io::require(adaptivity.minimum_level <= adaptivity.maximum_level, "PDE/Adaptive mesh/Minimum level",
+                    "must not exceed Maximum level");
+        io::require(global_refinements <= adaptivity.maximum_level, "PDE/Adaptive mesh/Maximum level",
+                    "must be at least PDE/Global refinements (the initial mesh is at that level)");
+        io::require(adaptivity.refine_fraction + adaptivity.coarsen_fraction <= 1., "PDE/Adaptive mesh/Refine fraction",
+                    "Refine fraction + Coarsen fraction must be <= 1");
+      }
 
     io::require(cfl > 0., "PDE/CFL number", "must be positive");
     io::require(box_lower.size() == box_upper.size(), "PDE/Box lower",
@@ -254,29 +299,54 @@ namespace mfdd::pde
     for (unsigned int q = 0; q < n_q_points; ++q)
       for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
         shape_at_q[q * n_dofs_per_cell + i] = fe.shape_value(i, quadrature.point(q));
+    // Limiter points: the volume Gauss points, and in each direction the
+    // Gauss-Lobatto points times the face's Gauss points. On an adaptive 2D
+    // mesh the fluxes through a hanging face are taken at the Gauss points of
+    // its halves: those are added (the composite Gauss rule is as exact, so
+    // the Zhang-Shu argument, hence the CFL bound, is unchanged).
     std::vector<Point<dim>> limiter_points = quadrature.get_points();
     {
       const QGauss<1>        gauss(parameters.degree + 1);
       const QGaussLobatto<1> lobatto(std::max(2u, (parameters.degree + 4) / 2));
-      for (unsigned int direction = 0; direction < dim; ++direction)
+      std::vector<double>    tangential = {0.5};
+      if (dim == 2)
         {
-          const unsigned int n_other = dim == 1 ? 1 : gauss.size();
-          for (unsigned int i = 0; i < lobatto.size(); ++i)
-            for (unsigned int j = 0; j < n_other; ++j)
+          tangential.clear();
+          for (const auto &p : gauss.get_points())
+            tangential.push_back(p[0]);
+          if (parameters.adaptivity.enabled())
+            for (const auto &p : gauss.get_points())
               {
-                Point<dim> p;
-                p[direction] = lobatto.point(i)[0];
-                if (dim == 2)
-                  p[1 - direction] = gauss.point(j)[0];
-                limiter_points.push_back(p);
+                tangential.push_back(0.5 * p[0]);
+                tangential.push_back(0.5 + 0.5 * p[0]);
               }
         }
+      for (unsigned int direction = 0; direction < dim; ++direction)
+        for (unsigned int i = 0; i < lobatto.size(); ++i)
+          for (const double t : tangential)
+            {
+              Point<dim> p;
+              p[direction] = lobatto.point(i)[0];
+              if (dim == 2)
+                p[1 - direction] = t;
+              limiter_points.push_back(p);
+            }
     }
     n_limiter_points = limiter_points.size();
     shape_at_limiter.resize(n_limiter_points * n_dofs_per_cell);
     for (unsigned int p = 0; p < n_limiter_points; ++p)
       for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
         shape_at_limiter[p * n_dofs_per_cell + i] = fe.shape_value(i, limiter_points[p]);
+    // The children of an isotropically refined cell are the reference cell
+    // scaled by 1/2 towards each vertex.
+    shape_at_child_limiter.clear();
+    for (const unsigned int v : GeometryInfo<dim>::vertex_indices())
+      for (const auto &p : limiter_points)
+        {
+          const Point<dim> in_parent = 0.5 * (p + GeometryInfo<dim>::unit_cell_vertex(v));
+          for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
+            shape_at_child_limiter.push_back(fe.shape_value(i, in_parent));
+        }
 
     // Per-cell tables.
     FEValues<dim> fe_values(fe, quadrature,
@@ -320,62 +390,96 @@ namespace mfdd::pde
         cell_size[c] = cell->minimum_vertex_distance();
       }
 
-    // Faces: each interior face once, seen from its cell with the smaller index.
+    // Faces: each interior face once, seen from the coarser cell, or between
+    // cells of one level from the cell with the smaller index. A face with a
+    // hanging node is integrated on each subface against the fine neighbour.
     faces.clear();
     std::vector<Point<dim>> evaluation_points = q_points;
     const QGauss<dim - 1>   face_quadrature(parameters.degree + 1);
-    FEFaceValues<dim>       face_minus(fe, face_quadrature,
-                                 update_values | update_JxW_values | update_normal_vectors | update_quadrature_points);
-    FEFaceValues<dim>       face_plus(fe, face_quadrature, update_values | update_quadrature_points);
+    const UpdateFlags       minus_flags =
+      update_values | update_JxW_values | update_normal_vectors | update_quadrature_points;
+    FEFaceValues<dim>    face_minus(fe, face_quadrature, minus_flags);
+    FESubfaceValues<dim> subface_minus(fe, face_quadrature, minus_flags);
+    FEFaceValues<dim>    face_plus(fe, face_quadrature, update_values | update_quadrature_points);
+    using active_cell = typename DoFHandler<dim>::active_cell_iterator;
+    const auto add_face = [&](const FEFaceValuesBase<dim> &minus, const active_cell &cell,
+                              const active_cell *neighbor, const unsigned int neighbor_face) {
+      FaceData           face;
+      const unsigned int nq = face_quadrature.size();
+      face.cell_minus       = cell->active_cell_index();
+      face.cell_plus        = neighbor ? (*neighbor)->active_cell_index() : numbers::invalid_unsigned_int;
+      face.first_point      = evaluation_points.size();
+      face.shape_minus.resize(nq * n_dofs_per_cell);
+      for (unsigned int q = 0; q < nq; ++q)
+        {
+          face.JxW.push_back(minus.JxW(q));
+          face.normal.push_back(minus.normal_vector(q));
+          evaluation_points.push_back(minus.quadrature_point(q));
+          for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
+            face.shape_minus[q * n_dofs_per_cell + i] = minus.shape_value(i, q);
+        }
+      if (neighbor)
+        {
+          face_plus.reinit(*neighbor, neighbor_face);
+          face.shape_plus.resize(nq * n_dofs_per_cell);
+          for (unsigned int q = 0; q < nq; ++q)
+            {
+              // The neighbour's face points in the same physical order.
+              unsigned int match = 0;
+              for (unsigned int p = 1; p < nq; ++p)
+                if (face_plus.quadrature_point(p).distance(minus.quadrature_point(q)) <
+                    face_plus.quadrature_point(match).distance(minus.quadrature_point(q)))
+                  match = p;
+              AssertThrow(face_plus.quadrature_point(match).distance(minus.quadrature_point(q)) <
+                            1e-10 * cell_size[face.cell_minus],
+                          ExcMessage("face quadrature points do not match"));
+              for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
+                face.shape_plus[q * n_dofs_per_cell + i] = face_plus.shape_value(i, match);
+            }
+          cell_faces[face.cell_plus].emplace_back(faces.size(), false);
+        }
+      cell_faces[face.cell_minus].emplace_back(faces.size(), true);
+      faces.push_back(std::move(face));
+    };
     for (const auto &cell : dof_handler.active_cell_iterators())
       for (const unsigned int f : cell->face_indices())
         {
-          const bool boundary = cell->at_boundary(f);
-          if (!boundary)
+          if (cell->at_boundary(f))
             {
-              AssertThrow(cell->neighbor(f)->is_active() && cell->neighbor(f)->level() == cell->level(),
-                          ExcMessage("the PDE solver needs a conforming mesh"));
-              if (cell->neighbor(f)->active_cell_index() < cell->active_cell_index())
-                continue;
+              face_minus.reinit(cell, f);
+              add_face(face_minus, cell, nullptr, 0);
+              continue;
             }
-          face_minus.reinit(cell, f);
-          FaceData face;
-          const unsigned int nq = face_quadrature.size();
-          face.cell_minus       = cell->active_cell_index();
-          face.cell_plus        = boundary ? numbers::invalid_unsigned_int : cell->neighbor(f)->active_cell_index();
-          face.first_point      = evaluation_points.size();
-          face.shape_minus.resize(nq * n_dofs_per_cell);
-          for (unsigned int q = 0; q < nq; ++q)
+          const auto neighbor = cell->neighbor(f); // same level or coarser
+          if (neighbor->level() < cell->level())
+            continue; // seen from the coarse side
+          if (neighbor->is_active())
             {
-              face.JxW.push_back(face_minus.JxW(q));
-              face.normal.push_back(face_minus.normal_vector(q));
-              evaluation_points.push_back(face_minus.quadrature_point(q));
-              for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-                face.shape_minus[q * n_dofs_per_cell + i] = face_minus.shape_value(i, q);
-            }
-          if (!boundary)
-            {
-              const auto neighbor = cell->neighbor(f);
-              face_plus.reinit(neighbor, cell->neighbor_of_neighbor(f));
-              face.shape_plus.resize(nq * n_dofs_per_cell);
-              for (unsigned int q = 0; q < nq; ++q)
+              if (neighbor->active_cell_index() > cell->active_cell_index())
                 {
-                  // The neighbour's face points in the same physical order.
-                  unsigned int match = 0;
-                  for (unsigned int p = 1; p < nq; ++p)
-                    if (face_plus.quadrature_point(p).distance(face_minus.quadrature_point(q)) <
-                        face_plus.quadrature_point(match).distance(face_minus.quadrature_point(q)))
-                      match = p;
-                  AssertThrow(face_plus.quadrature_point(match).distance(face_minus.quadrature_point(q)) <
-                                1e-10 * cell_size[face.cell_minus],
-                              ExcMessage("face quadrature points do not match"));
-                  for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-                    face.shape_plus[q * n_dofs_per_cell + i] = face_plus.shape_value(i, match);
+                  face_minus.reinit(cell, f);
+                  const active_cell plus = neighbor;
+                  add_face(face_minus, cell, &plus, cell->neighbor_of_neighbor(f));
                 }
-              cell_faces[face.cell_plus].emplace_back(faces.size(), false);
             }
-          cell_faces[face.cell_minus].emplace_back(faces.size(), true);
-          faces.push_back(std::move(face));
+          else if (dim == 1)
+            {
+              // In 1D the face is a point: the finest cell of the neighbour touching it.
+              auto fine = neighbor;
+              while (fine->has_children())
+                fine = fine->child(1 - f);
+              face_minus.reinit(cell, f);
+              const active_cell plus = fine;
+              add_face(face_minus, cell, &plus, 1 - f);
+            }
+          else
+            for (unsigned int sub = 0; sub < cell->face(f)->n_children(); ++sub)
+              {
+                const active_cell plus = cell->neighbor_child_on_subface(f, sub);
+                AssertThrow(plus->is_active(), ExcMessage("a face with more than one hanging level"));
+                subface_minus.reinit(cell, f, sub);
+                add_face(subface_minus, cell, &plus, cell->neighbor_of_neighbor(f));
+              }
         }
 
     // Owner of each cell, for the parallel VTU output.
@@ -490,50 +594,60 @@ namespace mfdd::pde
   }
 
   template <int dim>
-  void
-  Solver<dim>::apply_limiter(Vector<double> &u) const
+  double
+  Solver<dim>::cell_mass(const double *coefficients, const unsigned int c) const
   {
-    const unsigned int n_c = triangulation.n_active_cells();
-    for (unsigned int c = 0; c < n_c; ++c)
+    double total = 0.;
+    for (unsigned int q = 0; q < n_q_points; ++q)
       {
-        double *coefficients = u.begin() + c * n_dofs_per_cell;
-        double  mean         = 0.;
-        for (unsigned int q = 0; q < n_q_points; ++q)
-          {
-            double value = 0.;
-            for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-              value += coefficients[i] * shape_at_q[q * n_dofs_per_cell + i];
-            mean += value * JxW[c * n_q_points + q];
-          }
-        mean /= cell_volume[c];
-        double minimum = mean;
-        for (unsigned int p = 0; p < n_limiter_points; ++p)
-          {
-            double value = 0.;
-            for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-              value += coefficients[i] * shape_at_limiter[p * n_dofs_per_cell + i];
-            minimum = std::min(minimum, value);
-          }
-        if (minimum >= 0.)
-          continue;
-        if (mean < 0.)
-          {
-            std::ostringstream message;
-            message << "negative cell mean " << mean << " at t = " << current_time
-                    << " (CFL too large for positivity? reduce PDE/CFL number)";
-            throw io::RunError(message.str());
-          }
-        // Scale towards the mean (partition of unity: coefficients are values).
-        // The factor 1 - 1e-12 keeps round-off from leaving tiny negative values.
-        const double theta = (1. - 1e-12) * mean / (mean - minimum);
+        double value = 0.;
         for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-          coefficients[i] = mean + theta * (coefficients[i] - mean);
+          value += coefficients[i] * shape_at_q[q * n_dofs_per_cell + i];
+        total += value * JxW[c * n_q_points + q];
       }
+    return total;
   }
 
   template <int dim>
   void
-  Solver<dim>::set_initial_density(const Function<dim> &density, bool check_containment)
+  Solver<dim>::limit_cell(double *coefficients, const unsigned int c, const std::vector<double> &shape_at_points) const
+  {
+    const double mean = cell_mass(coefficients, c) / cell_volume[c];
+    double minimum = mean;
+    for (unsigned int p = 0; p < shape_at_points.size() / n_dofs_per_cell; ++p)
+      {
+        double value = 0.;
+        for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
+          value += coefficients[i] * shape_at_points[p * n_dofs_per_cell + i];
+        minimum = std::min(minimum, value);
+      }
+    if (minimum >= 0.)
+      return;
+    if (mean < 0.)
+      {
+        std::ostringstream message;
+        message << "negative cell mean " << mean << " at t = " << current_time
+                << " (CFL too large for positivity? reduce PDE/CFL number)";
+        throw io::RunError(message.str());
+      }
+    // Scale towards the mean (partition of unity: coefficients are values).
+    // The factor 1 - 1e-12 keeps round-off from leaving tiny negative values.
+    const double theta = (1. - 1e-12) * mean / (mean - minimum);
+    for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
+      coefficients[i] = mean + theta * (coefficients[i] - mean);
+  }
+
+  template <int dim>
+  void
+  Solver<dim>::apply_limiter(Vector<double> &u) const
+  {
+    for (unsigned int c = 0; c < triangulation.n_active_cells(); ++c)
+      limit_cell(u.begin() + c * n_dofs_per_cell, c, shape_at_limiter);
+  }
+
+  template <int dim>
+  double
+  Solver<dim>::project_density(const Function<dim> &density)
   {
     const QGauss<dim>  quadrature(parameters.degree + 4);
     FEValues<dim>      fe_values(fe, quadrature, update_values | update_JxW_values | update_quadrature_points);
@@ -568,6 +682,23 @@ namespace mfdd::pde
         for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
           solution[cell->active_cell_index() * n_dofs_per_cell + i] = local(i);
       }
+    return mass_of_density;
+  }
+
+  template <int dim>
+  void
+  Solver<dim>::set_initial_density(const Function<dim> &density, bool check_containment)
+  {
+    double mass_of_density = project_density(density);
+    // An adaptive mesh first adapts to the initial density (re-projected each
+    // time, not transferred); each pass adds at most one level.
+    if (parameters.adaptivity.enabled())
+      for (unsigned int pass = 0; pass <= parameters.adaptivity.maximum_level && flag_cells_for_adaptation(); ++pass)
+        {
+          triangulation.execute_coarsening_and_refinement();
+          setup_discretisation();
+          mass_of_density = project_density(density);
+        }
     io::require(mass_of_density > 0., "PDE/Initial density", "has no mass on the mesh");
     if (check_containment)
       io::require(mass_of_density >= 1. - 1e-10, "PDE/Box upper",
@@ -575,10 +706,145 @@ namespace mfdd::pde
                     " of the initial law's mass; enlarge the box or mesh");
     apply_limiter(solution);
     solution /= mass();
-    current_time   = 0.;
-    outflow        = 0.;
-    step_count     = 0;
-    outflow_warned = false;
+    current_time         = 0.;
+    outflow              = 0.;
+    step_count           = 0;
+    last_adaptation_step = 0;
+    outflow_warned       = false;
+  }
+
+  template <int dim>
+  bool
+  Solver<dim>::flag_cells_for_adaptation()
+  {
+    const auto        &adaptivity = parameters.adaptivity;
+    const unsigned int n_c        = triangulation.n_active_cells();
+    Vector<double>     indicator(n_c);
+    if (adaptivity.indicator == "mass")
+      for (unsigned int c = 0; c < n_c; ++c)
+        indicator[c] = std::max(0., cell_mass(solution.begin() + c * n_dofs_per_cell, c));
+    else
+      {
+        // h_K int_{dK} |[rho]|: each face's jump counts for both its cells.
+        for (const FaceData &face : faces)
+          {
+            double jump = 0.;
+            for (unsigned int q = 0; q < face.JxW.size(); ++q)
+              {
+                double difference = 0.;
+                for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
+                  difference += solution[face.cell_minus * n_dofs_per_cell + i] * face.shape_minus[q * n_dofs_per_cell + i];
+                if (face.cell_plus != numbers::invalid_unsigned_int)
+                  for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
+                    difference -= solution[face.cell_plus * n_dofs_per_cell + i] * face.shape_plus[q * n_dofs_per_cell + i];
+                jump += std::abs(difference) * face.JxW[q];
+              }
+            indicator[face.cell_minus] += jump;
+            if (face.cell_plus != numbers::invalid_unsigned_int)
+              indicator[face.cell_plus] += jump;
+          }
+        for (unsigned int c = 0; c < n_c; ++c)
+          indicator[c] *= cell_size[c];
+      }
+    const double total = indicator.l1_norm();
+    if (!(total > 0.))
+      return false;
+
+    // Bulk (Doerfler) marking that counts the cells already at the maximum
+    // level as marked: the largest indicators below it are refined until the
+    // marked cells carry the refine fraction of the total; then the smallest
+    // indicators above the minimum level, up to the coarsen fraction of the
+    // total, are coarsened. Cells below the minimum level are refined.
+    std::vector<unsigned int> order(n_c);
+    std::iota(order.begin(), order.end(), 0u);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](unsigned int i, unsigned int j) { return indicator[i] > indicator[j]; });
+    std::vector<typename Triangulation<dim>::active_cell_iterator> cells(n_c);
+    for (const auto &cell : triangulation.active_cell_iterators())
+      cells[cell->active_cell_index()] = cell;
+    double marked = 0.;
+    for (unsigned int c = 0; c < n_c; ++c)
+      if (static_cast<unsigned int>(cells[c]->level()) >= adaptivity.maximum_level)
+        marked += indicator[c];
+    for (const unsigned int c : order)
+      {
+        if (marked >= adaptivity.refine_fraction * total)
+          break;
+        if (static_cast<unsigned int>(cells[c]->level()) < adaptivity.maximum_level)
+          {
+            cells[c]->set_refine_flag();
+            marked += indicator[c];
+          }
+      }
+    double coarsened = 0.;
+    for (auto c = order.rbegin(); c != order.rend(); ++c)
+      {
+        coarsened += indicator[*c];
+        if (coarsened > adaptivity.coarsen_fraction * total)
+          break;
+        if (!cells[*c]->refine_flag_set() &&
+            static_cast<unsigned int>(cells[*c]->level()) > adaptivity.minimum_level)
+          cells[*c]->set_coarsen_flag();
+      }
+    for (const auto &cell : cells)
+      if (static_cast<unsigned int>(cell->level()) < adaptivity.minimum_level)
+        {
+          cell->clear_coarsen_flag();
+          cell->set_refine_flag();
+        }
+    triangulation.prepare_coarsening_and_refinement();
+    for (const auto &cell : triangulation.active_cell_iterators())
+      if (cell->refine_flag_set() || cell->coarsen_flag_set())
+        return true;
+    return false;
+  }
+
+  template <int dim>
+  bool
+  Solver<dim>::adapt_mesh()
+  {
+    if (!flag_cells_for_adaptation())
+      return false;
+    // Cells to refine: limited at their children's limiter points, so that
+    // the interpolated children are >= 0 at theirs (and have means >= 0).
+    // Cells to coarsen: the mass of each parent's children.
+    using cell_iterator = typename Triangulation<dim>::cell_iterator;
+    std::vector<std::pair<cell_iterator, double>> coarsened;
+    for (const auto &cell : triangulation.active_cell_iterators())
+      if (cell->refine_flag_set())
+        limit_cell(solution.begin() + cell->active_cell_index() * n_dofs_per_cell, cell->active_cell_index(),
+                   shape_at_child_limiter);
+      else if (cell->coarsen_flag_set() && cell->parent()->child(0) == cell)
+        {
+          double children_mass = 0.;
+          for (unsigned int k = 0; k < cell->parent()->n_children(); ++k)
+            {
+              const unsigned int child = cell->parent()->child(k)->active_cell_index();
+              children_mass += cell_mass(solution.begin() + child * n_dofs_per_cell, child);
+            }
+          coarsened.emplace_back(cell->parent(), children_mass);
+        }
+
+    const Vector<double>                  old_solution = solution;
+    SolutionTransfer<dim, Vector<double>> transfer(dof_handler);
+    transfer.prepare_for_coarsening_and_refinement(old_solution);
+    triangulation.execute_coarsening_and_refinement();
+    setup_discretisation();
+    transfer.interpolate(old_solution, solution);
+
+    // SolutionTransfer projects on the reference cell, which is the L2
+    // projection (mass-exact) only on affine cells: a constant restores the
+    // children's mass on every coarsened cell (a round-off-sized change on affine cells).
+    for (const auto &[parent, children_mass] : coarsened)
+      {
+        const unsigned int c     = parent->active_cell_index();
+        const double       shift = (children_mass - cell_mass(solution.begin() + c * n_dofs_per_cell, c)) / cell_volume[c];
+        for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
+          solution[c * n_dofs_per_cell + i] += shift;
+      }
+    apply_limiter(solution);
+    check_finite("after remeshing");
+    return true;
   }
 
   template <int dim>
@@ -763,11 +1029,19 @@ namespace mfdd::pde
   void
   Solver<dim>::advance(double t_end)
   {
-    Vector<double> k0(solution.size()), k1(solution.size()), k2(solution.size()), u1(solution.size()),
-      u2(solution.size());
-    const double tolerance = 1e-12 * std::max(1., std::abs(t_end));
+    Vector<double> k0, k1, k2, u1, u2;
+    const double   tolerance = 1e-12 * std::max(1., std::abs(t_end));
+    const auto    &adaptivity = parameters.adaptivity;
     while (current_time < t_end - tolerance)
       {
+        if (adaptivity.enabled() && step_count > last_adaptation_step && step_count % adaptivity.interval == 0)
+          {
+            adapt_mesh();
+            last_adaptation_step = step_count;
+          }
+        if (k0.size() != solution.size())
+          for (auto *v : {&k0, &k1, &k2, &u1, &u2})
+            v->reinit(solution.size());
         const double t  = current_time;
         const double f0 = compute_rate(solution, t, k0);
         double       dt = parameters.time_step;

@@ -21,6 +21,24 @@
 namespace mfdd::pde
 {
   /**
+   * The `PDE/Adaptive mesh` subsection: refinement and coarsening of the mesh
+   * every few time steps so that it follows the density.
+   */
+  struct AdaptivityParameters
+  {
+    unsigned int interval = 0; ///< time steps between remeshings; 0: the mesh stays fixed
+    std::string  indicator = "jumps"; ///< "jumps" or "mass"
+    double       refine_fraction = 0.99, coarsen_fraction = 0.001;
+    unsigned int minimum_level = 0, maximum_level = 2; ///< level 0: the box or mesh file
+
+    bool
+    enabled() const
+    {
+      return interval > 0;
+    }
+  };
+
+  /**
    * The `PDE` section: discretisation, mesh and initial density of `mfdd pde`.
    */
   struct SolverParameters
@@ -35,6 +53,7 @@ namespace mfdd::pde
     std::string               initial_density = "built in";
     unsigned int              potential_nodes = 96;
     std::vector<unsigned int> sample_cells;         ///< empty: 10000 (1D) or 400 per coordinate (2D)
+    AdaptivityParameters      adaptivity;
 
     static void
     declare_parameters(dealii::ParameterHandler &prm);
@@ -72,7 +91,18 @@ namespace mfdd::pde
    * cells; one MPI_Allreduce per stage assembles the update. The only sums
    * whose order depends on the number of ranks are the outflow rate and none
    * of the cell updates, so results agree between rank counts to round-off.
-   * Only conforming meshes (no adaptive refinement).
+   *
+   * Adaptive mesh (optional, AdaptivityParameters): every `interval` steps the
+   * cells are flagged by an indicator of the density (identically on every
+   * rank, from the replicated vector), refined and coarsened within the level
+   * bounds, and rho is moved to the new mesh by deal.II's SolutionTransfer:
+   * on refined cells the parent polynomial is interpolated exactly (after
+   * limiting it at the children's limiter points, so the children are >= 0
+   * there); on coarsened cells SolutionTransfer projects, and a constant fixes
+   * the parent's mass to the children's (a no-op up to round-off on affine
+   * cells, where the reference-cell projection is the L2 projection); the
+   * positivity limiter follows. So mass is kept to round-off and rho >= 0 at
+   * the limiter points. Hanging faces (2D) are integrated on the subfaces.
    */
   template <int dim>
   class Solver
@@ -93,6 +123,13 @@ namespace mfdd::pde
     /// The problem's built-in initial law or the section's expression.
     void
     set_initial_density();
+
+    /// Refines and coarsens the mesh by the density (AdaptivityParameters),
+    /// moving rho by SolutionTransfer (mass kept to round-off, rho >= 0 at the
+    /// limiter points); returns false if no cell changed. advance() calls it
+    /// every `interval` steps.
+    bool
+    adapt_mesh();
 
     /// Advances to time @p t_end (to the step landing exactly on it).
     void
@@ -166,6 +203,20 @@ namespace mfdd::pde
 
     void
     setup_discretisation();
+    /// Sets the refine/coarsen flags from the indicator and the level bounds
+    /// (and deal.II's mesh smoothing); returns false if no cell is flagged.
+    bool
+    flag_cells_for_adaptation();
+    /// Cell-wise L2 projection of @p density into solution; returns int density.
+    double
+    project_density(const dealii::Function<dim> &density);
+    /// int_K rho_h over cell @p c, from its coefficients.
+    double
+    cell_mass(const double *coefficients, unsigned int c) const;
+    /// Scales the polynomial of cell @p c towards its mean until it is >= 0 at
+    /// the points of @p shape_at_points ([p][i]); RunError if the mean is < 0.
+    void
+    limit_cell(double *coefficients, unsigned int c, const std::vector<double> &shape_at_points) const;
     /// rho at the cell quadrature points and the weights rho JxW.
     void
     update_density_at_points(const dealii::Vector<double> &u);
@@ -197,6 +248,8 @@ namespace mfdd::pde
     unsigned int        n_dofs_per_cell, n_q_points;
     std::vector<double> shape_at_q;       ///< [q][i] at the volume Gauss points
     std::vector<double> shape_at_limiter; ///< [p][i] at the limiter points
+    /// [p][i] at the limiter points of the 2^dim children (reference parent cell)
+    std::vector<double> shape_at_child_limiter;
     unsigned int        n_limiter_points;
 
     // Per-cell tables.
@@ -219,6 +272,7 @@ namespace mfdd::pde
     double       outflow      = 0.;
     double       last_dt      = 0.;
     unsigned int step_count   = 0;
+    unsigned int last_adaptation_step = 0;
     bool         outflow_warned = false;
   };
 } // namespace mfdd::pde
