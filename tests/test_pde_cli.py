@@ -47,6 +47,7 @@ reduced = {
     "pde_amplitude_radius.prm": ["Problem/Final time=0.2", "PDE/Subdivisions=16", "PDE/Potential nodes=32",
                                  "PDE/Sample cells=50"],
     "pde_two_radii.prm": ["Problem/Final time=0.2", "PDE/Potential nodes=16", "PDE/Sample cells=50"],
+    "pde_adaptive.prm": ["Problem/Final time=0.2", "PDE/Potential nodes=32", "PDE/Sample cells=50"],
 }
 for prm, settings in reduced.items():
     folder = os.path.join(work, prm[:-4])
@@ -55,7 +56,7 @@ for prm, settings in reduced.items():
     if result.returncode != 0:
         continue
     rows = diagnostics(folder)
-    names = ["r"] if prm == "pde_radius.prm" else (["a", "r"] if "amplitude" in prm else ["r1", "r2"])
+    names = ["r"] if prm == "pde_radius.prm" else (["r1", "r2"] if "two_radii" in prm else ["a", "r"])
     for column in ["t", "mass", "mass_out", "risk", "min_rho", "n_cells", "dt"] + ["mean_" + n for n in names]:
         check(column in rows[0], f"{prm}: column {column} missing")
     for row in rows:
