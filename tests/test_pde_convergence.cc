@@ -3,7 +3,7 @@
 // The risk at T on 4 meshes (CFL-tied time steps): observed orders from
 // successive differences must be >= 1.8, and the default resolution of
 // params/pde_radius.prm must be within 1e-5 of the Richardson-extrapolated
-// risk. Fixed time steps: the spread of R(T) must stay below 1e-7.
+// risk. The same in dt (CFL 0.2 to 0.025 on the default mesh): orders >= 1.8.
 #include <mfdd/io/parameter_file.h>
 #include <mfdd/kernels/population_kernels.h>
 #include <mfdd/pde/solver.h>
@@ -12,7 +12,6 @@
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <cmath>
 #include <iostream>
 
@@ -95,20 +94,22 @@ TEST(PdeConvergence, RunningExampleInSpaceAndTime)
             << ", distance to extrapolation " << std::abs(default_risk - extrapolated) << std::endl;
   EXPECT_LT(std::abs(default_risk - extrapolated), 1e-5);
 
-  // In dt on a coarse mesh with fixed steps up to the stability limit: the
-  // RK3 error is then ~1e-8, the same size as the non-smooth dependence of the
-  // positivity limiter's activity on dt, so no clean order can be fitted; the
-  // test checks that the time error is far below the 1e-5 target instead.
+  // In dt on the default mesh (CFL-tied steps): SSP-RK3's error dominates the
+  // change of R(T) here (measured orders ~3; the limiter's dt-dependence sits
+  // below 1e-10).
   std::vector<double> dt_risks;
-  for (const double dt : {2e-3, 1e-3, 5e-4, 2.5e-4})
+  for (const double cfl : {0.2, 0.1, 0.05, 0.025})
     {
-      auto parameters         = example.parameters;
-      parameters.subdivisions = {20};
-      parameters.degree       = 1;
-      parameters.time_step    = dt;
+      auto parameters = example.parameters;
+      parameters.cfl  = cfl;
       dt_risks.push_back(final_risk(example, parameters, kernels));
-      std::cout << "dt = " << dt << ": R(T) = " << std::setprecision(14) << dt_risks.back() << std::endl;
+      std::cout << "CFL " << cfl << ": R(T) = " << std::setprecision(14) << dt_risks.back() << std::endl;
     }
-  const auto [low, high] = std::minmax_element(dt_risks.begin(), dt_risks.end());
-  EXPECT_LT(*high - *low, 1e-7);
+  std::cout << "observed orders in dt:";
+  for (const double o : observed_orders(dt_risks))
+    {
+      std::cout << ' ' << o;
+      EXPECT_GE(o, 1.8);
+    }
+  std::cout << std::endl;
 }
