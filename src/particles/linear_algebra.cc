@@ -37,7 +37,7 @@ namespace mfdd::particles
     }
   } // namespace
 
-  __attribute__((target_clones("arch=x86-64-v3", "default"))) void
+  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void
   multiply_rows(const double *__restrict W, unsigned int n, unsigned int d, const double *__restrict x,
                 double *__restrict h)
   {
@@ -45,7 +45,7 @@ namespace mfdd::particles
       h[i] = row_dot(W + std::size_t(i) * d, d, x);
   }
 
-  __attribute__((target_clones("arch=x86-64-v3", "default"))) void
+  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void
   add_rank_one(double *__restrict W, unsigned int n, unsigned int d, const double *__restrict factor,
                const double *__restrict x)
   {
@@ -54,7 +54,7 @@ namespace mfdd::particles
         row_add(W + std::size_t(i) * d, d, factor[i], x);
   }
 
-  __attribute__((target_clones("arch=x86-64-v3", "default"))) void
+  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void
   add_rank_one_and_multiply(double *__restrict W, unsigned int n, unsigned int d, const double *__restrict factor,
                             const double *__restrict x, const double *__restrict x_next, double *__restrict h)
   {

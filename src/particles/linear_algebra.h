@@ -1,6 +1,7 @@
 // The two kernels of an SGD step over a row-major n x d weight array. Built
-// for baseline x86-64 and for x86-64-v3 (AVX2 + FMA), picked at load time, so
-// the binary runs on any x86-64 and uses FMA where the CPU has it.
+// for baseline x86-64, x86-64-v3 (AVX2 + FMA) and x86-64-v4 (AVX-512), picked
+// at load time, so the binary runs on any x86-64 and uses the widest vectors
+// the CPU has. v3 and v4 do the same FMAs per lane: the same bits.
 #pragma once
 
 namespace mfdd::particles
