@@ -33,10 +33,15 @@ namespace mfdd::particles
     }
   } // namespace
 
-  void
-  evaluate_activation(const model::Activation &sigma, unsigned int n, double *h, double *derivative)
+  double
+  evaluate_activation(const model::Activation &sigma,
+                      unsigned int             n,
+                      double                  *h,
+                      double                  *derivative,
+                      const double            *weights)
   {
     const unsigned int blocked = n - n % 2;
+    double             sum     = 0.;
     if (const auto *truncated = dynamic_cast<const model::TruncatedReLU *>(&sigma))
       {
         const double s1 = truncated->s1, s2 = truncated->s2, t1 = truncated->t1, t2 = truncated->t2,
@@ -49,13 +54,17 @@ namespace mfdd::particles
             const v2d linear = S1 + SLOPE * (t - T1);
             const v2i inside = (t >= T1) & (t < T2);
             store(derivative + i, inside ? SLOPE : ZERO);
-            store(h + i, t >= T2 ? S2 : (t <= T1 ? S1 : linear));
+            const v2d value  = t >= T2 ? S2 : (t <= T1 ? S1 : linear);
+            store(h + i, value);
+            sum += weights[i] * value[0];
+            sum += weights[i + 1] * value[1];
           }
         for (unsigned int i = blocked; i < n; ++i)
           {
             const double t = h[i];
             derivative[i]  = truncated->derivative(t);
             h[i]           = truncated->value(t);
+            sum += weights[i] * h[i];
           }
       }
     else if (const auto *relu = dynamic_cast<const model::ReLU *>(&sigma))
@@ -65,13 +74,17 @@ namespace mfdd::particles
           {
             const v2d t = load(h + i);
             store(derivative + i, t >= ZERO ? ONE : ZERO);
-            store(h + i, t > ZERO ? t : ZERO);
+            const v2d value = t > ZERO ? t : ZERO;
+            store(h + i, value);
+            sum += weights[i] * value[0];
+            sum += weights[i + 1] * value[1];
           }
         for (unsigned int i = blocked; i < n; ++i)
           {
             const double t = h[i];
             derivative[i]  = relu->derivative(t);
             h[i]           = relu->value(t);
+            sum += weights[i] * h[i];
           }
       }
     else
@@ -80,6 +93,8 @@ namespace mfdd::particles
           const double t = h[i];
           derivative[i]  = sigma.derivative(t);
           h[i]           = sigma.value(t);
+          sum += weights[i] * h[i];
         }
+    return sum;
   }
 } // namespace mfdd::particles

@@ -159,9 +159,7 @@ namespace mfdd::particles
         double *h  = &sigma_values[std::size_t(b) * n_mine];
         double *dh = &sigma_derivatives[std::size_t(b) * n_mine];
         multiply_rows(w.data(), n_mine, d, &x[std::size_t(b) * d], h);
-        evaluate_activation(sigma, n_mine, h, dh);
-        for (unsigned int l = 0; l < n_mine; ++l)
-          prediction[b] += a[l] * h[l];
+        prediction[b] = evaluate_activation(sigma, n_mine, h, dh, a.data());
       }
     MPI_Allreduce(MPI_IN_PLACE, prediction.data(), B, MPI_DOUBLE, MPI_SUM, comm);
 
@@ -242,12 +240,8 @@ namespace mfdd::particles
     for (; k < end; ++k)
       {
         const double s = step_size(k);
-        evaluate_activation(*problem.activation, n_mine, h, dh);
-        // The reduction gets a copy of the sum: a sum whose address is taken
-        // lives in memory and pays a store-to-load round trip per neuron.
-        const double sum        = std::inner_product(h, h + n_mine, a.data(), 0.);
-        double       send       = sum, prediction;
-        MPI_Allreduce(&send, &prediction, 1, MPI_DOUBLE, MPI_SUM, comm);
+        double prediction, sum = evaluate_activation(*problem.activation, n_mine, h, dh, a.data());
+        MPI_Allreduce(&sum, &prediction, 1, MPI_DOUBLE, MPI_SUM, comm);
         const double residual = y_batch[0] - alpha * prediction / parameters.N;
         if (!std::isfinite(residual))
           throw io::RunError("SGD: the network output is not finite at step " + std::to_string(k) +
