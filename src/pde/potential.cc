@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <map>
 
 namespace mfdd::pde
 {
@@ -114,19 +115,30 @@ namespace mfdd::pde
   void
   NonlocalPotential<dim>::fill_basis(const std::vector<Point<dim>> &points, TensorBasis &basis) const
   {
-    unsigned int stride = 0;
-    for (const auto &axis : axes)
-      stride += axis.size();
-    basis.values.resize(points.size() * stride);
-    basis.derivatives.resize(points.size() * stride);
+    const unsigned int n0 = axes[0].size();
+    basis.first_values.resize(points.size() * n0);
+    basis.first_derivatives.resize(points.size() * n0);
+    for (unsigned int p = 0; p < points.size(); ++p)
+      axes[0].basis(points[p][0], &basis.first_values[p * n0], &basis.first_derivatives[p * n0]);
+    basis.row.clear();
+    basis.last_values.clear();
+    basis.last_derivatives.clear();
+    if (dim == 1)
+      return;
+    const unsigned int                   n1 = axes[dim - 1].size();
+    std::map<double, unsigned int>       rows;
+    std::vector<double>                  values(n1), derivatives(n1);
+    basis.row.resize(points.size());
     for (unsigned int p = 0; p < points.size(); ++p)
       {
-        unsigned int offset = p * stride;
-        for (unsigned int k = 0; k < dim; ++k)
+        const auto [position, inserted] = rows.emplace(points[p][dim - 1], rows.size());
+        if (inserted)
           {
-            axes[k].basis(points[p][k], &basis.values[offset], &basis.derivatives[offset]);
-            offset += axes[k].size();
+            axes[dim - 1].basis(points[p][dim - 1], values.data(), derivatives.data());
+            basis.last_values.insert(basis.last_values.end(), values.begin(), values.end());
+            basis.last_derivatives.insert(basis.last_derivatives.end(), derivatives.begin(), derivatives.end());
           }
+        basis.row[p] = position->second;
       }
   }
 
@@ -194,27 +206,36 @@ namespace mfdd::pde
   {
     const unsigned int K  = n_nodes();
     const unsigned int n0 = axes[0].size();
-    const unsigned int stride = dim == 1 ? n0 : n0 + axes[dim - 1].size();
     std::fill(moments.begin(), moments.end(), 0.);
-    for (unsigned int p = 0; p < density_weights.size(); ++p)
-      {
-        const double w = density_weights[p];
-        if (w == 0.)
-          continue;
-        const double *l = &density_basis.values[p * stride];
-        if (dim == 1)
+    if (dim == 1)
+      for (unsigned int p = 0; p < density_weights.size(); ++p)
+        {
+          const double  w = density_weights[p];
+          const double *l = &density_basis.first_values[p * n0];
           for (unsigned int i = 0; i < n0; ++i)
             moments[i] += w * l[i];
-        else
+        }
+    else
+      {
+        // m_{ij} = sum_rows ell_j(y_row) sum_{p in row} w_p ell_i(x_p)
+        const unsigned int  n1     = axes[dim - 1].size();
+        const unsigned int  n_rows = density_basis.last_values.size() / n1;
+        std::vector<double> row_sums(n_rows * n0, 0.);
+        for (unsigned int p = 0; p < density_weights.size(); ++p)
           {
-            const unsigned int n1 = axes[dim - 1].size();
-            for (unsigned int j = 0; j < n1; ++j)
-              {
-                const double wl = w * l[n0 + j];
-                for (unsigned int i = 0; i < n0; ++i)
-                  moments[j * n0 + i] += wl * l[i];
-              }
+            const double  w   = density_weights[p];
+            const double *l   = &density_basis.first_values[p * n0];
+            double       *sum = &row_sums[density_basis.row[p] * n0];
+            for (unsigned int i = 0; i < n0; ++i)
+              sum[i] += w * l[i];
           }
+        for (unsigned int u = 0; u < n_rows; ++u)
+          for (unsigned int j = 0; j < n1; ++j)
+            {
+              const double ell = density_basis.last_values[u * n1 + j];
+              for (unsigned int i = 0; i < n0; ++i)
+                moments[j * n0 + i] += ell * row_sums[u * n0 + i];
+            }
       }
     const double alpha = problem.alpha;
     for (unsigned int i = 0; i < K; ++i)
@@ -227,42 +248,56 @@ namespace mfdd::pde
   }
 
   template <int dim>
-  double
-  NonlocalPotential<dim>::interpolate(const double *l, const double *dl, Tensor<1, dim> *gradient) const
+  void
+  NonlocalPotential<dim>::interpolate(const TensorBasis &basis, double *psi, Tensor<1, dim> *gradient) const
   {
-    const unsigned int n0 = axes[0].size();
+    const unsigned int n0       = axes[0].size();
+    const unsigned int n_points = basis.first_values.size() / n0;
     if (dim == 1)
       {
-        double value = 0., derivative = 0.;
+        for (unsigned int p = 0; p < n_points; ++p)
+          {
+            const double *l = &basis.first_values[p * n0], *dl = &basis.first_derivatives[p * n0];
+            double        value = 0., derivative = 0.;
+            for (unsigned int i = 0; i < n0; ++i)
+              {
+                value += l[i] * node_values_psi[i];
+                derivative += dl[i] * node_values_psi[i];
+              }
+            psi[p]         = value;
+            gradient[p][0] = derivative;
+          }
+        return;
+      }
+    // Per distinct last coordinate y: the sums over axis 1 of psi_ij ell_j(y) and of psi_ij ell_j'(y).
+    const unsigned int  n1     = axes[dim - 1].size();
+    const unsigned int  n_rows = basis.last_values.size() / n1;
+    std::vector<double> row_values(n_rows * n0, 0.), row_derivatives(n_rows * n0, 0.);
+    for (unsigned int u = 0; u < n_rows; ++u)
+      for (unsigned int j = 0; j < n1; ++j)
+        {
+          const double ell = basis.last_values[u * n1 + j], d_ell = basis.last_derivatives[u * n1 + j];
+          for (unsigned int i = 0; i < n0; ++i)
+            {
+              row_values[u * n0 + i] += ell * node_values_psi[j * n0 + i];
+              row_derivatives[u * n0 + i] += d_ell * node_values_psi[j * n0 + i];
+            }
+        }
+    for (unsigned int p = 0; p < n_points; ++p)
+      {
+        const double *l = &basis.first_values[p * n0], *dl = &basis.first_derivatives[p * n0];
+        const double *row = &row_values[basis.row[p] * n0], *row_d = &row_derivatives[basis.row[p] * n0];
+        double        value = 0., d0 = 0., d1 = 0.;
         for (unsigned int i = 0; i < n0; ++i)
           {
-            value += l[i] * node_values_psi[i];
-            derivative += dl[i] * node_values_psi[i];
+            value += l[i] * row[i];
+            d0 += dl[i] * row[i];
+            d1 += l[i] * row_d[i];
           }
-        if (gradient)
-          (*gradient)[0] = derivative;
-        return value;
+        psi[p]               = value;
+        gradient[p][0]       = d0;
+        gradient[p][dim - 1] = d1;
       }
-    const unsigned int n1 = axes[dim - 1].size();
-    double             value = 0., d0 = 0., d1 = 0.;
-    for (unsigned int j = 0; j < n1; ++j)
-      {
-        double row = 0., row_d0 = 0.;
-        for (unsigned int i = 0; i < n0; ++i)
-          {
-            row += l[i] * node_values_psi[j * n0 + i];
-            row_d0 += dl[i] * node_values_psi[j * n0 + i];
-          }
-        value += l[n0 + j] * row;
-        d0 += l[n0 + j] * row_d0;
-        d1 += dl[n0 + j] * row;
-      }
-    if (gradient)
-      {
-        (*gradient)[0]       = d0;
-        (*gradient)[dim - 1] = d1;
-      }
-    return value;
   }
 
   template <int dim>
@@ -270,20 +305,16 @@ namespace mfdd::pde
   NonlocalPotential<dim>::evaluate(std::vector<double> &psi, std::vector<Tensor<1, dim>> &gradient) const
   {
     const unsigned int n      = evaluation_points.size();
-    const unsigned int stride = dim == 1 ? axes[0].size() : axes[0].size() + axes[dim - 1].size();
     const double       lambda = problem.weight_decay;
     psi.resize(n);
     gradient.resize(n);
-    for (unsigned int p = 0; p < n; ++p)
-      {
-        psi[p] = interpolate(&evaluation_basis.values[p * stride], &evaluation_basis.derivatives[p * stride],
-                             &gradient[p]);
-        if (lambda != 0.)
-          {
-            psi[p] += 0.5 * lambda * evaluation_points[p].norm_square();
-            gradient[p] += lambda * evaluation_points[p];
-          }
-      }
+    interpolate(evaluation_basis, psi.data(), gradient.data());
+    if (lambda != 0.)
+      for (unsigned int p = 0; p < n; ++p)
+        {
+          psi[p] += 0.5 * lambda * evaluation_points[p].norm_square();
+          gradient[p] += lambda * evaluation_points[p];
+        }
   }
 
   template <int dim>
@@ -292,9 +323,11 @@ namespace mfdd::pde
   {
     TensorBasis basis;
     fill_basis({z}, basis);
-    const double value = interpolate(basis.values.data(), basis.derivatives.data(), gradient);
+    double         value;
+    Tensor<1, dim> g;
+    interpolate(basis, &value, &g);
     if (gradient)
-      *gradient += problem.weight_decay * z;
+      *gradient = g + problem.weight_decay * z;
     return value + 0.5 * problem.weight_decay * z.norm_square();
   }
 

@@ -123,9 +123,14 @@ namespace mfdd::pde
    * the amplitude a, in which V is linear and U bilinear, so that direction is
    * exact; n_radius nodes along each radius). Then
    *
-   *   m_k    = int ell_k(z') rho-bar(dz')                (moments, O(K P))
+   *   m_k    = int ell_k(z') rho-bar(dz')                (moments)
    *   psi_k  = V(z_k) + alpha sum_l U(z_k, z_l) m_l      (O(K^2))
-   *   psi(z) = sum_k ell_k(z) psi_k + (lambda/2)|z|^2     (O(K) per point)
+   *   psi(z) = sum_k ell_k(z) psi_k + (lambda/2)|z|^2
+   *
+   * With ell_k(z) = ell_i(z_0) ell_j(z_1) in 2D, the sums over the last axis
+   * are done once per distinct last coordinate of the points (few on a
+   * tensor-product mesh), so moments and psi cost O(n_0) per point plus
+   * O(K) per distinct value, instead of O(K) per point.
    *
    * The kernel table U(z_k, z_l) depends only on the box, so it is computed
    * once per bounding box (not per mesh, not per step). Because the kernels are
@@ -161,16 +166,21 @@ namespace mfdd::pde
     }
 
   private:
-    /// Per point and coordinate: the 1D basis values and derivatives.
+    /// The 1D Lagrange bases at a set of points. In 2D, points sharing their
+    /// last coordinate share its basis: a tensor-product mesh (a box, refined
+    /// or not) has only a few distinct values, and the sums over the last
+    /// axis are then done once per distinct value, not once per point.
     struct TensorBasis
     {
-      std::vector<double> values, derivatives; // [point][coordinate][node]
+      std::vector<double>       first_values, first_derivatives; // [point][node of axis 0]
+      std::vector<unsigned int> row;                             // 2D: [point] -> distinct last coordinate
+      std::vector<double>       last_values, last_derivatives;   // 2D: [distinct value][node of axis 1]
     };
     void
     fill_basis(const std::vector<Point<dim>> &points, TensorBasis &basis) const;
-    /// psi (without the weight decay term) and its gradient from the node values.
-    double
-    interpolate(const double *values, const double *derivatives, Tensor<1, dim> *gradient) const;
+    /// psi (without the weight decay term) and its gradient at the points of @p basis.
+    void
+    interpolate(const TensorBasis &basis, double *psi, Tensor<1, dim> *gradient) const;
 
     const kernels::PopulationKernels          &kernels;
     const model::Problem                      &problem;
