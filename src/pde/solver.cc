@@ -805,43 +805,25 @@ namespace mfdd::pde
   {
     if (!flag_cells_for_adaptation())
       return false;
-    // Cells to refine: limited at their children's limiter points, so that
-    // the interpolated children are >= 0 at theirs (and have means >= 0).
-    // Cells to coarsen: the mass of each parent's children.
-    using cell_iterator = typename Triangulation<dim>::cell_iterator;
-    std::vector<std::pair<cell_iterator, double>> coarsened;
+    // Cells to refine are first limited at their children's limiter points,
+    // so that the interpolated children are >= 0 at theirs (means >= 0).
     for (const auto &cell : triangulation.active_cell_iterators())
       if (cell->refine_flag_set())
         limit_cell(solution.begin() + cell->active_cell_index() * n_dofs_per_cell, cell->active_cell_index(),
                    shape_at_child_limiter);
-      else if (cell->coarsen_flag_set() && cell->parent()->child(0) == cell)
-        {
-          double children_mass = 0.;
-          for (unsigned int k = 0; k < cell->parent()->n_children(); ++k)
-            {
-              const unsigned int child = cell->parent()->child(k)->active_cell_index();
-              children_mass += cell_mass(solution.begin() + child * n_dofs_per_cell, child);
-            }
-          coarsened.emplace_back(cell->parent(), children_mass);
-        }
 
+    // Refinement interpolates exactly (the parent's polynomial lies in the
+    // children's space). Coarsening applies FE_DGQ's restriction matrices, the
+    // L2 projection on the reference cell; the Jacobian of the Q1 mapping lies
+    // in Q_1, inside Q_k (k >= 1), so the projection also keeps int rho J:
+    // the mass is kept to round-off on any mesh of straight-sided cells
+    // (tested on non-affine cells in tests/test_pde_adaptive.cc).
     const Vector<double>                  old_solution = solution;
     SolutionTransfer<dim, Vector<double>> transfer(dof_handler);
     transfer.prepare_for_coarsening_and_refinement(old_solution);
     triangulation.execute_coarsening_and_refinement();
     setup_discretisation();
     transfer.interpolate(old_solution, solution);
-
-    // SolutionTransfer projects on the reference cell, which is the L2
-    // projection (mass-exact) only on affine cells: a constant restores the
-    // children's mass on every coarsened cell (a round-off-sized change on affine cells).
-    for (const auto &[parent, children_mass] : coarsened)
-      {
-        const unsigned int c     = parent->active_cell_index();
-        const double       shift = (children_mass - cell_mass(solution.begin() + c * n_dofs_per_cell, c)) / cell_volume[c];
-        for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-          solution[c * n_dofs_per_cell + i] += shift;
-      }
     apply_limiter(solution);
     check_finite("after remeshing");
     return true;

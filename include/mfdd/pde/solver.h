@@ -98,11 +98,12 @@ namespace mfdd::pde
    * bounds, and rho is moved to the new mesh by deal.II's SolutionTransfer:
    * on refined cells the parent polynomial is interpolated exactly (after
    * limiting it at the children's limiter points, so the children are >= 0
-   * there); on coarsened cells SolutionTransfer projects, and a constant fixes
-   * the parent's mass to the children's (a no-op up to round-off on affine
-   * cells, where the reference-cell projection is the L2 projection); the
-   * positivity limiter follows. So mass is kept to round-off and rho >= 0 at
-   * the limiter points. Hanging faces (2D) are integrated on the subfaces.
+   * there); on coarsened cells it is projected in L2 on the reference cell,
+   * which keeps int rho exactly because the Q1 mapping's Jacobian lies in
+   * the DG space; the positivity limiter (mean-preserving) follows. So mass
+   * is kept to round-off and rho >= 0 at the limiter points. Hanging faces
+   * (2D) are integrated on their subfaces, and the limiter points include
+   * the subfaces' Gauss points.
    */
   template <int dim>
   class Solver
