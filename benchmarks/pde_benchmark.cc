@@ -2,8 +2,12 @@
 //  1. the 1D running example (params/pde_radius.prm, T = 2): risk error at T
 //     against a reference on 480 cells, for several meshes, one core;
 //  2. cost per time step against the number of cells for the 1D example and
-//     the 2D (a, r) example (params/pde_amplitude_radius.prm, T = 0.2).
+//     the 2D (a, r) example (params/pde_amplitude_radius.prm, T = 0.2);
+//  3. the 1D example on adaptive meshes (50 cells, up to 2 and 3 levels finer).
 // Usage: pde_benchmark (from any folder; reads the shipped parameter files).
+//        mpirun -np 2 pde_benchmark --2d-final: only the 2D (a, r) example to
+//        T = 2 on all ranks, uniform 48 x 48 (pde_amplitude_radius.prm) against
+//        the adaptive mesh of pde_adaptive.prm.
 #include <mfdd/io/parameter_file.h>
 #include <mfdd/kernels/population_kernels.h>
 #include <mfdd/pde/solver.h>
@@ -46,12 +50,13 @@ namespace
 
   template <int dim>
   Timing
-  time_run(const Example &example, const pde::SolverParameters &parameters, const kernels::PopulationKernels &kernels)
+  time_run(const Example &example, const pde::SolverParameters &parameters, const kernels::PopulationKernels &kernels,
+           MPI_Comm communicator = MPI_COMM_SELF)
   {
     using Clock      = std::chrono::steady_clock;
     const auto start = Clock::now();
     auto       potential = std::make_shared<pde::NonlocalPotential<dim>>(kernels, parameters.potential_nodes);
-    pde::Solver<dim> solver(example.problem, parameters, potential, MPI_COMM_SELF);
+    pde::Solver<dim> solver(example.problem, parameters, potential, communicator);
     solver.make_mesh();
     solver.set_initial_density();
     const auto stepping = Clock::now();
@@ -66,6 +71,24 @@ int
 main(int argc, char **argv)
 {
   dealii::Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
+  if (argc > 1 && std::string(argv[1]) == "--2d-final")
+    {
+      const bool root = dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;
+      if (root)
+        std::cout << "2D (a, r) example to T = 2 on " << dealii::Utilities::MPI::n_mpi_processes(MPI_COMM_WORLD)
+                  << " ranks\nmesh                      cells(T)  steps  setup[s]  stepping[s]  R(T)\n";
+      for (const std::string file : {"pde_amplitude_radius.prm", "pde_adaptive.prm"})
+        {
+          const Example                    example = read_example(file, {"PDE/Sample cells=10"});
+          const kernels::PopulationKernels kernels(example.problem);
+          const Timing t = time_run<2>(example, example.parameters, kernels, MPI_COMM_WORLD);
+          if (root)
+            std::cout << std::left << std::setw(26) << file << std::right << std::setw(8) << t.cells << std::setw(7)
+                      << t.steps << std::setprecision(3) << std::setw(10) << t.setup_seconds << std::setw(13)
+                      << t.seconds << std::setprecision(10) << std::setw(16) << t.risk << std::endl;
+        }
+      return 0;
+    }
   {
     const Example                    example = read_example("pde_radius.prm", {});
     const kernels::PopulationKernels kernels(example.problem);
@@ -83,6 +106,18 @@ main(int argc, char **argv)
         std::cout << std::setw(5) << t.cells << std::setw(7) << t.steps << std::setprecision(3) << std::setw(10)
                   << t.setup_seconds << std::setw(13) << t.seconds << std::setw(14)
                   << 1e6 * t.seconds / t.steps / t.cells << std::setw(20) << std::abs(t.risk - reference) << '\n';
+      }
+    std::cout << "\nadaptive (50 cells, Interval 10)\nlevels  cells(T)  steps  setup[s]  stepping[s]  |R(T) - reference|\n";
+    for (const unsigned int levels : {2u, 3u})
+      {
+        auto parameters                     = example.parameters;
+        parameters.subdivisions             = {50};
+        parameters.adaptivity.interval      = 10;
+        parameters.adaptivity.maximum_level = levels;
+        const Timing t                      = time_run<1>(example, parameters, kernels);
+        std::cout << std::setw(6) << levels << std::setw(10) << t.cells << std::setw(7) << t.steps
+                  << std::setprecision(3) << std::setw(10) << t.setup_seconds << std::setw(13) << t.seconds
+                  << std::setw(20) << std::abs(t.risk - reference) << '\n';
       }
   }
   {

@@ -153,8 +153,8 @@ namespace mfdd::pde
                       "No cell is coarser than this level (level 0: the cells of the box or mesh file, level g "
                       "after Global refinements = g).");
     prm.declare_entry("Maximum level", "2", Integer(0, 20),
-                      "No cell is finer than this level. The time step follows the smallest cell (CFL), so the "
-                      "finest level sets the cost per step.");
+                      "No cell is finer than this level. The CFL time step is set by the smallest h_K / |velocity| "
+                      "over the cells, so the finest level usually sets it.");
     prm.leave_subsection();
     prm.leave_subsection();
   }
