@@ -112,6 +112,9 @@ bad = {
     "bad expression": ("pde_radius.prm", ["PDE/Initial density=exp(-(r-1)^2"]),
     "negative expression": ("pde_radius.prm", ["PDE/Initial density=r-1"]),
     "noise": ("pde_radius.prm", ["Problem/Temperature tau=0.1"]),
+    "adaptive levels": ("pde_adaptive.prm", ["PDE/Adaptive mesh/Minimum level=3"]),
+    "adaptive below global": ("pde_adaptive.prm", ["PDE/Global refinements=3"]),
+    "adaptive fractions": ("pde_adaptive.prm", ["PDE/Adaptive mesh/Coarsen fraction=0.2"]),
 }
 for name, (prm, settings) in bad.items():
     folder = os.path.join(work, "bad_" + name.replace(" ", "_"))
