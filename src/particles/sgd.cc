@@ -251,8 +251,14 @@ namespace mfdd::particles
         for (unsigned int l = 0; l < n_mine; ++l)
           dh[l] *= coefficient * a[l];
         if (trainable)
-          for (unsigned int l = 0; l < n_mine; ++l)
-            a[l] += coefficient * h[l];
+          {
+            // As update(): the increment rounded on its own, then added (with
+            // FMA contraction, a += c h would round once and differ from update()).
+            for (unsigned int l = 0; l < n_mine; ++l)
+              h[l] *= coefficient;
+            for (unsigned int l = 0; l < n_mine; ++l)
+              a[l] += h[l];
+          }
         if (k + 1 < end)
           {
             samples(k + 1, x_next, y_next);
