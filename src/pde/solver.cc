@@ -394,7 +394,11 @@ namespace mfdd::pde
     // cells of one level from the cell with the smaller index. A face with a
     // hanging node is integrated on each subface against the fine neighbour.
     faces.clear();
-    std::vector<Point<dim>> evaluation_points = q_points;
+    // psi is evaluated where this rank needs it: at its cells' quadrature
+    // points, then on the faces of its cells.
+    const auto owned = [this](unsigned int c) { return c >= first_owned_cell && c < end_owned_cell; };
+    std::vector<Point<dim>> evaluation_points(q_points.begin() + first_owned_cell * n_q_points,
+                                              q_points.begin() + end_owned_cell * n_q_points);
     const QGauss<dim - 1>   face_quadrature(parameters.degree + 1);
     const UpdateFlags       minus_flags =
       update_values | update_JxW_values | update_normal_vectors | update_quadrature_points;
@@ -408,13 +412,15 @@ namespace mfdd::pde
       const unsigned int nq = face_quadrature.size();
       face.cell_minus       = cell->active_cell_index();
       face.cell_plus        = neighbor ? (*neighbor)->active_cell_index() : numbers::invalid_unsigned_int;
-      face.first_point      = evaluation_points.size();
+      const bool         needed = owned(face.cell_minus) || (neighbor && owned(face.cell_plus));
+      face.first_point          = needed ? evaluation_points.size() : numbers::invalid_unsigned_int;
       face.shape_minus.resize(nq * n_dofs_per_cell);
       for (unsigned int q = 0; q < nq; ++q)
         {
           face.JxW.push_back(minus.JxW(q));
           face.normal.push_back(minus.normal_vector(q));
-          evaluation_points.push_back(minus.quadrature_point(q));
+          if (needed)
+            evaluation_points.push_back(minus.quadrature_point(q));
           for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
             face.shape_minus[q * n_dofs_per_cell + i] = minus.shape_value(i, q);
         }
@@ -557,7 +563,7 @@ namespace mfdd::pde
         for (unsigned int q = 0; q < n_q_points; ++q)
           {
             const Tensor<1, dim> flux = (velocity_factor * rho_at_q[c * n_q_points + q]) *
-                                        grad_psi_at_points[c * n_q_points + q];
+                                        grad_psi_at_points[(c - first_owned_cell) * n_q_points + q];
             const double *grad = &grad_shape_JxW[(c * n_q_points + q) * n_dofs_per_cell * dim];
             for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
               for (unsigned int d = 0; d < dim; ++d)
@@ -1029,17 +1035,18 @@ namespace mfdd::pde
         double       dt = parameters.time_step;
         if (dt == 0.)
           {
-            // CFL: h_K / |b|_1 over the quadrature points of every cell and face.
+            // CFL: h_K / |b|_1 over the quadrature points of every cell and
+            // face (each rank its cells; the minimum is exact).
             const double factor  = 2. * problem.xi(t) / problem.alpha;
             double       min_ratio = std::numeric_limits<double>::max();
-            for (unsigned int c = 0; c < triangulation.n_active_cells(); ++c)
+            for (unsigned int c = first_owned_cell; c < end_owned_cell; ++c)
               {
                 double speed = 0.;
                 for (unsigned int q = 0; q < n_q_points; ++q)
                   {
                     double s = 0.;
                     for (unsigned int d = 0; d < dim; ++d)
-                      s += std::abs(grad_psi_at_points[c * n_q_points + q][d]);
+                      s += std::abs(grad_psi_at_points[(c - first_owned_cell) * n_q_points + q][d]);
                     speed = std::max(speed, factor * s);
                   }
                 for (const auto &[f, minus] : cell_faces[c])
@@ -1053,6 +1060,8 @@ namespace mfdd::pde
                 if (speed > 0.)
                   min_ratio = std::min(min_ratio, cell_size[c] / speed);
               }
+            if (n_ranks > 1)
+              min_ratio = Utilities::MPI::min(min_ratio, communicator);
             dt = parameters.cfl * min_ratio;
             if (!std::isfinite(dt))
               dt = t_end - t;

@@ -87,8 +87,9 @@ namespace mfdd::pde
    *
    * Parallel model: the triangulation and the DG vector are replicated on
    * every rank (psi needs the density everywhere anyway); the cells are split
-   * into contiguous blocks and each rank computes the residual of its own
-   * cells; one MPI_Allreduce per stage assembles the update. The only sums
+   * into contiguous blocks and each rank evaluates psi at, and computes the
+   * residual and the CFL bound of, its own cells (and their faces); one
+   * MPI_Allreduce per stage assembles the update. The only sums
    * whose order depends on the number of ranks are the outflow rate and none
    * of the cell updates, so results agree between rank counts to round-off.
    *
