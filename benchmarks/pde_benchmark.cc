@@ -107,7 +107,8 @@ main(int argc, char **argv)
                   << t.setup_seconds << std::setw(13) << t.seconds << std::setw(14)
                   << 1e6 * t.seconds / t.steps / t.cells << std::setw(20) << std::abs(t.risk - reference) << '\n';
       }
-    std::cout << "\nadaptive (50 cells, Interval 10)\nlevels  cells(T)  steps  setup[s]  stepping[s]  |R(T) - reference|\n";
+    std::cout << "\nadaptive (50 cells, Interval 10)\n"
+              << "levels  cells(T)  steps  setup[s]  stepping[s]  |R(T) - reference|\n";
     for (const unsigned int levels : {2u, 3u})
       {
         auto parameters                     = example.parameters;

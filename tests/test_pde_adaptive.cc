@@ -331,7 +331,8 @@ namespace
 
 TEST(PdeAdaptive, RanksAgree1D)
 {
-  check_ranks_agree<1>("default.prm", {"Problem/Final time=0.5", "PDE/Subdivisions=50", "PDE/Adaptive mesh/Interval=10"});
+  check_ranks_agree<1>("default.prm",
+                       {"Problem/Final time=0.5", "PDE/Subdivisions=50", "PDE/Adaptive mesh/Interval=10"});
 }
 
 TEST(PdeAdaptive, RanksAgree2D)

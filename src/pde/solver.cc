@@ -737,12 +737,16 @@ namespace mfdd::pde
             double jump = 0.;
             for (unsigned int q = 0; q < face.JxW.size(); ++q)
               {
-                double difference = 0.;
+                const double *minus = &face.shape_minus[q * n_dofs_per_cell];
+                double        difference = 0.;
                 for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-                  difference += solution[face.cell_minus * n_dofs_per_cell + i] * face.shape_minus[q * n_dofs_per_cell + i];
+                  difference += solution[face.cell_minus * n_dofs_per_cell + i] * minus[i];
                 if (face.cell_plus != numbers::invalid_unsigned_int)
-                  for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-                    difference -= solution[face.cell_plus * n_dofs_per_cell + i] * face.shape_plus[q * n_dofs_per_cell + i];
+                  {
+                    const double *plus = &face.shape_plus[q * n_dofs_per_cell];
+                    for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
+                      difference -= solution[face.cell_plus * n_dofs_per_cell + i] * plus[i];
+                  }
                 jump += std::abs(difference) * face.JxW[q];
               }
             indicator[face.cell_minus] += jump;
