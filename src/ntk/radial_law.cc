@@ -43,37 +43,49 @@ namespace mfdd::ntk
     const double A = -double(d) * std::log(tau_plus / tau_minus);
     const double switch_point = std::sqrt(-A / B), switch_width = 1. / (B * switch_point);
 
-    const dealii::QGauss<1> gauss(n_points_per_interval);
     for (const double tau : {tau_plus, tau_minus})
       {
-        const double        lower = tau * x_lower, upper = tau * x_upper;
-        std::vector<double> breaks;
+        const double lower = tau * x_lower, upper = tau * x_upper;
         for (unsigned int i = 0; i <= n_intervals; ++i)
-          breaks.push_back(lower + (upper - lower) * i / n_intervals);
+          partition.push_back(lower + (upper - lower) * i / n_intervals);
         if (switch_point > lower && switch_point < upper)
           {
-            breaks.push_back(switch_point);
+            partition.push_back(switch_point);
             for (double offset = 0.5 * switch_width; offset < upper - lower; offset *= 2.)
               for (const double b : {switch_point - offset, switch_point + offset})
                 if (b > lower && b < upper)
-                  breaks.push_back(b);
+                  partition.push_back(b);
           }
-        std::sort(breaks.begin(), breaks.end());
-        for (unsigned int i = 0; i + 1 < breaks.size(); ++i)
+      }
+    std::sort(partition.begin(), partition.end());
+    const double length = partition.back() - partition.front();
+    std::vector<double> distinct{partition.front()};
+    for (const double b : partition)
+      if (b - distinct.back() > 1e-12 * length)
+        distinct.push_back(b);
+    distinct.back() = partition.back();
+    partition       = distinct;
+
+    n_points = n_points_per_interval;
+    const dealii::QGauss<1> gauss(n_points_per_interval);
+    for (unsigned int i = 0; i + 1 < partition.size(); ++i)
+      {
+        const double h = partition[i + 1] - partition[i];
+        for (unsigned int q = 0; q < gauss.size(); ++q)
           {
-            const double h = breaks[i + 1] - breaks[i];
-            if (h <= 1e-12 * (upper - lower))
-              continue;
-            for (unsigned int q = 0; q < gauss.size(); ++q)
-              {
-                const double node = breaks[i] + h * gauss.point(q)[0];
-                s.push_back(node);
-                w.push_back(0.5 * h * gauss.weight(q) * std::exp(log_scaled_chi_density(node, tau, d)));
-              }
+            const double node = partition[i] + h * gauss.point(q)[0];
+            s.push_back(node);
+            w.push_back(h * gauss.weight(q) * density(node));
           }
       }
     for (const double node : s)
       f.push_back(regression_function(node));
+  }
+
+  double
+  RadialLaw::density(double s) const
+  {
+    return 0.5 * (std::exp(log_scaled_chi_density(s, tau_plus, d)) + std::exp(log_scaled_chi_density(s, tau_minus, d)));
   }
 
   double

@@ -19,13 +19,15 @@ namespace mfdd::ntk
   /**
    * The law of s = |x| for isotropic Gaussian classes, the mixture
    * (1/2) tau_+ chi_d + (1/2) tau_- chi_d, discretised by composite
-   * Gauss-Legendre quadrature: for each class, @p n_intervals equal intervals
-   * on the part of the support of tau_+- chi_d outside which it has mass below
-   * 1e-17, @p n_points_per_interval Gauss points each, weights carrying the
-   * class density times 1/2; plus geometrically graded breakpoints around
-   * the point where the class densities cross, where f switches sign over a
-   * short distance. The quadrature is exact up to round-off and the
-   * neglected tails for smooth integrands, since both densities are smooth.
+   * Gauss-Legendre quadrature on one partition of s: for each class,
+   * @p n_intervals equal intervals on the part of the support of tau_+- chi_d
+   * outside which it has mass below 1e-17, plus geometrically graded
+   * breakpoints around the point where the class densities cross, where f
+   * switches sign over a short distance; the union of both classes'
+   * breakpoints is the partition, with @p n_points_per_interval Gauss points
+   * on each interval and weights carrying the mixture density. The quadrature
+   * is exact up to round-off and the neglected tails for smooth integrands,
+   * since both densities are smooth.
    *
    * Alongside the nodes it holds the regression function f(s) = E[y | x],
    * which depends on x only through s: f = (p_+ - p_-)/(p_+ + p_-) with p_+-
@@ -51,6 +53,22 @@ namespace mfdd::ntk
     {
       return s.size();
     }
+    /// The partition of s: interval i is [breakpoints()[i], breakpoints()[i+1]]
+    /// and holds the nodes i * points_per_interval() .. (i + 1) * points_per_interval() - 1.
+    const std::vector<double> &
+    breakpoints() const
+    {
+      return partition;
+    }
+    unsigned int
+    points_per_interval() const
+    {
+      return n_points;
+    }
+
+    /// The density of s (the mixture of the two classes) at s > 0.
+    double
+    density(double s) const;
 
     /// f(s) = E[y | |x| = s] = tanh(log(p_+(s)/p_-(s)) / 2).
     double
@@ -67,8 +85,8 @@ namespace mfdd::ntk
     conditional_variance() const;
 
   private:
-    unsigned int        d;
+    unsigned int        d, n_points;
     double              tau_plus, tau_minus;
-    std::vector<double> s, w, f;
+    std::vector<double> partition, s, w, f;
   };
 } // namespace mfdd::ntk
