@@ -15,6 +15,7 @@ expect_error "Kernel limit/Alphas" kernel base.prm --set "Kernel limit/Alphas=-2
 expect_error "does not exist at this scaling" kernel base.prm --set "Problem/Initial a lower=-0.5"
 expect_error "Second layer" kernel base.prm --set "Problem/Second layer=fixed"
 expect_error "Data model" kernel base.prm --set "Problem/Data model=anisotropic" --set "Problem/Second layer=fixed"
+expect_error "Problem/Kernel" kernel base.prm --set "Problem/Kernel=large d"
 expect_error "Tangent model neurons" kernel base.prm --set "Kernel limit/Tangent model neurons=7"
 expect_error "Time units" kernel base.prm --set "Kernel limit/Time units=section 6" --set "Problem/Step size schedule xi=1/(1+t)"
 

@@ -66,6 +66,9 @@ namespace mfdd::ntk
     require(problem.trainable_second_layer, "Problem/Second layer",
             "the kernel limit is implemented for a trainable second layer (reduced coordinates (a, r)); "
             "set it to trainable");
+    require(problem.kernel == model::KernelKind::exact, "Problem/Kernel",
+            "the kernel limit (its operator and its alpha-scaled PDE) is implemented with the exact "
+            "finite-d kernel only; set it to exact");
     require(problem.temperature == 0., "Problem/Temperature tau", "must be 0: the kernel limit is noiseless");
     require(problem.weight_decay == 0., "Problem/Weight decay lambda",
             "must be 0: the kernel limit has no weight decay");

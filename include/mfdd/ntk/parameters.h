@@ -48,7 +48,7 @@ namespace mfdd::ntk
   };
 
   /// The checks on the problem that the kernel limit needs (isotropic data,
-  /// trainable a, no noise or weight decay, E[a] = 0); InputError otherwise.
+  /// trainable a, the exact kernel, no noise or weight decay, E[a] = 0); InputError otherwise.
   void
   check_kernel_limit_problem(const model::Problem &problem);
 } // namespace mfdd::ntk
