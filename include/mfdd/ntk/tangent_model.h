@@ -2,10 +2,10 @@
 
 #include <mfdd/model/problem.h>
 #include <mfdd/ntk/radial_law.h>
+#include <mfdd/particles/sgd.h>
 
-#include <boost/random/mersenne_twister.hpp>
+#include <mpi.h>
 
-#include <cstdint>
 #include <vector>
 
 namespace mfdd::ntk
@@ -25,69 +25,96 @@ namespace mfdd::ntk
    * does not depend on alpha in mfdd time, which is why one run serves every
    * alpha. This class stores eta.
    *
-   * Random numbers (Boost.Random on mt19937_64, portable): the initial
-   * neurons, the SGD samples and the test sample come from three streams
-   * seeded from @p seed, so a seed reproduces a run.
+   * The initial neurons, their partition over the ranks of @p comm and the
+   * samples (x_k, y_k) are those of the particles::SgdSimulator with the
+   * symmetrised initialisation, batch size 1 and the same seed and epsilon
+   * (Philox streams): from the same start, SGD and tangent model see the same
+   * data. Each step communicates once (MPI_Allreduce of the prediction), so
+   * a run is the same for every number of ranks, to round-off. The test
+   * sample has its own Philox stream (particles::RandomStreams::test_sample).
    */
   class TangentModel
   {
   public:
-    TangentModel(const model::Problem &problem, unsigned int n_neurons, std::uint64_t seed);
+    /// @p epsilon: SGD step (step k uses epsilon xi(k epsilon)); Problem/Final
+    /// time / epsilon must be an integer (as for particles::SgdSimulator).
+    TangentModel(const model::Problem &problem,
+                 unsigned int          n_neurons,
+                 double                epsilon,
+                 unsigned int          seed,
+                 MPI_Comm              comm);
 
     unsigned int
     n_neurons() const
     {
-      return amplitudes.size();
+      return sgd_parameters.N;
     }
-    /// Initial neurons: a_j and w_j (row j of an N x d array).
-    const std::vector<double> &
-    initial_amplitudes() const
+    /// The SGD run whose initial neurons (this rank's: weights(), amplitudes(),
+    /// first_neuron(), n_local()) and samples (samples(k, x, y)) this model uses.
+    /// It is never stepped.
+    particles::SgdSimulator &
+    initial_network()
     {
-      return amplitudes;
+      return network;
+    }
+    /// eta of this rank's neurons: component a (n_local()), and w (n_local() x d).
+    const std::vector<double> &
+    amplitude_displacements() const
+    {
+      return eta_amplitude;
     }
     const std::vector<double> &
-    initial_weights() const
+    weight_displacements() const
     {
-      return weights;
+      return eta_weights;
+    }
+    /// Number of SGD steps done.
+    unsigned long
+    step_index() const
+    {
+      return k;
     }
 
-    /// f_lin(x)
+    /// f_lin(x) (collective).
     double
-    predict(const double *x) const;
+    predict(const double *x);
 
-    /// One SGD step on (x, y) with step size s (= epsilon xi(k epsilon)).
+    /// Runs SGD steps k -> round(@p t_end / epsilon) on the SgdSimulator's samples.
     void
-    step(const double *x, double y, double step_size);
+    train(double t_end);
 
-    /// Runs SGD with step epsilon from the current state (time @p t_start) to
-    /// time @p t_end, drawing fresh samples from this model's data stream.
+    /// Draws the fixed test sample of @p size points (the same on every rank); call before risk().
     void
-    train(double t_start, double t_end, double epsilon);
+    draw_test_sample(unsigned int size);
 
     /// Monte Carlo estimate of the risk R = E[Var(y|x)] + E[(f(x) - f_lin(x))^2]
-    /// on this model's fixed test sample (label noise integrated exactly through
+    /// on the fixed test sample (label noise integrated exactly through
     /// f = E[y|x] from @p law), with the standard error of the estimate.
+    /// Collective; one MPI_Allreduce of the test-sample predictions.
     struct RiskEstimate
     {
       double risk;
       double standard_error;
     };
     RiskEstimate
-    risk(const RadialLaw &law) const;
-
-    /// Draws the fixed test sample (its own stream); call before risk().
-    void
-    draw_test_sample(unsigned int size);
+    risk(const RadialLaw &law);
 
   private:
-    const model::Problem &problem;
-    unsigned int          d;
-    std::vector<double>   amplitudes, weights;
+    /// (1/N) sum over this rank's neurons of <g_j(x), eta_j>; leaves g_j(x)
+    /// (as sigma(<w_j,x>) and a_j sigma'(<w_j,x>)) in the scratch arrays.
+    double
+    local_prediction(const double *x);
+
+    const model::Problem     &problem;
+    particles::SgdParameters  sgd_parameters;
+    particles::SgdSimulator   network;
+    MPI_Comm                  comm;
+    unsigned int              d;
+    unsigned long             k = 0;
     /// eta_j = alpha (theta_j - theta_j^0): component a, then the d components of w.
-    std::vector<double>   eta_amplitude, eta_weights;
-    boost::random::mt19937_64 data_stream, test_stream;
-    std::vector<double>       sample_input, test_inputs;
-    /// scratch: sigma and a sigma' at the current sample
-    mutable std::vector<double> activation_values, amplitude_derivatives;
+    std::vector<double> eta_amplitude, eta_weights;
+    std::vector<double> sample_input, sample_label, test_inputs;
+    /// scratch: sigma and a sigma' at the current input
+    std::vector<double> activation_values, amplitude_derivatives;
   };
 } // namespace mfdd::ntk

@@ -22,6 +22,7 @@ namespace mfdd::particles
       sample_inputs     = 2, ///< (i = step k, j = batch member b): x
       sample_labels     = 3, ///< (i = step k, j = b): y
       noise             = 4, ///< (i = neuron, j = step k): g_i^k
+      test_sample       = 5, ///< (i = test point m, j = 0): class (uniform), then x (normals); ntk's tangent model
     };
 
     explicit RandomStreams(std::uint64_t seed)
