@@ -17,6 +17,10 @@ expect_error "Second layer" kernel base.prm --set "Problem/Second layer=fixed"
 expect_error "Data model" kernel base.prm --set "Problem/Data model=anisotropic" --set "Problem/Second layer=fixed"
 expect_error "Problem/Kernel" kernel base.prm --set "Problem/Kernel=large d"
 expect_error "Tangent model neurons" kernel base.prm --set "Kernel limit/Tangent model neurons=7"
+expect_error "Kernel limit/Tangent model epsilon" kernel base.prm --set "Kernel limit/Tangent model epsilon=0.3"
+# In section-6 units the tangent model runs to t_6 = 2 xi T = 0.75: T / 0.5 = 1 but t_6 / 0.5 = 1.5.
+expect_error "Kernel limit/Tangent model epsilon" kernel base.prm --set "Kernel limit/Time units=section 6" \
+  --set "Problem/Step size schedule xi=0.75" --set "Kernel limit/Tangent model epsilon=0.5"
 expect_error "Time units" kernel base.prm --set "Kernel limit/Time units=section 6" --set "Problem/Step size schedule xi=1/(1+t)"
 
 # A small kernel-limit run (no PDE, no SGD): files, header convention, risk(0) = 1.

@@ -132,6 +132,7 @@ namespace mfdd::app
     const bool section6 = parameters.time_units == ntk::KernelLimitParameters::TimeUnits::section6;
     const model::Problem problem =
       section6 ? problem_in_section6_time(context.prm, context.problem) : context.problem;
+    parameters.check_tangent_model(problem);
     io::OutputParameters output = context.output;
     if (section6)
       output.interval *= 2. * context.problem.xi(0.);
@@ -185,12 +186,12 @@ namespace mfdd::app
         io::ProgressReporter progress("tangent model", parameters.tangent_seeds, root);
         for (unsigned int seed = 1; seed <= parameters.tangent_seeds; ++seed)
           {
-            ntk::TangentModel model(problem, parameters.tangent_neurons, seed);
+            ntk::TangentModel model(problem, parameters.tangent_neurons, parameters.tangent_epsilon, seed,
+                                    MPI_COMM_WORLD);
             model.draw_test_sample(parameters.test_sample_size);
             for (unsigned int i = 0; i < times.size(); ++i)
               {
-                if (i > 0)
-                  model.train(times[i - 1], times[i], parameters.tangent_epsilon);
+                model.train(times[i]);
                 per_seed[i].push_back(model.risk(limit.radial_law()).risk);
               }
             progress.update(seed);

@@ -46,7 +46,10 @@ namespace mfdd::ntk
     prm.declare_entry("Tangent model neurons", "2000", Integer(2),
                       "Width N of the tangent model (even: neurons come in pairs (a, w), (-a, w)).");
     prm.declare_entry("Tangent model epsilon", "1e-4", Double(0.),
-                      "SGD step epsilon of the tangent model (step k uses epsilon xi(k epsilon)); > 0.");
+                      "SGD step epsilon of the tangent model (step k uses epsilon xi(k epsilon)); > 0 and "
+                      "Problem/Final time / epsilon an integer (with Time units = section 6: t_6 = 2 xi T "
+                      "over epsilon). Its initial neurons and samples are those of SGD with the same seed "
+                      "and epsilon (symmetrised initialisation, batch size 1).");
     prm.declare_entry("Tangent model seeds", "4", Integer(2, 10000),
                       "Independent tangent-model runs (seeds 1, 2, ...); their spread gives the Monte Carlo band.");
     prm.declare_entry("Test sample size", "4000", Integer(2),
@@ -116,5 +119,24 @@ namespace mfdd::ntk
       for (unsigned int i = 1; i <= 100; ++i)
         require(problem.xi(problem.final_time * i / 100.) == problem.xi(0.), "Kernel limit/Time units",
                 "'section 6' needs a constant Problem/Step size schedule xi (§6 has no schedule); use mfdd");
+  }
+
+  void
+  KernelLimitParameters::check_tangent_model(const model::Problem &run_problem) const
+  {
+    if (!run_tangent_model)
+      return;
+    // The tangent model takes its samples from a particles::SgdSimulator, whose
+    // own check would name the SGD section.
+    const double steps = run_problem.final_time / tangent_epsilon;
+    std::ostringstream value;
+    value << steps;
+    require(std::abs(steps - std::round(steps)) <= 1e-9 * std::max(1., steps) && std::round(steps) >= 1.,
+            "Kernel limit/Tangent model epsilon",
+            "final time / epsilon = " + value.str() +
+              " is not a positive integer (the final time is Problem/Final time T, or t_6 = 2 xi T with "
+              "Time units = section 6); choose an epsilon that divides it");
+    require(steps < 1e15, "Kernel limit/Tangent model epsilon",
+            "is too small for the final time (more than 1e15 steps)");
   }
 } // namespace mfdd::ntk

@@ -45,6 +45,13 @@ namespace mfdd::ntk
     /// scaling, alpha <= 0, or an impossible value.
     void
     parse_parameters(dealii::ParameterHandler &prm, const model::Problem &problem);
+
+    /// Checks the tangent model against the problem it runs (@p run_problem:
+    /// in section-6 units its final time is t_6): Final time / Tangent model
+    /// epsilon must be a positive integer; InputError naming
+    /// `Kernel limit/Tangent model epsilon` otherwise. Nothing if the tangent model is off.
+    void
+    check_tangent_model(const model::Problem &run_problem) const;
   };
 
   /// The checks on the problem that the kernel limit needs (isotropic data,
