@@ -40,8 +40,9 @@ namespace mfdd::particles
                       double                  *derivative,
                       const double            *weights)
   {
-    const unsigned int blocked = n - n % 2;
-    double             sum     = 0.;
+    const unsigned int blocked      = n - n % 2;
+    unsigned int       first_scalar = 0;
+    double             sum          = 0.;
     if (const auto *truncated = dynamic_cast<const model::TruncatedReLU *>(&sigma))
       {
         const double s1 = truncated->s1, s2 = truncated->s2, t1 = truncated->t1, t2 = truncated->t2,
@@ -59,15 +60,9 @@ namespace mfdd::particles
             sum += weights[i] * value[0];
             sum += weights[i + 1] * value[1];
           }
-        for (unsigned int i = blocked; i < n; ++i)
-          {
-            const double t = h[i];
-            derivative[i]  = truncated->derivative(t);
-            h[i]           = truncated->value(t);
-            sum += weights[i] * h[i];
-          }
+        first_scalar = blocked;
       }
-    else if (const auto *relu = dynamic_cast<const model::ReLU *>(&sigma))
+    else if (dynamic_cast<const model::ReLU *>(&sigma))
       {
         const v2d ZERO = broadcast(0.), ONE = broadcast(1.);
         for (unsigned int i = 0; i < blocked; i += 2)
@@ -79,22 +74,16 @@ namespace mfdd::particles
             sum += weights[i] * value[0];
             sum += weights[i + 1] * value[1];
           }
-        for (unsigned int i = blocked; i < n; ++i)
-          {
-            const double t = h[i];
-            derivative[i]  = relu->derivative(t);
-            h[i]           = relu->value(t);
-            sum += weights[i] * h[i];
-          }
+        first_scalar = blocked;
       }
-    else
-      for (unsigned int i = 0; i < n; ++i)
-        {
-          const double t = h[i];
-          derivative[i]  = sigma.derivative(t);
-          h[i]           = sigma.value(t);
-          sum += weights[i] * h[i];
-        }
+    // The odd last value of the vector paths, or every value of another activation.
+    for (unsigned int i = first_scalar; i < n; ++i)
+      {
+        const double t = h[i];
+        derivative[i]  = sigma.derivative(t);
+        h[i]           = sigma.value(t);
+        sum += weights[i] * h[i];
+      }
     return sum;
   }
 } // namespace mfdd::particles
