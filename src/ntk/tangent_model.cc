@@ -116,10 +116,7 @@ namespace mfdd::ntk
         const bool plus = random.uniform(particles::RandomStreams::test_sample, m, 0, 0) < 0.5;
         double    *x    = &test_inputs[std::size_t(m) * d];
         random.normals(particles::RandomStreams::test_sample, m, 0, x, d);
-        unsigned int j = 0;
-        for (const auto &block : problem.data.blocks())
-          for (unsigned int b = 0; b < block.size; ++b, ++j)
-            x[j] *= block.std_for(plus);
+        problem.data.scale_to_class(plus, x);
       }
   }
 

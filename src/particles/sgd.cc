@@ -133,13 +133,7 @@ namespace mfdd::particles
         y[b]            = plus ? 1. : -1.;
         double *xb      = &x[std::size_t(b) * d];
         random.normals(RandomStreams::sample_inputs, step, b, xb, d);
-        unsigned int j = 0;
-        for (const auto &block : problem.data.blocks())
-          {
-            const double s = block.std_for(plus);
-            for (unsigned int m = 0; m < block.size; ++m, ++j)
-              xb[j] *= s;
-          }
+        problem.data.scale_to_class(plus, xb);
       }
   }
 

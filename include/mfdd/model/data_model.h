@@ -52,6 +52,19 @@ namespace mfdd::model
       return 1.;
     }
 
+    /// Turns d standard normals x[0..d) into an input of class y = +1 (@p plus) or -1.
+    void
+    scale_to_class(bool plus, double *x) const
+    {
+      unsigned int i = 0;
+      for (const auto &block : input_blocks)
+        {
+          const double s = block.std_for(plus);
+          for (unsigned int j = 0; j < block.size; ++j, ++i)
+            x[i] *= s;
+        }
+    }
+
     /// Draws one sample: writes x[0..d) and returns y. Uses only Boost.Random
     /// distributions, so a seed gives the same stream with every standard library.
     template <class Engine>
@@ -60,13 +73,9 @@ namespace mfdd::model
     {
       const bool                                plus = boost::random::uniform_01<double>()(engine) < 0.5;
       boost::random::normal_distribution<double> normal;
-      unsigned int                              i = 0;
-      for (const auto &block : input_blocks)
-        {
-          const double s = block.std_for(plus);
-          for (unsigned int j = 0; j < block.size; ++j, ++i)
-            x[i] = s * normal(engine);
-        }
+      for (unsigned int i = 0; i < d; ++i)
+        x[i] = normal(engine);
+      scale_to_class(plus, x);
       return plus ? 1. : -1.;
     }
 
