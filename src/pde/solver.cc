@@ -21,6 +21,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <limits>
 #include <numeric>
 #include <sstream>
 
@@ -94,6 +95,27 @@ namespace mfdd::pde
             total += integrand(fe_values.quadrature_point(q), values[q]) * fe_values.JxW(q);
         }
       return total;
+    }
+
+    /// A cell's polynomial at one point: sum_i coefficients[i] shape[i], with
+    /// shape one row (n_dofs values) of a shape table.
+    inline double
+    polynomial_value(const double *coefficients, const double *shape, const unsigned int n_dofs)
+    {
+      double value = 0.;
+      for (unsigned int i = 0; i < n_dofs; ++i)
+        value += coefficients[i] * shape[i];
+      return value;
+    }
+
+    /// The smallest value of a cell's polynomial at the points of a shape table ([p][i]).
+    inline double
+    minimum_value(const double *coefficients, const std::vector<double> &shape_at_points, const unsigned int n_dofs)
+    {
+      double minimum = std::numeric_limits<double>::max();
+      for (std::size_t p = 0; p < shape_at_points.size(); p += n_dofs)
+        minimum = std::min(minimum, polynomial_value(coefficients, &shape_at_points[p], n_dofs));
+      return minimum;
     }
   } // namespace
 
@@ -332,11 +354,10 @@ namespace mfdd::pde
               limiter_points.push_back(p);
             }
     }
-    n_limiter_points = limiter_points.size();
-    shape_at_limiter.resize(n_limiter_points * n_dofs_per_cell);
-    for (unsigned int p = 0; p < n_limiter_points; ++p)
+    shape_at_limiter.clear();
+    for (const auto &p : limiter_points)
       for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-        shape_at_limiter[p * n_dofs_per_cell + i] = fe.shape_value(i, limiter_points[p]);
+        shape_at_limiter.push_back(fe.shape_value(i, p));
     // The children of an isotropically refined cell are the reference cell
     // scaled by 1/2 towards each vertex.
     shape_at_child_limiter.clear();
@@ -511,9 +532,7 @@ namespace mfdd::pde
         const double *coefficients = u.begin() + c * n_dofs_per_cell;
         for (unsigned int q = 0; q < n_q_points; ++q)
           {
-            double value = 0.;
-            for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-              value += coefficients[i] * shape_at_q[q * n_dofs_per_cell + i];
+            const double value = polynomial_value(coefficients, &shape_at_q[q * n_dofs_per_cell], n_dofs_per_cell);
             rho_at_q[c * n_q_points + q]        = value;
             density_weights[c * n_q_points + q] = value * JxW[c * n_q_points + q];
           }
@@ -544,11 +563,11 @@ namespace mfdd::pde
             const double bn = velocity_factor * (grad_psi_at_points[face.first_point + q] * face.normal[q]);
             double       rho_upwind = 0.;
             if (bn > 0.)
-              for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-                rho_upwind += u[face.cell_minus * n_dofs_per_cell + i] * face.shape_minus[q * n_dofs_per_cell + i];
+              rho_upwind = polynomial_value(u.begin() + face.cell_minus * n_dofs_per_cell,
+                                            &face.shape_minus[q * n_dofs_per_cell], n_dofs_per_cell);
             else if (!boundary) // no inflow through the boundary
-              for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-                rho_upwind += u[face.cell_plus * n_dofs_per_cell + i] * face.shape_plus[q * n_dofs_per_cell + i];
+              rho_upwind = polynomial_value(u.begin() + face.cell_plus * n_dofs_per_cell,
+                                            &face.shape_plus[q * n_dofs_per_cell], n_dofs_per_cell);
             face_flux[f * nq_face + q] = bn * rho_upwind * face.JxW[q];
             if (boundary && owned(face.cell_minus))
               outflow_rate += face_flux[f * nq_face + q];
@@ -605,12 +624,8 @@ namespace mfdd::pde
   {
     double total = 0.;
     for (unsigned int q = 0; q < n_q_points; ++q)
-      {
-        double value = 0.;
-        for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-          value += coefficients[i] * shape_at_q[q * n_dofs_per_cell + i];
-        total += value * JxW[c * n_q_points + q];
-      }
+      total += polynomial_value(coefficients, &shape_at_q[q * n_dofs_per_cell], n_dofs_per_cell) *
+               JxW[c * n_q_points + q];
     return total;
   }
 
@@ -618,15 +633,8 @@ namespace mfdd::pde
   void
   Solver<dim>::limit_cell(double *coefficients, const unsigned int c, const std::vector<double> &shape_at_points) const
   {
-    const double mean = cell_mass(coefficients, c) / cell_volume[c];
-    double minimum = mean;
-    for (unsigned int p = 0; p < shape_at_points.size() / n_dofs_per_cell; ++p)
-      {
-        double value = 0.;
-        for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-          value += coefficients[i] * shape_at_points[p * n_dofs_per_cell + i];
-        minimum = std::min(minimum, value);
-      }
+    const double mean    = cell_mass(coefficients, c) / cell_volume[c];
+    const double minimum = std::min(mean, minimum_value(coefficients, shape_at_points, n_dofs_per_cell));
     if (minimum >= 0.)
       return;
     if (mean < 0.)
@@ -737,16 +745,11 @@ namespace mfdd::pde
             double jump = 0.;
             for (unsigned int q = 0; q < face.JxW.size(); ++q)
               {
-                const double *minus = &face.shape_minus[q * n_dofs_per_cell];
-                double        difference = 0.;
-                for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-                  difference += solution[face.cell_minus * n_dofs_per_cell + i] * minus[i];
+                double difference = polynomial_value(solution.begin() + face.cell_minus * n_dofs_per_cell,
+                                                     &face.shape_minus[q * n_dofs_per_cell], n_dofs_per_cell);
                 if (face.cell_plus != numbers::invalid_unsigned_int)
-                  {
-                    const double *plus = &face.shape_plus[q * n_dofs_per_cell];
-                    for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-                      difference -= solution[face.cell_plus * n_dofs_per_cell + i] * plus[i];
-                  }
+                  difference -= polynomial_value(solution.begin() + face.cell_plus * n_dofs_per_cell,
+                                                 &face.shape_plus[q * n_dofs_per_cell], n_dofs_per_cell);
                 jump += std::abs(difference) * face.JxW[q];
               }
             indicator[face.cell_minus] += jump;
@@ -879,12 +882,8 @@ namespace mfdd::pde
     double total = 0.;
     for (unsigned int c = 0; c < triangulation.n_active_cells(); ++c)
       for (unsigned int q = 0; q < n_q_points; ++q)
-        {
-          double value = 0.;
-          for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-            value += solution[c * n_dofs_per_cell + i] * shape_at_q[q * n_dofs_per_cell + i];
-          total += value * JxW[c * n_q_points + q];
-        }
+        total += polynomial_value(solution.begin() + c * n_dofs_per_cell, &shape_at_q[q * n_dofs_per_cell], n_dofs_per_cell) *
+                 JxW[c * n_q_points + q];
     return total;
   }
 
@@ -894,13 +893,7 @@ namespace mfdd::pde
   {
     double minimum = std::numeric_limits<double>::max();
     for (unsigned int c = 0; c < triangulation.n_active_cells(); ++c)
-      for (unsigned int p = 0; p < n_limiter_points; ++p)
-        {
-          double value = 0.;
-          for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-            value += solution[c * n_dofs_per_cell + i] * shape_at_limiter[p * n_dofs_per_cell + i];
-          minimum = std::min(minimum, value);
-        }
+      minimum = std::min(minimum, minimum_value(solution.begin() + c * n_dofs_per_cell, shape_at_limiter, n_dofs_per_cell));
     return minimum;
   }
 

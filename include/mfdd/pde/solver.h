@@ -252,7 +252,6 @@ namespace mfdd::pde
     std::vector<double> shape_at_limiter; ///< [p][i] at the limiter points
     /// [p][i] at the limiter points of the 2^dim children (reference parent cell)
     std::vector<double> shape_at_child_limiter;
-    unsigned int        n_limiter_points;
 
     // Per-cell tables.
     std::vector<double>         JxW;                 ///< [cell][q]
