@@ -170,7 +170,9 @@ TEST(StudyRates, KnownExponentsFromASyntheticTable)
       EXPECT_NEAR(r.fit.half_width, 0., 1e-10);
       EXPECT_EQ(r.fit.n_points, r.sweep == "d" ? 6u : 9u);
       if (r.sweep == "d")
-        EXPECT_NEAR(r.ratio, std::pow(2., 0.1), 1e-12);
+        {
+          EXPECT_NEAR(r.ratio, std::pow(2., 0.1), 1e-12);
+        }
     }
 }
 
@@ -211,7 +213,9 @@ TEST(StudyRun, IndependentOfRankCountAndResumable)
       // at eps = 1e-2, d = 20 the shift 5 d epsilon = 1 dominates W1 at t = 1
       for (const auto &row : serial)
         if (row.key.epsilon == 1e-2 && row.key.d == 20)
-          EXPECT_NEAR(row.values[2], 1., 0.1);
+          {
+            EXPECT_NEAR(row.values[2], 1., 0.1);
+          }
 
       // interrupt: keep the header, 10 rows and half of the next line
       std::ifstream            in(folder + "/study.csv");

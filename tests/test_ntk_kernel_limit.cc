@@ -172,7 +172,7 @@ TEST(KernelLimit, KernelMatchesMonteCarlo)
       boost::random::normal_distribution<double> normal;
       boost::random::uniform_01<double>          uniform;
       const double                               scale = problem.initial_law.kappa / std::sqrt(double(d));
-      for (const auto [s, sp, c] : {std::array<double, 3>{6.3, 7.1, 0.2}, {3.0, 9.5, -0.6}, {5.0, 5.0, 0.95}})
+      for (const auto [s, sp, c] : {std::array<double, 3>{{6.3, 7.1, 0.2}}, {{3.0, 9.5, -0.6}}, {{5.0, 5.0, 0.95}}})
         {
           // x = s e_1, x' = s' (c e_1 + sqrt(1 - c^2) e_2)
           double       sum = 0., sum_squares = 0.;
@@ -205,7 +205,7 @@ TEST(KernelLimit, RadialKernelMatchesMonteCarloOverDirections)
   boost::random::normal_distribution<double> normal;
   boost::random::uniform_01<double>          uniform;
   const double                               scale = problem.initial_law.kappa / std::sqrt(5.);
-  for (const auto [s, sp] : {std::array<double, 2>{2.0, 3.5}, {4.0, 4.0}})
+  for (const auto [s, sp] : {std::array<double, 2>{{2.0, 3.5}}, {{4.0, 4.0}}})
     {
       double       sum = 0., sum_squares = 0.;
       const double n   = 400000;
