@@ -365,8 +365,10 @@ TEST(SgdParameters, ExactRiskPeriod)
   EXPECT_EQ(p.exact_risk_period(problem, 21), 0u);
   p.record_exact_risk = true;
   p.exact_risk_every  = 0;
-  // 2000 steps cost 1.6e8, a record 3.2e8: none fits in 20%, but a record that
-  // cheap is taken at t = 0 and T: period 20.
+  // 2000 steps cost 1.6e8, a record 3.2e8: none fits in 20%, so none is taken.
+  EXPECT_EQ(p.exact_risk_period(problem, 21), 0u);
+  // 5e4 steps cost 4e9: 20% pays 2 records, at t = 0 and T (period 20).
+  p.epsilon = 4e-5;
   EXPECT_EQ(p.exact_risk_period(problem, 21), 20u);
   // 2e6 steps cost 1.6e11: 0.2 of it pays 100 records, so every output time.
   p.epsilon = 1e-6;

@@ -38,8 +38,8 @@ namespace mfdd::particles
                       "Record R_N at every n-th output time (t = 0 included; NaN in between). 0 = "
                       "automatic: as many records, evenly spread, as fit in 'Exact risk share' of the "
                       "estimated cost of the SGD steps (every output time when the run is long against "
-                      "N^2/2 pair terms per record; at least t = 0 and T when a record is cheap, "
-                      "below about 1e9 multiply-adds; none if not even one fits).");
+                      "N^2/2 pair terms per record; none if not even one fits, so that R_N never "
+                      "dominates a run).");
     prm.declare_entry("Exact risk share", "0.2", Double(0.),
                       "Automatic 'Exact risk every': the largest share (> 0) of the estimated SGD cost "
                       "that recording R_N may add.");
@@ -118,12 +118,9 @@ namespace mfdd::particles
     constexpr double kPairCost   = 600.;
     const double     record_cost = 0.5 * double(N) * N * (problem.d + kPairCost);
     const double     steps_cost  = double(n_steps(problem)) * 2. * double(N) * problem.d * batch_size;
-    // A record below kCheapRecord (about 0.2 s) is always taken at t = 0 and T,
-    // so that a short run still reports its initial and final risk.
-    constexpr double kCheapRecord = 1e9;
-    double           affordable   = std::floor(exact_risk_share * steps_cost / record_cost);
-    if (record_cost <= kCheapRecord)
-      affordable = std::max(affordable, 2.);
+    // Strictly within the share, so the records never dominate a run: a run
+    // too short to pay for one record gets none ('Exact risk every' forces them).
+    const double affordable = std::floor(exact_risk_share * steps_cost / record_cost);
     if (affordable < 1.)
       return 0;
     if (affordable < 2. || n_output_times < 2)
