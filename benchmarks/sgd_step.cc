@@ -10,6 +10,7 @@
 
 #include <deal.II/base/mpi.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <cstdio>
@@ -115,6 +116,59 @@ namespace
     return best;
   }
 
+  // One read and one write of every weight, with one FMA each: the least
+  // memory work any SGD step does (it must update every weight), so its rate
+  // is a ceiling for the steps/s of any implementation of the step.
+#define MFDD_WEIGHT_PASS(V)                                          \
+  constexpr int lanes = sizeof(V) / 8;                               \
+  V            *v     = reinterpret_cast<V *>(w);                    \
+  V             b, c;                                                \
+  for (int l = 0; l < lanes; ++l)                                    \
+    {                                                                \
+      b[l] = 0.999999;                                               \
+      c[l] = 1e-7;                                                   \
+    }                                                                \
+  for (std::size_t j = 0; j < n / lanes; ++j)                        \
+    v[j] = v[j] * b + c;
+
+  __attribute__((target("avx2,fma"))) void
+  weight_pass_avx2(double *w, std::size_t n)
+  {
+    MFDD_WEIGHT_PASS(v4)
+  }
+  __attribute__((target("avx512f,fma"))) void
+  weight_pass_avx512(double *w, std::size_t n)
+  {
+    MFDD_WEIGHT_PASS(v8)
+  }
+#undef MFDD_WEIGHT_PASS
+
+  // Passes per second over N d weights (a multiple of 8), best of 3 of 1 s each.
+  double
+  weight_pass_rate(unsigned int N, unsigned int d, bool avx512)
+  {
+    const std::size_t n = std::size_t(N) * d;
+    double *w = static_cast<double *>(std::aligned_alloc(64, n * sizeof(double)));
+    std::fill(w, w + n, 1.);
+    double best = 0.;
+    for (int repeat = 0; repeat < 3; ++repeat)
+      {
+        long         passes = 0;
+        const double start  = cpu_seconds();
+        while (cpu_seconds() - start < 1.)
+          {
+            for (int m = 0; m < 20; ++m)
+              avx512 ? weight_pass_avx512(w, n) : weight_pass_avx2(w, n);
+            passes += 20;
+          }
+        best = std::max(best, passes / (cpu_seconds() - start));
+      }
+    volatile double sink = w[n - 1];
+    (void)sink;
+    std::free(w);
+    return best;
+  }
+
   model::Problem
   running_example(unsigned int d)
   {
@@ -215,6 +269,9 @@ main(int argc, char **argv)
       std::printf("%u,%u,%.1f,%.3f,%.3f,%.3f,%.1f,%.3f\n", N, d, rate, gflops, gflops / peak2,
                   avx512 ? gflops / peak5 : 0., bound, rate / bound);
     }
+  for (const auto &[N, d] : {std::pair<unsigned, unsigned>{1000, 40}, {10000, 100}})
+    std::printf("weight pass %u,%u: %.1f passes/s (read and write every weight once: a ceiling for steps/s)\n", N,
+                d, weight_pass_rate(N, d, avx512));
 
   if (argc == 2 && std::string(argv[1]) == "table")
     return 0;
