@@ -2,8 +2,10 @@
 
 #include <boost/math/distributions/students_t.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 
 namespace mfdd::compare
 {
@@ -90,6 +92,75 @@ namespace mfdd::compare
           }
         fit.half_width = t_quantile_95(lx.size() - 2) * std::sqrt(ssr / (n - 2) / sxx);
       }
+    return fit;
+  }
+
+  PowerLawFit
+  fit_power_law_of_means(const std::vector<double> &x, const std::vector<double> &y)
+  {
+    std::map<double, std::vector<double>> samples;
+    for (std::size_t i = 0; i < x.size() && i < y.size(); ++i)
+      if (x[i] > 0. && std::isfinite(x[i]) && std::isfinite(y[i]))
+        samples[x[i]].push_back(y[i]);
+
+    // Per distinct x: log x, log of the mean and the variance of that log
+    // (delta method, var(log m) = s^2 / (n m^2)).
+    std::vector<double> lx, ly, variance;
+    unsigned int        n_values = 0, fewest = std::numeric_limits<unsigned int>::max();
+    for (const auto &[xi, values] : samples)
+      {
+        const auto m = mean_with_interval(values);
+        if (!(m.mean > 0.))
+          continue;
+        lx.push_back(std::log(xi));
+        ly.push_back(std::log(m.mean));
+        variance.push_back(m.n > 1 ? m.std_dev * m.std_dev / (m.n * m.mean * m.mean) : nan);
+        n_values += m.n;
+        fewest = std::min(fewest, m.n);
+      }
+    PowerLawFit  fit{nan, nan, nan, n_values};
+    const auto   k     = lx.size();
+    const bool   known = std::all_of(variance.begin(), variance.end(), [](double v) { return v > 0.; });
+    if (k < 2)
+      return fit;
+    std::vector<double> w(k, 1.);
+    if (known)
+      for (std::size_t i = 0; i < k; ++i)
+        w[i] = 1. / variance[i];
+    double sw = 0., mx = 0., my = 0.;
+    for (std::size_t i = 0; i < k; ++i)
+      {
+        sw += w[i];
+        mx += w[i] * lx[i];
+        my += w[i] * ly[i];
+      }
+    mx /= sw;
+    my /= sw;
+    double sxx = 0., sxy = 0.;
+    for (std::size_t i = 0; i < k; ++i)
+      {
+        sxx += w[i] * (lx[i] - mx) * (lx[i] - mx);
+        sxy += w[i] * (lx[i] - mx) * (ly[i] - my);
+      }
+    if (sxx <= 1e-24 * (1. + mx * mx) * sw)
+      return fit;
+    fit.exponent  = sxy / sxx;
+    fit.prefactor = std::exp(my - fit.exponent * mx);
+    double chi2 = 0.;
+    for (std::size_t i = 0; i < k; ++i)
+      {
+        const double residual = ly[i] - my - fit.exponent * (lx[i] - mx);
+        chi2 += w[i] * residual * residual;
+      }
+    if (known)
+      {
+        // Widened by the Birge ratio when the means scatter about the line
+        // more than their error bars allow (a power law that does not fit).
+        const double birge = k > 2 ? std::max(1., chi2 / (k - 2.)) : 1.;
+        fit.half_width     = t_quantile_95(fewest - 1) * std::sqrt(birge / sxx);
+      }
+    else if (k > 2)
+      fit.half_width = t_quantile_95(k - 2) * std::sqrt(chi2 / (k - 2.) / sxx);
     return fit;
   }
 } // namespace mfdd::compare

@@ -242,14 +242,14 @@ namespace mfdd::compare
                 const auto [x, y] = collect(
                   m, [&](const RunKey &k) { return k.d == d && same_step(k.epsilon, eps_min); },
                   [](const RunKey &k) { return double(k.N); });
-                rates.push_back({name, "N", d, 0, eps_min, fit_power_law(x, y), nan});
+                rates.push_back({name, "N", d, 0, eps_min, fit_power_law_of_means(x, y), nan});
               }
             if (p.step_sizes.size() > 1)
               {
                 const auto [x, y] = collect(
                   m, [&](const RunKey &k) { return k.d == d && k.N == n_max; },
                   [](const RunKey &k) { return k.epsilon; });
-                rates.push_back({name, "epsilon", d, n_max, 0., fit_power_law(x, y), nan});
+                rates.push_back({name, "epsilon", d, n_max, 0., fit_power_law_of_means(x, y), nan});
               }
           }
         if (p.dimensions.size() > 1)
@@ -260,7 +260,7 @@ namespace mfdd::compare
                 [](const RunKey &k) { return double(k.d); });
               const double ratio = mean_at(m, N, eps_min, p.dimensions.back()) /
                                    mean_at(m, N, eps_min, p.dimensions.front());
-              rates.push_back({name, "d", 0, N, eps_min, fit_power_law(x, y), ratio});
+              rates.push_back({name, "d", 0, N, eps_min, fit_power_law_of_means(x, y), ratio});
             }
       }
     return rates;
@@ -633,8 +633,10 @@ namespace mfdd::compare
       out << "(D = d + " << extra_dimension << ")\nSeeds per configuration: " << parameters.seeds.size()
           << "\n\nEvery error is the sup over the output times t <= T of the gap between one SGD run "
              "and the PDE, averaged over seeds (study_summary.csv: mean and 95% Student-t interval). "
-             "Exponents are least-squares slopes of log(error) against log(N), log(epsilon) or log(d) "
-             "over every seed's value, with 95% intervals from the t distribution (rates.csv).\n\n"
+             "Exponents are slopes of log(error) against log(N), log(epsilon) or log(d), fitted by "
+             "weighted least squares to the seed means, each weighted by its spread over the seeds; "
+             "95% intervals are t_{0.975, seeds-1} standard errors, widened when the means scatter "
+             "about the line more than their error bars allow (rates.csv).\n\n"
           << "What MMM19 Theorem 1 and the slide's bound sqrt(1/N v D epsilon) predict:\n\n"
           << "* in N (at the smallest epsilon): exponent -1/2 for W1 and the test functions, and for the "
              "risk gap once the exactly known self-interaction term is removed (risk_gap_no_self). The "

@@ -45,4 +45,18 @@ namespace mfdd::compare
 
   PowerLawFit
   fit_power_law(const std::vector<double> &x, const std::vector<double> &y);
+
+  /**
+   * The power law E(x) = C x^p of the mean of y over the values that share an
+   * x (the seeds of a configuration): weighted least squares on (log x,
+   * log mean), each point weighted by the inverse of var(log mean) = s^2/(n
+   * mean^2) (delta method). The 95% half-width is t_{0.975, n-1} (n the
+   * fewest values at one x) times the slope's standard error, widened by the
+   * Birge ratio sqrt(chi^2/(k-2)) when the k means scatter about the line more
+   * than their error bars allow. With a single value at some x the fit is
+   * unweighted and its interval comes from the residuals, as fit_power_law().
+   * n_points counts the values used.
+   */
+  PowerLawFit
+  fit_power_law_of_means(const std::vector<double> &x, const std::vector<double> &y);
 } // namespace mfdd::compare

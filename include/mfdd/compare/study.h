@@ -93,7 +93,7 @@ namespace mfdd::compare
    *   epsilon  error against epsilon at the largest N, for one d
    *   d        error against d at one N and the smallest epsilon; ratio is the
    *            mean error at the largest d over that at the smallest d
-   * Fitted on every seed's value (log-log least squares, fit_power_law).
+   * Fitted to the seed means (weighted log-log least squares, fit_power_law_of_means).
    */
   struct Rate
   {
