@@ -291,6 +291,10 @@ TEST(Statistics, PowerLawOfMeansByHand)
   EXPECT_NEAR(single.exponent, plain.exponent, 1e-14);
   EXPECT_NEAR(single.half_width, plain.half_width, 1e-12);
   EXPECT_TRUE(std::isnan(fit_power_law_of_means({2., 2.}, {1., 3.}).exponent));
+  // Seeds without spread: exact means, exact slope.
+  const auto exact = fit_power_law_of_means({1., 1., 4., 4.}, {1., 1., 0.5, 0.5});
+  EXPECT_NEAR(exact.exponent, -0.5, 1e-14);
+  EXPECT_EQ(exact.half_width, 0.);
 }
 
 TEST(Statistics, CoverageOfTheIntervals)

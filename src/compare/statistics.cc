@@ -121,6 +121,7 @@ namespace mfdd::compare
     PowerLawFit  fit{nan, nan, nan, n_values};
     const auto   k     = lx.size();
     const bool   known = std::all_of(variance.begin(), variance.end(), [](double v) { return v > 0.; });
+    const bool   exact = std::all_of(variance.begin(), variance.end(), [](double v) { return v == 0.; });
     if (k < 2)
       return fit;
     std::vector<double> w(k, 1.);
@@ -152,7 +153,9 @@ namespace mfdd::compare
         const double residual = ly[i] - my - fit.exponent * (lx[i] - mx);
         chi2 += w[i] * residual * residual;
       }
-    if (known)
+    if (exact)
+      fit.half_width = 0.; // every seed gave the same value: the means are exact
+    else if (known)
       {
         // Widened by the Birge ratio when the means scatter about the line
         // more than their error bars allow (a power law that does not fit).

@@ -53,8 +53,10 @@ namespace mfdd::compare
    * mean^2) (delta method). The 95% half-width is t_{0.975, n-1} (n the
    * fewest values at one x) times the slope's standard error, widened by the
    * Birge ratio sqrt(chi^2/(k-2)) when the k means scatter about the line more
-   * than their error bars allow. With a single value at some x the fit is
-   * unweighted and its interval comes from the residuals, as fit_power_law().
+   * than their error bars allow. If every x has values without spread, the
+   * means are exact and so is the slope (half-width 0); otherwise, with a
+   * single value at some x, the fit is unweighted and its interval comes from
+   * the residuals, as fit_power_law().
    * n_points counts the values used.
    */
   PowerLawFit
