@@ -47,18 +47,6 @@ namespace mfdd::kernels
                MPI_Comm      comm = MPI_COMM_SELF) const;
 
   private:
-    /// E[sigma(X_i) sigma(X_j)] for class c given the covariance: Mehler series
-    /// in the correlation with per-neuron Hermite coefficients (|rho| small),
-    /// the closed form otherwise.
-    double
-    pair_term(unsigned int               i,
-              unsigned int               j,
-              unsigned int               c,
-              double                     cov,
-              const std::vector<double> &std_dev,
-              const std::vector<double> &inverse_std,
-              const std::vector<double> &coefficients) const;
-
     const model::Problem                 &problem;
     std::shared_ptr<GaussianExpectations> expectations;
     /// The angle-averaged kernel U-bar(z_i, z_i) of the self-interaction part.
