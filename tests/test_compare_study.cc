@@ -140,7 +140,7 @@ TEST(StudyDesign, CrossAndFullGrids)
   EXPECT_EQ(study_runs(p).size(), 2u * 3 * 3 * 3);
   // every run assigned exactly once, the costliest first
   const auto runs       = study_runs(p);
-  const auto assignment = assign_runs(runs, 3);
+  const auto assignment = assign_runs(runs, 3, [](const RunKey &r) { return double(r.N) * r.d / r.epsilon; });
   std::size_t total     = 0;
   for (const auto &rank_runs : assignment)
     total += rank_runs.size();
@@ -148,6 +148,9 @@ TEST(StudyDesign, CrossAndFullGrids)
   EXPECT_EQ(assignment[0][0].N, 800u);
   EXPECT_EQ(assignment[0][0].d, 20u);
   EXPECT_DOUBLE_EQ(assignment[0][0].epsilon, 1e-4);
+  // another cost model, another order: here the largest epsilon is the costliest
+  const auto by_step = assign_runs(runs, 3, [](const RunKey &r) { return r.epsilon; });
+  EXPECT_DOUBLE_EQ(by_step[0][0].epsilon, p.step_sizes.back());
 }
 
 TEST(StudyRates, KnownExponentsFromASyntheticTable)

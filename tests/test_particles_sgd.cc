@@ -376,6 +376,8 @@ TEST(SgdParameters, ExactRiskPeriod)
   // 2e5 steps: 0.2 * 1.6e10 / 3.2e8 = 10 records -> period ceil(20/9) = 3.
   p.epsilon = 1e-5;
   EXPECT_EQ(p.exact_risk_period(problem, 21), 3u);
+  // and the run's estimated cost: the steps plus the 7 records at 0, 3, ..., 18
+  EXPECT_DOUBLE_EQ(p.estimated_cost(problem), 1.6e10 + 7 * 3.2e8);
   // N = 4000: a record costs 5.2e9, more than 20% of 2000 steps (1.3e9): none.
   auto large = make_parameters(4000, 1e-3);
   EXPECT_EQ(large.exact_risk_period(problem, 21), 0u);

@@ -62,12 +62,24 @@ namespace mfdd::app
     return solve_pde(problems.at(d), pde_parameters, output, level, MPI_COMM_SELF);
   }
 
-  model::ReducedLawTrajectory
-  StudyEvolutions::sgd(const compare::RunKey &run) const
+  particles::SgdParameters
+  StudyEvolutions::run_parameters(const compare::RunKey &run) const
   {
     particles::SgdParameters parameters = sgd_parameters;
     parameters.N                        = run.N;
     parameters.epsilon                  = run.epsilon;
-    return particles::run_sgd(problems.at(run.d), parameters, run.seed, MPI_COMM_SELF);
+    return parameters;
+  }
+
+  model::ReducedLawTrajectory
+  StudyEvolutions::sgd(const compare::RunKey &run) const
+  {
+    return particles::run_sgd(problems.at(run.d), run_parameters(run), run.seed, MPI_COMM_SELF);
+  }
+
+  double
+  StudyEvolutions::cost(const compare::RunKey &run) const
+  {
+    return run_parameters(run).estimated_cost(problems.at(run.d));
   }
 } // namespace mfdd::app

@@ -44,8 +44,14 @@ namespace mfdd::app
     pde(unsigned int d, unsigned int level) const override;
     model::ReducedLawTrajectory
     sgd(const compare::RunKey &run) const override;
+    /// The SGD's cost model: steps and exact-risk records.
+    double
+    cost(const compare::RunKey &run) const override;
 
   private:
+    particles::SgdParameters
+    run_parameters(const compare::RunKey &run) const;
+
     std::map<unsigned int, model::Problem> problems;
     pde::SolverParameters                  pde_parameters;
     particles::SgdParameters               sgd_parameters;

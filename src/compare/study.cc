@@ -76,10 +76,11 @@ namespace mfdd::compare
   }
 
   std::vector<std::vector<RunKey>>
-  assign_runs(const std::vector<RunKey> &runs, unsigned int n_ranks)
+  assign_runs(const std::vector<RunKey>                 &runs,
+              unsigned int                               n_ranks,
+              const std::function<double(const RunKey &)> &cost)
   {
     std::vector<RunKey> sorted = runs;
-    const auto cost = [](const RunKey &r) { return double(r.N) * r.d / r.epsilon; };
     std::stable_sort(sorted.begin(), sorted.end(), [&](const RunKey &a, const RunKey &b) { return cost(a) > cost(b); });
     std::vector<std::vector<RunKey>> assignment(n_ranks);
     std::vector<double>              load(n_ranks, 0.);
@@ -492,7 +493,7 @@ namespace mfdd::compare
       }
 
     // The SGD runs of this rank, each appended to study.csv when done.
-    const auto  assignment = assign_runs(pending, size);
+    const auto  assignment = assign_runs(pending, size, [&](const RunKey &r) { return evolutions.cost(r); });
     std::string failure;
     for (const auto &run : assignment[rank])
       try

@@ -104,6 +104,23 @@ namespace mfdd::particles
     return n + 1;
   }
 
+  // Cost model in units of one multiply-add on a weight: a step takes 2 N d B
+  // (the products and the update); a record takes N^2/2 pairs, each a d-term
+  // dot product plus the pair expectations of the two classes, together about
+  // kPairCost multiply-adds (measured by benchmarks/sgd_step: "pair cost").
+  double
+  SgdParameters::steps_cost(const model::Problem &problem) const
+  {
+    return double(n_steps(problem)) * 2. * double(N) * problem.d * batch_size;
+  }
+
+  double
+  SgdParameters::record_cost(const model::Problem &problem) const
+  {
+    constexpr double kPairCost = 600.;
+    return 0.5 * double(N) * N * (problem.d + kPairCost);
+  }
+
   unsigned int
   SgdParameters::exact_risk_period(const model::Problem &problem, unsigned int n_output_times) const
   {
@@ -111,16 +128,9 @@ namespace mfdd::particles
       return 0;
     if (exact_risk_every > 0)
       return exact_risk_every;
-    // Cost model in units of one multiply-add on a weight: a step takes 2 N d B
-    // (the products and the update); a record takes N^2/2 pairs, each a d-term
-    // dot product plus the pair expectations of the two classes, together about
-    // kPairCost multiply-adds (measured by benchmarks/sgd_step: "pair cost").
-    constexpr double kPairCost   = 600.;
-    const double     record_cost = 0.5 * double(N) * N * (problem.d + kPairCost);
-    const double     steps_cost  = double(n_steps(problem)) * 2. * double(N) * problem.d * batch_size;
     // Strictly within the share, so the records never dominate a run: a run
     // too short to pay for one record gets none ('Exact risk every' forces them).
-    const double affordable = std::floor(exact_risk_share * steps_cost / record_cost);
+    const double affordable = std::floor(exact_risk_share * steps_cost(problem) / record_cost(problem));
     if (affordable < 1.)
       return 0;
     if (affordable < 2. || n_output_times < 2)
@@ -128,5 +138,14 @@ namespace mfdd::particles
     // Records at 0, p, 2p, ...: the last output time is one of them when p divides n - 1.
     return static_cast<unsigned int>(
       std::ceil((n_output_times - 1.) / std::min<double>(affordable - 1., n_output_times - 1.)));
+  }
+
+  double
+  SgdParameters::estimated_cost(const model::Problem &problem) const
+  {
+    const unsigned int n      = n_output_times(problem);
+    const unsigned int period = exact_risk_period(problem, n);
+    const unsigned int records = period > 0 ? (n - 1) / period + 1 : 0;
+    return steps_cost(problem) + records * record_cost(problem);
   }
 } // namespace mfdd::particles

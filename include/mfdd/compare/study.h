@@ -7,6 +7,7 @@
 
 #include <mpi.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -30,12 +31,14 @@ namespace mfdd::compare
   study_runs(const StudyParameters &parameters);
 
   /**
-   * Assigns runs to @p n_ranks ranks, longest first to the least loaded rank
-   * (cost N d / epsilon: steps times work per step). Deterministic; what a
+   * Assigns runs to @p n_ranks ranks, the most costly first to the least
+   * loaded rank (@p cost: an estimate of a run's work). Deterministic; what a
    * run computes does not depend on where it runs.
    */
   std::vector<std::vector<RunKey>>
-  assign_runs(const std::vector<RunKey> &runs, unsigned int n_ranks);
+  assign_runs(const std::vector<RunKey>                 &runs,
+              unsigned int                               n_ranks,
+              const std::function<double(const RunKey &)> &cost);
 
   /// What a study evolves: implemented by `mfdd study` with the PDE solver
   /// and the SGD simulator, by the tests with synthetic laws.
@@ -50,6 +53,13 @@ namespace mfdd::compare
     /// One SGD run; must depend on nothing but its arguments (and the problem).
     virtual model::ReducedLawTrajectory
     sgd(const RunKey &run) const = 0;
+    /// An estimate of a run's work, to balance the ranks' loads (default: N d /
+    /// epsilon, steps times work per step).
+    virtual double
+    cost(const RunKey &run) const
+    {
+      return double(run.N) * run.d / run.epsilon;
+    }
   };
 
   /// study.csv: one row per finished run, N,epsilon,d,seed followed by the sup

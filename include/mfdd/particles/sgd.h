@@ -68,6 +68,17 @@ namespace mfdd::particles
      */
     unsigned int
     exact_risk_period(const model::Problem &problem, unsigned int n_output_times) const;
+
+    /// Estimated cost of a whole run, in multiply-adds on a weight: the steps
+    /// and the R_N records of exact_risk_period() (the model it uses).
+    double
+    estimated_cost(const model::Problem &problem) const;
+
+  private:
+    double
+    steps_cost(const model::Problem &problem) const;
+    double
+    record_cost(const model::Problem &problem) const;
   };
 
   /**
