@@ -102,25 +102,6 @@ namespace mfdd::pde
       return Utilities::MPI::sum(total, communicator);
     }
 
-    /// u = (a v + b w) + c r on the locally owned entries, in plain loops:
-    /// each entry gets the same bits however the DoFs are split over ranks
-    /// (the BLAS kernels behind Trilinos' vector updates may round an entry
-    /// differently depending on its position in the local array).
-    void
-    combine(TrilinosWrappers::MPI::Vector       &u,
-            const double                         a,
-            const TrilinosWrappers::MPI::Vector &v,
-            const double                         b,
-            const TrilinosWrappers::MPI::Vector &w,
-            const double                         c,
-            const TrilinosWrappers::MPI::Vector &r)
-    {
-      const double *const x = v.begin(), *const y = w.begin(), *const z = r.begin();
-      double *const       out = u.begin();
-      for (unsigned int i = 0; i < u.locally_owned_size(); ++i)
-        out[i] = (a * x[i] + b * y[i]) + c * z[i];
-    }
-
     /// The mesh: p4est's on @p communicator in 2D, serial in 1D.
     template <int dim>
     std::unique_ptr<Mesh<dim>>
@@ -351,6 +332,7 @@ namespace mfdd::pde
     DoFTools::extract_locally_relevant_dofs(dof_handler, locally_relevant_dofs);
     solution.reinit(locally_owned_dofs, mesh_communicator);
     ghosted.reinit(locally_owned_dofs, locally_relevant_dofs, mesh_communicator);
+    ghost_import = std::make_unique<Epetra_Import>(ghosted.trilinos_partitioner(), solution.trilinos_partitioner());
 
     // Reference tables: volume Gauss points and the Zhang-Shu limiter points.
     const QGauss<dim> quadrature(parameters.degree + 1);
@@ -708,7 +690,7 @@ namespace mfdd::pde
             for (const auto &[minus, plus] : sides)
               {
                 const bool boundary = plus.face == none;
-                const std::array<unsigned int, 3> key = {slot_of(minus.cell), minus.face, minus.subface};
+                const std::array<unsigned int, 3> key = {{slot_of(minus.cell), minus.face, minus.subface}};
                 const auto [entry, inserted]          = face_of_minus_side.emplace(key, faces.size());
                 if (inserted)
                   make_face(minus, boundary ? nullptr : &plus);
@@ -722,8 +704,15 @@ namespace mfdd::pde
   void
   Solver<dim>::read_cell_values(const VectorType &u)
   {
-    ghosted                 = u;
-    const double *const values = ghosted.trilinos_vector()[0];
+    // On one rank u holds every cell; else the ghost values are imported
+    // (with an Epetra_Import kept from the set-up: deal.II's assignment
+    // builds a new one each time).
+    const double *values = u.begin();
+    if (n_ranks > 1)
+      {
+        ghosted.trilinos_vector().Import(u.trilinos_vector(), *ghost_import, Insert);
+        values = ghosted.trilinos_vector()[0];
+      }
     for (unsigned int c = 0; c < cells.size(); ++c)
       std::copy_n(values + ghosted_offset[c], n_dofs_per_cell, &cell_values[c * n_dofs_per_cell]);
   }
@@ -1318,9 +1307,10 @@ namespace mfdd::pde
             adapt_mesh();
             last_adaptation_step = step_count;
           }
-        if (k0.size() != solution.size() || k0.locally_owned_elements() != locally_owned_dofs)
+        // After a remeshing (the vectors share solution's map: a cheap test).
+        if (!k0.trilinos_partitioner().SameAs(solution.trilinos_partitioner()))
           for (auto *v : {&k0, &k1, &k2, &u1, &u2})
-            v->reinit(locally_owned_dofs, mesh_communicator);
+            v->reinit(solution);
         const double t  = current_time;
         const double f0 = compute_rate(solution, t, k0);
         double       dt = parameters.time_step;
@@ -1334,13 +1324,17 @@ namespace mfdd::pde
           dt = t_end - t;
 
         // SSP-RK3 (Shu-Osher) with the positivity limiter after every stage.
-        combine(u1, 1., solution, 0., solution, dt, k0);
+        u1 = solution;
+        u1.add(dt, k0);
         apply_limiter(u1);
         const double f1 = compute_rate(u1, t + dt, k1);
-        combine(u2, 0.75, solution, 0.25, u1, 0.25 * dt, k1);
+        u2 = solution;
+        u2.sadd(0.75, 0.25, u1);
+        u2.add(0.25 * dt, k1);
         apply_limiter(u2);
         const double f2 = compute_rate(u2, t + 0.5 * dt, k2);
-        combine(solution, 1. / 3., solution, 2. / 3., u2, 2. / 3. * dt, k2);
+        solution.sadd(1. / 3., 2. / 3., u2);
+        solution.add(2. / 3. * dt, k2);
         apply_limiter(solution);
         outflow += dt * (f0 + f1 + 4. * f2) / 6.;
 

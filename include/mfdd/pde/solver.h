@@ -20,6 +20,8 @@
 #include <type_traits>
 #include <vector>
 
+#include <Epetra_Import.h>
+
 namespace mfdd::pde
 {
   /**
@@ -330,6 +332,7 @@ namespace mfdd::pde
     dealii::IndexSet           locally_owned_dofs, locally_relevant_dofs;
     VectorType                 solution;       ///< owned DoFs
     VectorType                 ghosted;        ///< owned and ghost DoFs, work copy
+    std::unique_ptr<Epetra_Import> ghost_import; ///< owned -> ghosted
 
     // Reference-cell tables.
     unsigned int        n_dofs_per_cell, n_q_points;
