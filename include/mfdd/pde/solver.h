@@ -263,7 +263,7 @@ namespace mfdd::pde
     /// Gathers per-cell data (@p n_per_cell numbers per owned cell, in slot
     /// order) of every rank into @p global in the global cell order.
     void
-    gather_cells(const std::vector<double> &owned, unsigned int n_per_cell, std::vector<double> &global) const;
+    gather_cells(std::vector<double> owned, unsigned int n_per_cell, std::vector<double> &global) const;
     /// The bounding box of the whole mesh.
     dealii::BoundingBox<dim>
     bounding_box() const;
