@@ -1380,8 +1380,8 @@ namespace mfdd::pde
     const FESystem<dim> vector_fe(fe, dim);
     DoFHandler<dim>     vector_dof_handler(*triangulation);
     vector_dof_handler.distribute_dofs(vector_fe);
-    VectorType    psi(locally_owned_dofs, mesh_communicator),
-      velocity(vector_dof_handler.locally_owned_dofs(), mesh_communicator);
+    const IndexSet vector_owned_dofs = vector_dof_handler.locally_owned_dofs();
+    VectorType     psi(locally_owned_dofs, mesh_communicator), velocity(vector_owned_dofs, mesh_communicator);
     Vector<float> subdomain(triangulation->n_active_cells());
     const auto   &mapping     = StaticMappingQ1<dim>::mapping;
     const auto   &unit_points = fe.get_unit_support_points();
@@ -1402,11 +1402,10 @@ namespace mfdd::pde
                 {
                   const auto [component, base_index] = vector_fe.system_to_component_index(j);
                   if (base_index == i)
-                    velocity[vector_dofs[j]] = factor * gradient[component];
+                    velocity.begin()[vector_owned_dofs.index_within_set(vector_dofs[j])] = factor * gradient[component];
                 }
             }
         }
-    velocity.compress(VectorOperation::insert);
     DataOut<dim> data_out;
     data_out.attach_triangulation(*triangulation);
     data_out.add_data_vector(dof_handler, solution, "rho");
