@@ -252,9 +252,11 @@ namespace mfdd::pde
     /// Numbers the owned cells (slots 0..n_owned-1, by CellId) and the global order.
     void
     number_cells();
-    /// Cell and face tables of the owned cells (ghost neighbours get slots after the owned ones).
+    /// Quadrature points, JxW, shape gradients and inverse mass matrices of the owned cells.
     void
     build_cell_tables();
+    /// The faces of the owned cells (ghost neighbours get slots after the
+    /// owned ones); their quadrature points are appended to @p evaluation_points.
     void
     build_face_tables(std::vector<Point<dim>> &evaluation_points);
     /// The slot of a cell (owned or ghost), creating a ghost slot if needed.
