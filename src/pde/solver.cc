@@ -4,24 +4,26 @@
 #include <mfdd/pde/solver.h>
 
 #include <deal.II/base/quadrature_lib.h>
+#include <deal.II/distributed/solution_transfer.h>
 #include <deal.II/dofs/dof_accessor.h>
+#include <deal.II/dofs/dof_tools.h>
 #include <deal.II/fe/fe_system.h>
 #include <deal.II/fe/fe_values.h>
 #include <deal.II/fe/mapping_q1.h>
-#include <deal.II/grid/filtered_iterator.h>
 #include <deal.II/grid/grid_generator.h>
 #include <deal.II/grid/grid_in.h>
-#include <deal.II/grid/grid_tools.h>
 #include <deal.II/lac/full_matrix.h>
 #include <deal.II/numerics/data_out.h>
 #include <deal.II/numerics/solution_transfer.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <limits>
+#include <map>
 #include <numeric>
 #include <sstream>
 
@@ -73,14 +75,16 @@ namespace mfdd::pde
       const model::ReducedSetting &setting;
     };
 
-    /// Sum over cells and Gauss points (degree + 4 per direction, exact for the
-    /// DG polynomial times smooth data) of integrand(x, rho_h(x)) JxW.
-    template <int dim, class Integrand>
+    /// Sum over the owned cells and Gauss points (degree + 4 per direction,
+    /// exact for the DG polynomial times smooth data) of integrand(x, rho_h(x))
+    /// JxW, summed over the ranks.
+    template <int dim, class VectorType, class Integrand>
     double
-    integrate_over_cells(const DoFHandler<dim>      &dof_handler,
-                         const Vector<double>       &solution,
-                         const unsigned int          degree,
-                         const Integrand            &integrand)
+    integrate_over_cells(const DoFHandler<dim> &dof_handler,
+                         const VectorType      &solution,
+                         const unsigned int     degree,
+                         const MPI_Comm         communicator,
+                         const Integrand       &integrand)
     {
       const QGauss<dim>   quadrature(degree + 4);
       FEValues<dim>       fe_values(dof_handler.get_fe(), quadrature,
@@ -88,13 +92,43 @@ namespace mfdd::pde
       std::vector<double> values(quadrature.size());
       double              total = 0.;
       for (const auto &cell : dof_handler.active_cell_iterators())
-        {
-          fe_values.reinit(cell);
-          fe_values.get_function_values(solution, values);
-          for (unsigned int q = 0; q < quadrature.size(); ++q)
-            total += integrand(fe_values.quadrature_point(q), values[q]) * fe_values.JxW(q);
-        }
-      return total;
+        if (cell->is_locally_owned())
+          {
+            fe_values.reinit(cell);
+            fe_values.get_function_values(solution, values);
+            for (unsigned int q = 0; q < quadrature.size(); ++q)
+              total += integrand(fe_values.quadrature_point(q), values[q]) * fe_values.JxW(q);
+          }
+      return Utilities::MPI::sum(total, communicator);
+    }
+
+    /// u = (a v + b w) + c r on the locally owned entries, in one pass (a
+    /// Runge-Kutta stage as a copy and two Trilinos updates took three).
+    void
+    combine(TrilinosWrappers::MPI::Vector       &u,
+            const double                         a,
+            const TrilinosWrappers::MPI::Vector &v,
+            const double                         b,
+            const TrilinosWrappers::MPI::Vector &w,
+            const double                         c,
+            const TrilinosWrappers::MPI::Vector &r)
+    {
+      const double *const x = v.begin(), *const y = w.begin(), *const z = r.begin();
+      double *const       out = u.begin();
+      const std::size_t   n   = u.end() - u.begin();
+      for (std::size_t i = 0; i < n; ++i)
+        out[i] = (a * x[i] + b * y[i]) + c * z[i];
+    }
+
+    /// The mesh: p4est's on @p communicator in 2D, serial in 1D.
+    template <int dim>
+    std::unique_ptr<Mesh<dim>>
+    create_mesh(const MPI_Comm communicator)
+    {
+      if constexpr (dim == 1)
+        return std::make_unique<Mesh<dim>>();
+      else
+        return std::make_unique<Mesh<dim>>(communicator);
     }
 
     /// A cell's polynomial at one point: sum_i coefficients[i] shape[i], with
@@ -240,11 +274,13 @@ namespace mfdd::pde
     : problem(problem)
     , parameters(parameters)
     , potential(std::move(potential))
-    , communicator(communicator)
-    , n_ranks(Utilities::MPI::n_mpi_processes(communicator))
-    , rank(Utilities::MPI::this_mpi_process(communicator))
+    , mesh_communicator(dim == 1 ? MPI_COMM_SELF : communicator)
+    , n_ranks(Utilities::MPI::n_mpi_processes(mesh_communicator))
+    , rank(Utilities::MPI::this_mpi_process(mesh_communicator))
+    , writes_files(Utilities::MPI::this_mpi_process(communicator) == 0)
+    , triangulation(create_mesh<dim>(mesh_communicator))
     , fe(parameters.degree)
-    , dof_handler(triangulation)
+    , dof_handler(*triangulation)
   {
     if (this->parameters.subdivisions.empty())
       this->parameters.subdivisions.assign(dim, dim == 1 ? 200 : 48);
@@ -256,12 +292,12 @@ namespace mfdd::pde
   void
   Solver<dim>::make_mesh()
   {
-    triangulation.clear();
+    triangulation->clear();
     if (!parameters.mesh_file.empty())
       {
         std::ifstream in(parameters.mesh_file);
         io::require(bool(in), "PDE/Mesh file", "cannot open '" + parameters.mesh_file + "'");
-        GridIn<dim> grid_in(triangulation);
+        GridIn<dim> grid_in(*triangulation);
         try
           {
             grid_in.read_msh(in);
@@ -298,9 +334,9 @@ namespace mfdd::pde
             p0[k] = lower[k];
             p1[k] = upper[k];
           }
-        GridGenerator::subdivided_hyper_rectangle(triangulation, parameters.subdivisions, p0, p1);
+        GridGenerator::subdivided_hyper_rectangle(*triangulation, parameters.subdivisions, p0, p1);
       }
-    triangulation.refine_global(parameters.global_refinements);
+    triangulation->refine_global(parameters.global_refinements);
     setup_discretisation();
   }
 
@@ -309,10 +345,12 @@ namespace mfdd::pde
   Solver<dim>::setup_discretisation()
   {
     dof_handler.distribute_dofs(fe);
-    n_dofs_per_cell        = fe.n_dofs_per_cell();
-    const unsigned int n_c = triangulation.n_active_cells();
-    first_owned_cell       = n_c * rank / n_ranks;
-    end_owned_cell         = n_c * (rank + 1) / n_ranks;
+    n_dofs_per_cell    = fe.n_dofs_per_cell();
+    locally_owned_dofs = dof_handler.locally_owned_dofs();
+    DoFTools::extract_locally_relevant_dofs(dof_handler, locally_relevant_dofs);
+    solution.reinit(locally_owned_dofs, mesh_communicator);
+    ghosted.reinit(locally_owned_dofs, locally_relevant_dofs, mesh_communicator);
+    ghost_import = std::make_unique<Epetra_Import>(ghosted.trilinos_partitioner(), solution.trilinos_partitioner());
 
     // Reference tables: volume Gauss points and the Zhang-Shu limiter points.
     const QGauss<dim> quadrature(parameters.degree + 1);
@@ -369,26 +407,172 @@ namespace mfdd::pde
             shape_at_child_limiter.push_back(fe.shape_value(i, in_parent));
         }
 
-    // Per-cell tables.
-    FEValues<dim> fe_values(fe, quadrature,
-                            update_values | update_gradients | update_JxW_values | update_quadrature_points);
+    number_cells();
+    build_cell_tables();
+    // psi is evaluated where this rank needs it: at its cells' quadrature
+    // points, then on the faces of its cells.
+    std::vector<Point<dim>> evaluation_points = q_points;
+    build_face_tables(evaluation_points);
+    // Each cell's DG DoFs are consecutive; their place in the two vectors.
+    owned_offset.resize(n_owned_cells);
+    ghosted_offset.resize(cells.size());
+    std::vector<types::global_dof_index> dof_indices(n_dofs_per_cell);
+    for (unsigned int c = 0; c < cells.size(); ++c)
+      {
+        cells[c]->get_dof_indices(dof_indices);
+        for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
+          AssertThrow(dof_indices[i] == dof_indices[0] + i, ExcMessage("DG DoFs of a cell are not consecutive"));
+        ghosted_offset[c] = locally_relevant_dofs.index_within_set(dof_indices[0]);
+        if (c < n_owned_cells)
+          owned_offset[c] = locally_owned_dofs.index_within_set(dof_indices[0]);
+      }
+
+    std::vector<double> owned_points, points;
+    for (const auto &p : q_points)
+      for (unsigned int k = 0; k < dim; ++k)
+        owned_points.push_back(p[k]);
+    gather_cells(std::move(owned_points), n_q_points * dim, points);
+    all_q_points.resize(points.size() / dim);
+    for (unsigned int p = 0; p < all_q_points.size(); ++p)
+      for (unsigned int k = 0; k < dim; ++k)
+        all_q_points[p][k] = points[p * dim + k];
+    potential->reinit(bounding_box(), all_q_points, evaluation_points);
+    cell_values.resize(cells.size() * n_dofs_per_cell);
+    density_weights.resize(all_q_points.size());
+    face_flux.resize(faces.size() * QGauss<dim - 1>(parameters.degree + 1).size());
+  }
+
+  template <int dim>
+  void
+  Solver<dim>::number_cells()
+  {
+    cells.clear();
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        cells.push_back(cell);
+    std::sort(cells.begin(), cells.end(),
+              [](const active_cell_iterator &a, const active_cell_iterator &b) { return a->id() < b->id(); });
+    n_owned_cells = cells.size();
+    slot_of_index.assign(triangulation->n_active_cells(), numbers::invalid_unsigned_int);
+    for (unsigned int c = 0; c < n_owned_cells; ++c)
+      slot_of_index[cells[c]->active_cell_index()] = c;
+
+    // The global order: all ranks' cells sorted by CellId.
+    std::vector<unsigned int> owned_ids;
+    for (const auto &cell : cells)
+      for (const unsigned int x : cell->id().template to_binary<dim>())
+        owned_ids.push_back(x);
+    const unsigned int id_size = std::tuple_size<CellId::binary_type>::value;
+    order.counts               = Utilities::MPI::all_gather(mesh_communicator, int(n_owned_cells));
+    order.offsets.assign(n_ranks, 0);
+    for (unsigned int r = 1; r < n_ranks; ++r)
+      order.offsets[r] = order.offsets[r - 1] + order.counts[r - 1];
+    const unsigned int        n_total = order.offsets.back() + order.counts.back();
+    std::vector<unsigned int> all_ids(n_total * id_size);
+    std::vector<int>          id_counts, id_offsets;
+    for (unsigned int r = 0; r < n_ranks; ++r)
+      {
+        id_counts.push_back(order.counts[r] * id_size);
+        id_offsets.push_back(order.offsets[r] * id_size);
+      }
+    MPI_Allgatherv(owned_ids.data(), owned_ids.size(), MPI_UNSIGNED, all_ids.data(), id_counts.data(),
+                   id_offsets.data(), MPI_UNSIGNED, mesh_communicator);
+    std::vector<CellId> ids;
+    for (unsigned int j = 0; j < n_total; ++j)
+      {
+        CellId::binary_type binary;
+        std::copy_n(&all_ids[j * id_size], id_size, binary.begin());
+        ids.emplace_back(binary);
+      }
+    std::vector<unsigned int> sorted(n_total);
+    std::iota(sorted.begin(), sorted.end(), 0u);
+    std::sort(sorted.begin(), sorted.end(), [&](unsigned int i, unsigned int j) { return ids[i] < ids[j]; });
+    order.position.resize(n_total);
+    for (unsigned int k = 0; k < n_total; ++k)
+      order.position[sorted[k]] = k;
+    order.owned_position.resize(n_owned_cells);
+    for (unsigned int c = 0; c < n_owned_cells; ++c)
+      order.owned_position[c] = order.position[order.offsets[rank] + c];
+  }
+
+  template <int dim>
+  unsigned int
+  Solver<dim>::slot_of(const active_cell_iterator &cell)
+  {
+    unsigned int &slot = slot_of_index[cell->active_cell_index()];
+    if (slot == numbers::invalid_unsigned_int)
+      {
+        slot = cells.size();
+        cells.push_back(cell);
+      }
+    return slot;
+  }
+
+  template <int dim>
+  void
+  Solver<dim>::gather_cells(std::vector<double> owned, const unsigned int n_per_cell, std::vector<double> &global) const
+  {
+    if (n_ranks == 1) // the slots are in the global order
+      {
+        global = std::move(owned);
+        return;
+      }
+    global.resize(order.position.size() * n_per_cell);
+    std::vector<int> counts, offsets;
+    for (unsigned int r = 0; r < n_ranks; ++r)
+      {
+        counts.push_back(order.counts[r] * n_per_cell);
+        offsets.push_back(order.offsets[r] * n_per_cell);
+      }
+    std::vector<double> gathered(global.size());
+    MPI_Allgatherv(owned.data(), owned.size(), MPI_DOUBLE, gathered.data(), counts.data(), offsets.data(), MPI_DOUBLE,
+                   mesh_communicator);
+    for (unsigned int j = 0; j < order.position.size(); ++j)
+      std::copy_n(&gathered[j * n_per_cell], n_per_cell, &global[order.position[j] * n_per_cell]);
+  }
+
+  template <int dim>
+  BoundingBox<dim>
+  Solver<dim>::bounding_box() const
+  {
+    Point<dim> lower, upper;
+    for (unsigned int k = 0; k < dim; ++k)
+      {
+        double low = std::numeric_limits<double>::max(), high = -low;
+        for (unsigned int c = 0; c < n_owned_cells; ++c)
+          for (const unsigned int v : cells[c]->vertex_indices())
+            {
+              low  = std::min(low, cells[c]->vertex(v)[k]);
+              high = std::max(high, cells[c]->vertex(v)[k]);
+            }
+        lower[k] = Utilities::MPI::min(low, mesh_communicator);
+        upper[k] = Utilities::MPI::max(high, mesh_communicator);
+      }
+    return BoundingBox<dim>(std::make_pair(lower, upper));
+  }
+
+  template <int dim>
+  void
+  Solver<dim>::build_cell_tables()
+  {
+    const QGauss<dim>  quadrature(parameters.degree + 1);
+    const unsigned int n_c = n_owned_cells;
     JxW.resize(n_c * n_q_points);
     q_points.resize(n_c * n_q_points);
     grad_shape_JxW.resize(n_c * n_q_points * n_dofs_per_cell * dim);
     inverse_mass.resize(n_c * n_dofs_per_cell * n_dofs_per_cell);
     cell_volume.resize(n_c);
     cell_size.resize(n_c);
-    cell_faces.assign(n_c, {});
-    std::vector<types::global_dof_index> dof_indices(n_dofs_per_cell);
-    FullMatrix<double>                   mass_matrix(n_dofs_per_cell, n_dofs_per_cell);
-    for (const auto &cell : dof_handler.active_cell_iterators())
+    FullMatrix<double> mass_matrix(n_dofs_per_cell, n_dofs_per_cell);
+    for (unsigned int c = 0; c < n_c; ++c)
       {
-        const unsigned int c = cell->active_cell_index();
-        cell->get_dof_indices(dof_indices);
-        for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-          AssertThrow(dof_indices[i] == c * n_dofs_per_cell + i, ExcMessage("DG dofs are not numbered cell-wise"));
-        fe_values.reinit(cell);
-        mass_matrix = 0.;
+        // A fresh FEValues per cell: a reused one copies the Jacobians of the
+        // previous cell if this one is a translation of it up to round-off,
+        // and which cell comes before depends on the partition.
+        FEValues<dim> fe_values(fe, quadrature,
+                                update_values | update_gradients | update_JxW_values | update_quadrature_points);
+        fe_values.reinit(cells[c]);
+        mass_matrix    = 0.;
         cell_volume[c] = 0.;
         for (unsigned int q = 0; q < n_q_points; ++q)
           {
@@ -408,181 +592,208 @@ namespace mfdd::pde
         for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
           for (unsigned int j = 0; j < n_dofs_per_cell; ++j)
             inverse_mass[(c * n_dofs_per_cell + i) * n_dofs_per_cell + j] = mass_matrix(i, j);
-        cell_size[c] = cell->minimum_vertex_distance();
+        cell_size[c] = cells[c]->minimum_vertex_distance();
       }
-
-    // Faces: each interior face once, seen from the coarser cell, or between
-    // cells of one level from the cell with the smaller index. A face with a
-    // hanging node is integrated on each subface against the fine neighbour.
-    faces.clear();
-    // psi is evaluated where this rank needs it: at its cells' quadrature
-    // points, then on the faces of its cells.
-    const auto owned = [this](unsigned int c) { return c >= first_owned_cell && c < end_owned_cell; };
-    std::vector<Point<dim>> evaluation_points(q_points.begin() + first_owned_cell * n_q_points,
-                                              q_points.begin() + end_owned_cell * n_q_points);
-    const QGauss<dim - 1>   face_quadrature(parameters.degree + 1);
-    const UpdateFlags       minus_flags =
-      update_values | update_JxW_values | update_normal_vectors | update_quadrature_points;
-    FEFaceValues<dim>    face_minus(fe, face_quadrature, minus_flags);
-    FESubfaceValues<dim> subface_minus(fe, face_quadrature, minus_flags);
-    FEFaceValues<dim>    face_plus(fe, face_quadrature, update_values | update_quadrature_points);
-    using active_cell = typename DoFHandler<dim>::active_cell_iterator;
-    const auto add_face = [&](const FEFaceValuesBase<dim> &minus, const active_cell &cell,
-                              const active_cell *neighbor, const unsigned int neighbor_face) {
-      FaceData           face;
-      const unsigned int nq = face_quadrature.size();
-      face.cell_minus       = cell->active_cell_index();
-      face.cell_plus        = neighbor ? (*neighbor)->active_cell_index() : numbers::invalid_unsigned_int;
-      const bool         needed = owned(face.cell_minus) || (neighbor && owned(face.cell_plus));
-      face.first_point          = needed ? evaluation_points.size() : numbers::invalid_unsigned_int;
-      face.shape_minus.resize(nq * n_dofs_per_cell);
-      for (unsigned int q = 0; q < nq; ++q)
-        {
-          face.JxW.push_back(minus.JxW(q));
-          face.normal.push_back(minus.normal_vector(q));
-          if (needed)
-            evaluation_points.push_back(minus.quadrature_point(q));
-          for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-            face.shape_minus[q * n_dofs_per_cell + i] = minus.shape_value(i, q);
-        }
-      if (neighbor)
-        {
-          face_plus.reinit(*neighbor, neighbor_face);
-          face.shape_plus.resize(nq * n_dofs_per_cell);
-          for (unsigned int q = 0; q < nq; ++q)
-            {
-              // The neighbour's face points in the same physical order.
-              unsigned int match = 0;
-              for (unsigned int p = 1; p < nq; ++p)
-                if (face_plus.quadrature_point(p).distance(minus.quadrature_point(q)) <
-                    face_plus.quadrature_point(match).distance(minus.quadrature_point(q)))
-                  match = p;
-              AssertThrow(face_plus.quadrature_point(match).distance(minus.quadrature_point(q)) <
-                            1e-10 * cell_size[face.cell_minus],
-                          ExcMessage("face quadrature points do not match"));
-              for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-                face.shape_plus[q * n_dofs_per_cell + i] = face_plus.shape_value(i, match);
-            }
-          cell_faces[face.cell_plus].emplace_back(faces.size(), false);
-        }
-      cell_faces[face.cell_minus].emplace_back(faces.size(), true);
-      faces.push_back(std::move(face));
-    };
-    for (const auto &cell : dof_handler.active_cell_iterators())
-      for (const unsigned int f : cell->face_indices())
-        {
-          if (cell->at_boundary(f))
-            {
-              face_minus.reinit(cell, f);
-              add_face(face_minus, cell, nullptr, 0);
-              continue;
-            }
-          const auto neighbor = cell->neighbor(f); // same level or coarser
-          if (neighbor->level() < cell->level())
-            continue; // seen from the coarse side
-          if (neighbor->is_active())
-            {
-              if (neighbor->active_cell_index() > cell->active_cell_index())
-                {
-                  face_minus.reinit(cell, f);
-                  const active_cell plus = neighbor;
-                  add_face(face_minus, cell, &plus, cell->neighbor_of_neighbor(f));
-                }
-            }
-          else if (dim == 1)
-            {
-              // In 1D the face is a point: the finest cell of the neighbour touching it.
-              auto fine = neighbor;
-              while (fine->has_children())
-                fine = fine->child(1 - f);
-              face_minus.reinit(cell, f);
-              const active_cell plus = fine;
-              add_face(face_minus, cell, &plus, 1 - f);
-            }
-          else
-            for (unsigned int sub = 0; sub < cell->face(f)->n_children(); ++sub)
-              {
-                const active_cell plus = cell->neighbor_child_on_subface(f, sub);
-                AssertThrow(plus->is_active(), ExcMessage("a face with more than one hanging level"));
-                subface_minus.reinit(cell, f, sub);
-                add_face(subface_minus, cell, &plus, cell->neighbor_of_neighbor(f));
-              }
-        }
-
-    // Owner of each cell, for the parallel VTU output.
-    for (const auto &cell : triangulation.active_cell_iterators())
-      cell->set_subdomain_id(static_cast<types::subdomain_id>(
-        (static_cast<unsigned long>(cell->active_cell_index() + 1) * n_ranks - 1) / n_c));
-
-    const auto box = GridTools::compute_bounding_box(triangulation);
-    potential->reinit(box, q_points, evaluation_points);
-    solution.reinit(dof_handler.n_dofs());
-    rho_at_q.resize(n_c * n_q_points);
-    density_weights.resize(n_c * n_q_points);
-    face_flux.resize(faces.size() * face_quadrature.size());
   }
 
   template <int dim>
   void
-  Solver<dim>::update_density_at_points(const Vector<double> &u)
+  Solver<dim>::build_face_tables(std::vector<Point<dim>> &evaluation_points)
   {
-    const unsigned int n_c = triangulation.n_active_cells();
-    for (unsigned int c = 0; c < n_c; ++c)
+    // Every face of an owned cell once, from its minus side (see FaceData); a
+    // face with a hanging node is integrated on each subface against the fine
+    // neighbour. Each cell lists its faces in its own face order, so that its
+    // residual adds them in the same order on any number of ranks.
+    faces.clear();
+    cell_faces.assign(n_owned_cells, {});
+    const QGauss<dim - 1> face_quadrature(parameters.degree + 1);
+    const UpdateFlags     minus_flags = update_values | update_JxW_values | update_normal_vectors | update_quadrature_points;
+    FEFaceValues<dim>     face_minus(fe, face_quadrature, minus_flags);
+    FESubfaceValues<dim>  subface_minus(fe, face_quadrature, minus_flags);
+    FEFaceValues<dim>     face_plus(fe, face_quadrature, update_values | update_quadrature_points);
+    const unsigned int    none = numbers::invalid_unsigned_int;
+    struct Side
+    {
+      active_cell_iterator cell;
+      unsigned int         face, subface;
+    };
+    const auto make_face = [&](const Side &minus, const Side *plus) {
+      FEFaceValuesBase<dim> *values = &face_minus;
+      if (minus.subface == none)
+        face_minus.reinit(minus.cell, minus.face);
+      else
+        {
+          subface_minus.reinit(minus.cell, minus.face, minus.subface);
+          values = &subface_minus;
+        }
+      FaceData           face;
+      const unsigned int nq = face_quadrature.size();
+      face.cell_minus       = slot_of(minus.cell);
+      face.cell_plus        = plus ? slot_of(plus->cell) : none;
+      face.first_point      = evaluation_points.size();
+      face.shape_minus.resize(nq * n_dofs_per_cell);
+      for (unsigned int q = 0; q < nq; ++q)
+        {
+          face.JxW.push_back(values->JxW(q));
+          face.normal.push_back(values->normal_vector(q));
+          evaluation_points.push_back(values->quadrature_point(q));
+          for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
+            face.shape_minus[q * n_dofs_per_cell + i] = values->shape_value(i, q);
+        }
+      if (plus)
+        {
+          face_plus.reinit(plus->cell, plus->face);
+          face.shape_plus.resize(nq * n_dofs_per_cell);
+          for (unsigned int q = 0; q < nq; ++q)
+            {
+              // The neighbour's face points in the same physical order.
+              const Point<dim> &z     = values->quadrature_point(q);
+              unsigned int      match = 0;
+              for (unsigned int p = 1; p < nq; ++p)
+                if (face_plus.quadrature_point(p).distance(z) < face_plus.quadrature_point(match).distance(z))
+                  match = p;
+              AssertThrow(face_plus.quadrature_point(match).distance(z) < 1e-10 * minus.cell->minimum_vertex_distance(),
+                          ExcMessage("face quadrature points do not match"));
+              for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
+                face.shape_plus[q * n_dofs_per_cell + i] = face_plus.shape_value(i, match);
+            }
+        }
+      faces.push_back(std::move(face));
+    };
+
+    std::map<std::array<unsigned int, 3>, unsigned int> face_of_minus_side; // (slot, face, subface) -> face
+    for (unsigned int c = 0; c < n_owned_cells; ++c)
       {
-        const double *coefficients = u.begin() + c * n_dofs_per_cell;
-        for (unsigned int q = 0; q < n_q_points; ++q)
+        const active_cell_iterator cell = cells[c];
+        for (const unsigned int f : cell->face_indices())
           {
-            const double value = polynomial_value(coefficients, &shape_at_q[q * n_dofs_per_cell], n_dofs_per_cell);
-            rho_at_q[c * n_q_points + q]        = value;
-            density_weights[c * n_q_points + q] = value * JxW[c * n_q_points + q];
+            // The (minus, plus) sides of the face (several subfaces if the neighbour is finer).
+            std::vector<std::pair<Side, Side>> sides;
+            if (cell->at_boundary(f))
+              sides.push_back({{cell, f, none}, {cell, none, none}});
+            else
+              {
+                const auto neighbor = cell->neighbor(f); // same level or coarser
+                if (neighbor->level() < cell->level())
+                  {
+                    // The coarse side is the minus side (in 1D the face is a point).
+                    const auto [face, subface] =
+                      dim == 1 ? std::make_pair(1 - f, none) : cell->neighbor_of_coarser_neighbor(f);
+                    sides.push_back({{neighbor, face, subface}, {cell, f, none}});
+                  }
+                else if (neighbor->is_active())
+                  {
+                    const Side here{cell, f, none}, there{neighbor, cell->neighbor_of_neighbor(f), none};
+                    if (cell->id() < neighbor->id())
+                      sides.push_back({here, there});
+                    else
+                      sides.push_back({there, here});
+                  }
+                else if (dim == 1)
+                  {
+                    // The finest cell of the neighbour touching the point.
+                    auto fine = neighbor;
+                    while (fine->has_children())
+                      fine = fine->child(1 - f);
+                    sides.push_back({{cell, f, none}, {fine, 1 - f, none}});
+                  }
+                else
+                  for (unsigned int sub = 0; sub < cell->face(f)->n_children(); ++sub)
+                    {
+                      const active_cell_iterator fine = cell->neighbor_child_on_subface(f, sub);
+                      sides.push_back({{cell, f, sub}, {fine, cell->neighbor_of_neighbor(f), none}});
+                    }
+              }
+            for (const auto &[minus, plus] : sides)
+              {
+                const bool boundary = plus.face == none;
+                const std::array<unsigned int, 3> key = {{slot_of(minus.cell), minus.face, minus.subface}};
+                const auto [entry, inserted]          = face_of_minus_side.emplace(key, faces.size());
+                if (inserted)
+                  make_face(minus, boundary ? nullptr : &plus);
+                cell_faces[c].emplace_back(entry->second, minus.cell == cell);
+              }
           }
       }
   }
 
   template <int dim>
-  double
-  Solver<dim>::compute_rate(const Vector<double> &u, double t, Vector<double> &rate)
+  void
+  Solver<dim>::read_cell_values(const VectorType &u)
   {
-    update_density_at_points(u);
+    // On one rank u holds every cell; else the ghost values are imported
+    // (with an Epetra_Import kept from the set-up: deal.II's assignment
+    // builds a new one each time).
+    const double *values = u.begin();
+    if (n_ranks > 1)
+      {
+        ghosted.trilinos_vector().Import(u.trilinos_vector(), *ghost_import, Insert);
+        values = ghosted.trilinos_vector()[0];
+      }
+    for (unsigned int c = 0; c < cells.size(); ++c)
+      std::copy_n(values + ghosted_offset[c], n_dofs_per_cell, &cell_values[c * n_dofs_per_cell]);
+  }
+
+  template <int dim>
+  std::vector<double>
+  Solver<dim>::owned_density_weights(const VectorType &u, std::vector<double> *rho) const
+  {
+    std::vector<double> weights(n_owned_cells * n_q_points);
+    if (rho)
+      rho->resize(weights.size());
+    for (unsigned int c = 0; c < n_owned_cells; ++c)
+      for (unsigned int q = 0; q < n_q_points; ++q)
+        {
+          const double value =
+            polynomial_value(owned_coefficients(u, c), &shape_at_q[q * n_dofs_per_cell], n_dofs_per_cell);
+          weights[c * n_q_points + q] = value * JxW[c * n_q_points + q];
+          if (rho)
+            (*rho)[c * n_q_points + q] = value;
+        }
+    return weights;
+  }
+
+  template <int dim>
+  double
+  Solver<dim>::compute_rate(const VectorType &u, double t, VectorType &rate)
+  {
+    gather_cells(owned_density_weights(u, &rho_at_q), n_q_points, density_weights);
     potential->update(density_weights);
     potential->evaluate(psi_at_points, grad_psi_at_points);
+    read_cell_values(u);
     const double velocity_factor = -2. * problem.xi(t) / problem.alpha;
 
     // Upwind fluxes b.n rho_upwind JxW on every face of an owned cell.
-    const auto owned = [&](unsigned int c) { return c >= first_owned_cell && c < end_owned_cell; };
-    double     outflow_rate = 0.;
-    const unsigned int nq_face = faces.empty() ? 0 : faces[0].JxW.size();
+    double             outflow_rate = 0.;
+    const unsigned int nq_face      = faces.empty() ? 0 : faces[0].JxW.size();
     for (unsigned int f = 0; f < faces.size(); ++f)
       {
         const FaceData &face     = faces[f];
         const bool      boundary = face.cell_plus == numbers::invalid_unsigned_int;
-        if (!owned(face.cell_minus) && (boundary || !owned(face.cell_plus)))
-          continue;
         for (unsigned int q = 0; q < nq_face; ++q)
           {
             const double bn = velocity_factor * (grad_psi_at_points[face.first_point + q] * face.normal[q]);
             double       rho_upwind = 0.;
             if (bn > 0.)
-              rho_upwind = polynomial_value(u.begin() + face.cell_minus * n_dofs_per_cell,
+              rho_upwind = polynomial_value(&cell_values[face.cell_minus * n_dofs_per_cell],
                                             &face.shape_minus[q * n_dofs_per_cell], n_dofs_per_cell);
             else if (!boundary) // no inflow through the boundary
-              rho_upwind = polynomial_value(u.begin() + face.cell_plus * n_dofs_per_cell,
+              rho_upwind = polynomial_value(&cell_values[face.cell_plus * n_dofs_per_cell],
                                             &face.shape_plus[q * n_dofs_per_cell], n_dofs_per_cell);
             face_flux[f * nq_face + q] = bn * rho_upwind * face.JxW[q];
-            if (boundary && owned(face.cell_minus))
+            if (boundary)
               outflow_rate += face_flux[f * nq_face + q];
           }
       }
 
-    rate = 0.;
     std::vector<double> residual(n_dofs_per_cell);
-    for (unsigned int c = first_owned_cell; c < end_owned_cell; ++c)
+    for (unsigned int c = 0; c < n_owned_cells; ++c)
       {
         std::fill(residual.begin(), residual.end(), 0.);
         for (unsigned int q = 0; q < n_q_points; ++q)
           {
-            const Tensor<1, dim> flux = (velocity_factor * rho_at_q[c * n_q_points + q]) *
-                                        grad_psi_at_points[(c - first_owned_cell) * n_q_points + q];
+            const Tensor<1, dim> flux =
+              (velocity_factor * rho_at_q[c * n_q_points + q]) * grad_psi_at_points[c * n_q_points + q];
             const double *grad = &grad_shape_JxW[(c * n_q_points + q) * n_dofs_per_cell * dim];
             for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
               for (unsigned int d = 0; d < dim; ++d)
@@ -599,23 +810,16 @@ namespace mfdd::pde
                   residual[i] += flux * shape[q * n_dofs_per_cell + i];
               }
           }
-        const double *minv = &inverse_mass[c * n_dofs_per_cell * n_dofs_per_cell];
+        const double *minv  = &inverse_mass[c * n_dofs_per_cell * n_dofs_per_cell];
+        double       *value = owned_coefficients(rate, c);
         for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
           {
-            double value = 0.;
+            value[i] = 0.;
             for (unsigned int j = 0; j < n_dofs_per_cell; ++j)
-              value += minv[i * n_dofs_per_cell + j] * residual[j];
-            rate[c * n_dofs_per_cell + i] = value;
+              value[i] += minv[i * n_dofs_per_cell + j] * residual[j];
           }
       }
-    if (n_ranks > 1)
-      {
-        // Every entry is non-zero on one rank only: the sum is exact.
-        Utilities::MPI::sum(ArrayView<const double>(rate.begin(), rate.size()), communicator,
-                            ArrayView<double>(rate.begin(), rate.size()));
-        outflow_rate = Utilities::MPI::sum(outflow_rate, communicator);
-      }
-    return outflow_rate;
+    return Utilities::MPI::sum(outflow_rate, mesh_communicator);
   }
 
   template <int dim>
@@ -630,33 +834,36 @@ namespace mfdd::pde
   }
 
   template <int dim>
-  void
+  double
   Solver<dim>::limit_cell(double *coefficients, const unsigned int c, const std::vector<double> &shape_at_points) const
   {
     const double mean    = cell_mass(coefficients, c) / cell_volume[c];
     const double minimum = std::min(mean, minimum_value(coefficients, shape_at_points, n_dofs_per_cell));
-    if (minimum >= 0.)
-      return;
-    if (mean < 0.)
-      {
-        std::ostringstream message;
-        message << "negative cell mean " << mean << " at t = " << current_time
-                << " (CFL too large for positivity? reduce PDE/CFL number)";
-        throw io::RunError(message.str());
-      }
+    if (minimum >= 0. || mean < 0.)
+      return mean;
     // Scale towards the mean (partition of unity: coefficients are values).
     // The factor 1 - 1e-12 keeps round-off from leaving tiny negative values.
     const double theta = (1. - 1e-12) * mean / (mean - minimum);
     for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
       coefficients[i] = mean + theta * (coefficients[i] - mean);
+    return mean;
   }
 
   template <int dim>
   void
-  Solver<dim>::apply_limiter(Vector<double> &u) const
+  Solver<dim>::apply_limiter(VectorType &u) const
   {
-    for (unsigned int c = 0; c < triangulation.n_active_cells(); ++c)
-      limit_cell(u.begin() + c * n_dofs_per_cell, c, shape_at_limiter);
+    double lowest_mean = 0.;
+    for (unsigned int c = 0; c < n_owned_cells; ++c)
+      lowest_mean = std::min(lowest_mean, limit_cell(owned_coefficients(u, c), c, shape_at_limiter));
+    lowest_mean = Utilities::MPI::min(lowest_mean, mesh_communicator);
+    if (lowest_mean < 0.)
+      {
+        std::ostringstream message;
+        message << "negative cell mean " << lowest_mean << " at t = " << current_time
+                << " (CFL too large for positivity? reduce PDE/CFL number)";
+        throw io::RunError(message.str());
+      }
   }
 
   template <int dim>
@@ -664,13 +871,15 @@ namespace mfdd::pde
   Solver<dim>::project_density(const Function<dim> &density)
   {
     const QGauss<dim>  quadrature(parameters.degree + 4);
-    FEValues<dim>      fe_values(fe, quadrature, update_values | update_JxW_values | update_quadrature_points);
     FullMatrix<double> mass_matrix(n_dofs_per_cell, n_dofs_per_cell);
     Vector<double>     rhs(n_dofs_per_cell), local(n_dofs_per_cell);
     double             mass_of_density = 0.;
-    for (const auto &cell : dof_handler.active_cell_iterators())
+    std::string        error;
+    for (unsigned int c = 0; c < n_owned_cells && error.empty(); ++c)
       {
-        fe_values.reinit(cell);
+        // Fresh per cell, as in build_cell_tables().
+        FEValues<dim> fe_values(fe, quadrature, update_values | update_JxW_values | update_quadrature_points);
+        fe_values.reinit(cells[c]);
         mass_matrix = 0.;
         rhs         = 0.;
         for (unsigned int q = 0; q < quadrature.size(); ++q)
@@ -680,8 +889,9 @@ namespace mfdd::pde
               {
                 std::ostringstream where;
                 where << fe_values.quadrature_point(q);
-                throw io::InputError("PDE/Initial density: value " + std::to_string(f) + " at z = (" + where.str() +
-                                     ") is negative or not finite");
+                error = "PDE/Initial density: value " + std::to_string(f) + " at z = (" + where.str() +
+                        ") is negative or not finite";
+                break;
               }
             mass_of_density += f * fe_values.JxW(q);
             for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
@@ -693,10 +903,13 @@ namespace mfdd::pde
           }
         mass_matrix.gauss_jordan();
         mass_matrix.vmult(local, rhs);
-        for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-          solution[cell->active_cell_index() * n_dofs_per_cell + i] = local(i);
+        std::copy(local.begin(), local.end(), owned_coefficients(solution, c));
       }
-    return mass_of_density;
+    // Every rank throws (the error of the lowest rank that found one).
+    for (const auto &message : Utilities::MPI::all_gather(mesh_communicator, error))
+      if (!message.empty())
+        throw io::InputError(message);
+    return Utilities::MPI::sum(mass_of_density, mesh_communicator);
   }
 
   template <int dim>
@@ -709,7 +922,7 @@ namespace mfdd::pde
     if (parameters.adaptivity.enabled())
       for (unsigned int pass = 0; pass <= parameters.adaptivity.maximum_level && flag_cells_for_adaptation(); ++pass)
         {
-          triangulation.execute_coarsening_and_refinement();
+          triangulation->execute_coarsening_and_refinement();
           setup_discretisation();
           mass_of_density = project_density(density);
         }
@@ -727,89 +940,122 @@ namespace mfdd::pde
     outflow_warned       = false;
   }
 
+  namespace
+  {
+    enum class Mark : char
+    {
+      keep,
+      refine,
+      coarsen
+    };
+
+    /// Bulk (Doerfler) marking that counts the cells already at the maximum
+    /// level as marked: the largest indicators below it are refined until the
+    /// marked cells carry the refine fraction of the total; then the smallest
+    /// indicators above the minimum level, up to the coarsen fraction of the
+    /// total, are coarsened. Cells below the minimum level are refined.
+    std::vector<Mark>
+    bulk_marking(const std::vector<double> &indicator, const std::vector<unsigned int> &level,
+                 const AdaptivityParameters &adaptivity)
+    {
+      const unsigned int n_c   = indicator.size();
+      const double       total = std::accumulate(indicator.begin(), indicator.end(), 0.);
+      std::vector<Mark>  marks(n_c, Mark::keep);
+      if (!(total > 0.))
+        return marks;
+      std::vector<unsigned int> order(n_c);
+      std::iota(order.begin(), order.end(), 0u);
+      std::stable_sort(order.begin(), order.end(),
+                       [&](unsigned int i, unsigned int j) { return indicator[i] > indicator[j]; });
+      double marked = 0.;
+      for (unsigned int c = 0; c < n_c; ++c)
+        if (level[c] >= adaptivity.maximum_level)
+          marked += indicator[c];
+      for (const unsigned int c : order)
+        {
+          if (marked >= adaptivity.refine_fraction * total)
+            break;
+          if (level[c] < adaptivity.maximum_level)
+            {
+              marks[c] = Mark::refine;
+              marked += indicator[c];
+            }
+        }
+      double coarsened = 0.;
+      for (auto c = order.rbegin(); c != order.rend(); ++c)
+        {
+          coarsened += indicator[*c];
+          if (coarsened > adaptivity.coarsen_fraction * total)
+            break;
+          if (marks[*c] != Mark::refine && level[*c] > adaptivity.minimum_level)
+            marks[*c] = Mark::coarsen;
+        }
+      for (unsigned int c = 0; c < n_c; ++c)
+        if (level[c] < adaptivity.minimum_level)
+          marks[c] = Mark::refine;
+      return marks;
+    }
+  } // namespace
+
   template <int dim>
   bool
   Solver<dim>::flag_cells_for_adaptation()
   {
-    const auto        &adaptivity = parameters.adaptivity;
-    const unsigned int n_c        = triangulation.n_active_cells();
-    Vector<double>     indicator(n_c);
-    if (adaptivity.indicator == "mass")
-      for (unsigned int c = 0; c < n_c; ++c)
-        indicator[c] = std::max(0., cell_mass(solution.begin() + c * n_dofs_per_cell, c));
+    // (indicator, level) of the owned cells.
+    std::vector<double> owned(2 * n_owned_cells, 0.);
+    if (parameters.adaptivity.indicator == "mass")
+      for (unsigned int c = 0; c < n_owned_cells; ++c)
+        owned[2 * c] = std::max(0., cell_mass(owned_coefficients(solution, c), c));
     else
       {
-        // h_K int_{dK} |[rho]|: each face's jump counts for both its cells.
-        for (const FaceData &face : faces)
+        // h_K int_{dK} |[rho]|, the faces of K in its face order.
+        read_cell_values(solution);
+        std::vector<double> face_jump(faces.size(), 0.);
+        for (unsigned int f = 0; f < faces.size(); ++f)
+          for (unsigned int q = 0; q < faces[f].JxW.size(); ++q)
+            {
+              const FaceData &face = faces[f];
+              double difference = polynomial_value(&cell_values[face.cell_minus * n_dofs_per_cell],
+                                                   &face.shape_minus[q * n_dofs_per_cell], n_dofs_per_cell);
+              if (face.cell_plus != numbers::invalid_unsigned_int)
+                difference -= polynomial_value(&cell_values[face.cell_plus * n_dofs_per_cell],
+                                               &face.shape_plus[q * n_dofs_per_cell], n_dofs_per_cell);
+              face_jump[f] += std::abs(difference) * face.JxW[q];
+            }
+        for (unsigned int c = 0; c < n_owned_cells; ++c)
           {
-            double jump = 0.;
-            for (unsigned int q = 0; q < face.JxW.size(); ++q)
-              {
-                double difference = polynomial_value(solution.begin() + face.cell_minus * n_dofs_per_cell,
-                                                     &face.shape_minus[q * n_dofs_per_cell], n_dofs_per_cell);
-                if (face.cell_plus != numbers::invalid_unsigned_int)
-                  difference -= polynomial_value(solution.begin() + face.cell_plus * n_dofs_per_cell,
-                                                 &face.shape_plus[q * n_dofs_per_cell], n_dofs_per_cell);
-                jump += std::abs(difference) * face.JxW[q];
-              }
-            indicator[face.cell_minus] += jump;
-            if (face.cell_plus != numbers::invalid_unsigned_int)
-              indicator[face.cell_plus] += jump;
+            for (const auto &[f, minus] : cell_faces[c])
+              owned[2 * c] += face_jump[f];
+            owned[2 * c] *= cell_size[c];
           }
-        for (unsigned int c = 0; c < n_c; ++c)
-          indicator[c] *= cell_size[c];
       }
-    const double total = indicator.l1_norm();
-    if (!(total > 0.))
-      return false;
+    for (unsigned int c = 0; c < n_owned_cells; ++c)
+      owned[2 * c + 1] = cells[c]->level();
 
-    // Bulk (Doerfler) marking that counts the cells already at the maximum
-    // level as marked: the largest indicators below it are refined until the
-    // marked cells carry the refine fraction of the total; then the smallest
-    // indicators above the minimum level, up to the coarsen fraction of the
-    // total, are coarsened. Cells below the minimum level are refined.
-    std::vector<unsigned int> order(n_c);
-    std::iota(order.begin(), order.end(), 0u);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](unsigned int i, unsigned int j) { return indicator[i] > indicator[j]; });
-    std::vector<typename Triangulation<dim>::active_cell_iterator> cells(n_c);
-    for (const auto &cell : triangulation.active_cell_iterators())
-      cells[cell->active_cell_index()] = cell;
-    double marked = 0.;
-    for (unsigned int c = 0; c < n_c; ++c)
-      if (static_cast<unsigned int>(cells[c]->level()) >= adaptivity.maximum_level)
-        marked += indicator[c];
-    for (const unsigned int c : order)
+    // Every rank marks all cells identically, in the global cell order.
+    std::vector<double> all;
+    gather_cells(std::move(owned), 2, all);
+    std::vector<double>       indicator(all.size() / 2);
+    std::vector<unsigned int> level(all.size() / 2);
+    for (unsigned int c = 0; c < indicator.size(); ++c)
       {
-        if (marked >= adaptivity.refine_fraction * total)
-          break;
-        if (static_cast<unsigned int>(cells[c]->level()) < adaptivity.maximum_level)
-          {
-            cells[c]->set_refine_flag();
-            marked += indicator[c];
-          }
+        indicator[c] = all[2 * c];
+        level[c]     = static_cast<unsigned int>(all[2 * c + 1]);
       }
-    double coarsened = 0.;
-    for (auto c = order.rbegin(); c != order.rend(); ++c)
+    const std::vector<Mark> marks = bulk_marking(indicator, level, parameters.adaptivity);
+    for (unsigned int c = 0; c < n_owned_cells; ++c)
       {
-        coarsened += indicator[*c];
-        if (coarsened > adaptivity.coarsen_fraction * total)
-          break;
-        if (!cells[*c]->refine_flag_set() &&
-            static_cast<unsigned int>(cells[*c]->level()) > adaptivity.minimum_level)
-          cells[*c]->set_coarsen_flag();
+        const Mark mark = marks[order.owned_position[c]];
+        if (mark == Mark::refine)
+          cells[c]->set_refine_flag();
+        else if (mark == Mark::coarsen)
+          cells[c]->set_coarsen_flag();
       }
-    for (const auto &cell : cells)
-      if (static_cast<unsigned int>(cell->level()) < adaptivity.minimum_level)
-        {
-          cell->clear_coarsen_flag();
-          cell->set_refine_flag();
-        }
-    triangulation.prepare_coarsening_and_refinement();
-    for (const auto &cell : triangulation.active_cell_iterators())
-      if (cell->refine_flag_set() || cell->coarsen_flag_set())
-        return true;
-    return false;
+    triangulation->prepare_coarsening_and_refinement();
+    unsigned int flagged = 0;
+    for (unsigned int c = 0; c < n_owned_cells; ++c)
+      flagged += cells[c]->refine_flag_set() || cells[c]->coarsen_flag_set();
+    return Utilities::MPI::sum(flagged, mesh_communicator) > 0;
   }
 
   template <int dim>
@@ -820,10 +1066,9 @@ namespace mfdd::pde
       return false;
     // Cells to refine are first limited at their children's limiter points,
     // so that the interpolated children are >= 0 at theirs (means >= 0).
-    for (const auto &cell : triangulation.active_cell_iterators())
-      if (cell->refine_flag_set())
-        limit_cell(solution.begin() + cell->active_cell_index() * n_dofs_per_cell, cell->active_cell_index(),
-                   shape_at_child_limiter);
+    for (unsigned int c = 0; c < n_owned_cells; ++c)
+      if (cells[c]->refine_flag_set())
+        limit_cell(owned_coefficients(solution, c), c, shape_at_child_limiter);
 
     // Refinement interpolates exactly (the parent's polynomial lies in the
     // children's space). Coarsening applies FE_DGQ's restriction matrices, the
@@ -831,12 +1076,24 @@ namespace mfdd::pde
     // in Q_1, inside Q_k (k >= 1), so the projection also keeps int rho J:
     // the mass is kept to round-off on any mesh of straight-sided cells
     // (tested on non-affine cells in tests/test_pde_adaptive.cc).
-    const Vector<double>                  old_solution = solution;
-    SolutionTransfer<dim, Vector<double>> transfer(dof_handler);
-    transfer.prepare_for_coarsening_and_refinement(old_solution);
-    triangulation.execute_coarsening_and_refinement();
-    setup_discretisation();
-    transfer.interpolate(old_solution, solution);
+    ghosted                       = solution;
+    const VectorType old_solution = ghosted;
+    if constexpr (dim == 1)
+      {
+        SolutionTransfer<dim, VectorType> transfer(dof_handler);
+        transfer.prepare_for_coarsening_and_refinement(old_solution);
+        triangulation->execute_coarsening_and_refinement();
+        setup_discretisation();
+        transfer.interpolate(old_solution, solution);
+      }
+    else
+      {
+        parallel::distributed::SolutionTransfer<dim, VectorType> transfer(dof_handler);
+        transfer.prepare_for_coarsening_and_refinement(old_solution);
+        triangulation->execute_coarsening_and_refinement();
+        setup_discretisation();
+        transfer.interpolate(solution);
+      }
     apply_limiter(solution);
     check_finite("after remeshing");
     return true;
@@ -861,7 +1118,7 @@ namespace mfdd::pde
     // the law's per-coordinate support (the amplitude law may be discontinuous,
     // which quadrature cannot resolve), and by quadrature for mesh files.
     const auto [lower, upper] = setting.initial_support(1e-12);
-    const auto box            = GridTools::compute_bounding_box(triangulation);
+    const auto box            = bounding_box();
     for (unsigned int k = 0; k < dim; ++k)
       {
         const bool amplitude = setting.has_amplitude() && k == 0;
@@ -879,12 +1136,9 @@ namespace mfdd::pde
   double
   Solver<dim>::mass() const
   {
-    double total = 0.;
-    for (unsigned int c = 0; c < triangulation.n_active_cells(); ++c)
-      for (unsigned int q = 0; q < n_q_points; ++q)
-        total += polynomial_value(solution.begin() + c * n_dofs_per_cell, &shape_at_q[q * n_dofs_per_cell], n_dofs_per_cell) *
-                 JxW[c * n_q_points + q];
-    return total;
+    std::vector<double> weights;
+    gather_cells(owned_density_weights(solution), n_q_points, weights);
+    return std::accumulate(weights.begin(), weights.end(), 0.);
   }
 
   template <int dim>
@@ -892,20 +1146,21 @@ namespace mfdd::pde
   Solver<dim>::min_rho() const
   {
     double minimum = std::numeric_limits<double>::max();
-    for (unsigned int c = 0; c < triangulation.n_active_cells(); ++c)
-      minimum = std::min(minimum, minimum_value(solution.begin() + c * n_dofs_per_cell, shape_at_limiter, n_dofs_per_cell));
-    return minimum;
+    for (unsigned int c = 0; c < n_owned_cells; ++c)
+      minimum = std::min(minimum, minimum_value(owned_coefficients(solution, c), shape_at_limiter, n_dofs_per_cell));
+    return Utilities::MPI::min(minimum, mesh_communicator);
   }
 
   template <int dim>
   std::vector<double>
   Solver<dim>::mean() const
   {
-    const_cast<Solver<dim> *>(this)->update_density_at_points(solution);
+    std::vector<double> weights;
+    gather_cells(owned_density_weights(solution), n_q_points, weights);
     std::vector<double> result(dim, 0.);
-    for (unsigned int p = 0; p < q_points.size(); ++p)
+    for (unsigned int p = 0; p < all_q_points.size(); ++p)
       for (unsigned int k = 0; k < dim; ++k)
-        result[k] += q_points[p][k] * density_weights[p];
+        result[k] += all_q_points[p][k] * weights[p];
     return result;
   }
 
@@ -913,7 +1168,7 @@ namespace mfdd::pde
   double
   Solver<dim>::risk()
   {
-    update_density_at_points(solution);
+    gather_cells(owned_density_weights(solution), n_q_points, density_weights);
     potential->update(density_weights);
     return potential->risk();
   }
@@ -922,7 +1177,7 @@ namespace mfdd::pde
   double
   Solver<dim>::integrate(const Function<dim> &f) const
   {
-    return integrate_over_cells(dof_handler, solution, parameters.degree,
+    return integrate_over_cells(dof_handler, solution, parameters.degree, mesh_communicator,
                                 [&](const Point<dim> &z, double rho) { return f.value(z) * rho; });
   }
 
@@ -930,16 +1185,15 @@ namespace mfdd::pde
   double
   Solver<dim>::l1_error(const Function<dim> &exact) const
   {
-    return integrate_over_cells(dof_handler, solution, parameters.degree, [&](const Point<dim> &z, double rho) {
-      return std::abs(exact.value(z) - rho);
-    });
+    return integrate_over_cells(dof_handler, solution, parameters.degree, mesh_communicator,
+                                [&](const Point<dim> &z, double rho) { return std::abs(exact.value(z) - rho); });
   }
 
   template <int dim>
   model::GridDensity
   Solver<dim>::sample(const std::vector<unsigned int> &n) const
   {
-    const auto         box = GridTools::compute_bounding_box(triangulation);
+    const auto         box = bounding_box();
     model::GridDensity grid;
     grid.n           = n;
     unsigned int total = 1;
@@ -952,13 +1206,15 @@ namespace mfdd::pde
         total *= n[k];
       }
     grid.values.assign(total, 0.);
-    std::vector<bool> filled(total, false);
-    const auto       &mapping = StaticMappingQ1<dim>::mapping;
-    // Cell by cell: the grid centres inside each cell's bounding box.
-    for (const auto &cell : triangulation.active_cell_iterators())
+    // A grid point on a cell boundary takes the value of the first cell in
+    // the global order that holds it (the owned cells are in that order).
+    std::vector<double> sampled_by(total, std::numeric_limits<double>::max());
+    const auto         &mapping = StaticMappingQ1<dim>::mapping;
+    for (unsigned int c = 0; c < n_owned_cells; ++c)
       {
-        const auto         cell_box = cell->bounding_box();
-        unsigned int       begin[2] = {0, 0}, end[2] = {1, 1};
+        const auto  &cell     = cells[c];
+        const auto   cell_box = cell->bounding_box();
+        unsigned int begin[2] = {0, 0}, end[2] = {1, 1};
         for (unsigned int k = 0; k < dim; ++k)
           {
             const double first = std::ceil((cell_box.lower_bound(k) - grid.lower[k]) / spacing[k] - 0.5 - 1e-9);
@@ -966,12 +1222,12 @@ namespace mfdd::pde
             begin[k] = static_cast<unsigned int>(std::max(0., first));
             end[k]   = static_cast<unsigned int>(std::min(double(n[k]) - 1., last) + 1.);
           }
-        const double *coefficients = solution.begin() + cell->active_cell_index() * n_dofs_per_cell;
+        const double *coefficients = owned_coefficients(solution, c);
         for (unsigned int j = begin[1]; j < end[1]; ++j)
           for (unsigned int i = begin[0]; i < end[0]; ++i)
             {
               const unsigned int index = dim == 1 ? i : j * n[0] + i;
-              if (filled[index])
+              if (sampled_by[index] < std::numeric_limits<double>::max())
                 continue;
               Point<dim> z;
               z[0] = grid.lower[0] + (i + 0.5) * spacing[0];
@@ -994,8 +1250,18 @@ namespace mfdd::pde
               // rho >= 0 holds at the limiter points; between them the
               // polynomial may dip below 0 by round-off-sized amounts.
               grid.values[index] = std::max(0., value);
-              filled[index]      = true;
+              sampled_by[index]  = order.owned_position[c];
             }
+      }
+    if (n_ranks > 1)
+      {
+        // Keep each point's value from the first cell; the sum has one non-zero term.
+        std::vector<double> first(total);
+        Utilities::MPI::min(sampled_by, mesh_communicator, first);
+        for (unsigned int index = 0; index < total; ++index)
+          if (sampled_by[index] != first[index])
+            grid.values[index] = 0.;
+        Utilities::MPI::sum(grid.values, mesh_communicator, grid.values);
       }
     return grid;
   }
@@ -1004,19 +1270,53 @@ namespace mfdd::pde
   void
   Solver<dim>::check_finite(const char *where) const
   {
+    bool finite = true;
     for (const double x : solution)
-      if (!std::isfinite(x))
-        throw io::RunError(std::string("PDE: the density is not finite ") + where + " at t = " +
-                           std::to_string(current_time) + " (blow-up; reduce PDE/CFL number or PDE/Time step)");
+      finite = finite && std::isfinite(x);
+    if (Utilities::MPI::min(static_cast<unsigned int>(finite), mesh_communicator) == 0)
+      throw io::RunError(std::string("PDE: the density is not finite ") + where + " at t = " +
+                         std::to_string(current_time) + " (blow-up; reduce PDE/CFL number or PDE/Time step)");
+  }
+
+  template <int dim>
+  double
+  Solver<dim>::cfl_time_step(const double t) const
+  {
+    // h_K / |b|_1 over the quadrature points of every cell and face (each
+    // rank its cells; the minimum is exact).
+    const double factor    = 2. * problem.xi(t) / problem.alpha;
+    double       min_ratio = std::numeric_limits<double>::max();
+    for (unsigned int c = 0; c < n_owned_cells; ++c)
+      {
+        double speed = 0.;
+        for (unsigned int q = 0; q < n_q_points; ++q)
+          {
+            double s = 0.;
+            for (unsigned int d = 0; d < dim; ++d)
+              s += std::abs(grad_psi_at_points[c * n_q_points + q][d]);
+            speed = std::max(speed, factor * s);
+          }
+        for (const auto &[f, minus] : cell_faces[c])
+          for (unsigned int q = 0; q < faces[f].JxW.size(); ++q)
+            {
+              double s = 0.;
+              for (unsigned int d = 0; d < dim; ++d)
+                s += std::abs(grad_psi_at_points[faces[f].first_point + q][d]);
+              speed = std::max(speed, factor * s);
+            }
+        if (speed > 0.)
+          min_ratio = std::min(min_ratio, cell_size[c] / speed);
+      }
+    return parameters.cfl * Utilities::MPI::min(min_ratio, mesh_communicator);
   }
 
   template <int dim>
   void
   Solver<dim>::advance(double t_end)
   {
-    Vector<double> k0, k1, k2, u1, u2;
-    const double   tolerance = 1e-12 * std::max(1., std::abs(t_end));
-    const auto    &adaptivity = parameters.adaptivity;
+    VectorType   k0, k1, k2, u1, u2;
+    const double tolerance  = 1e-12 * std::max(1., std::abs(t_end));
+    const auto  &adaptivity = parameters.adaptivity;
     while (current_time < t_end - tolerance)
       {
         if (adaptivity.enabled() && step_count > last_adaptation_step && step_count % adaptivity.interval == 0)
@@ -1024,42 +1324,16 @@ namespace mfdd::pde
             adapt_mesh();
             last_adaptation_step = step_count;
           }
-        if (k0.size() != solution.size())
+        // After a remeshing (the vectors share solution's map: a cheap test).
+        if (!k0.trilinos_partitioner().SameAs(solution.trilinos_partitioner()))
           for (auto *v : {&k0, &k1, &k2, &u1, &u2})
-            v->reinit(solution.size());
+            v->reinit(solution);
         const double t  = current_time;
         const double f0 = compute_rate(solution, t, k0);
         double       dt = parameters.time_step;
         if (dt == 0.)
           {
-            // CFL: h_K / |b|_1 over the quadrature points of every cell and
-            // face (each rank its cells; the minimum is exact).
-            const double factor  = 2. * problem.xi(t) / problem.alpha;
-            double       min_ratio = std::numeric_limits<double>::max();
-            for (unsigned int c = first_owned_cell; c < end_owned_cell; ++c)
-              {
-                double speed = 0.;
-                for (unsigned int q = 0; q < n_q_points; ++q)
-                  {
-                    double s = 0.;
-                    for (unsigned int d = 0; d < dim; ++d)
-                      s += std::abs(grad_psi_at_points[(c - first_owned_cell) * n_q_points + q][d]);
-                    speed = std::max(speed, factor * s);
-                  }
-                for (const auto &[f, minus] : cell_faces[c])
-                  for (unsigned int q = 0; q < faces[f].JxW.size(); ++q)
-                    {
-                      double s = 0.;
-                      for (unsigned int d = 0; d < dim; ++d)
-                        s += std::abs(grad_psi_at_points[faces[f].first_point + q][d]);
-                      speed = std::max(speed, factor * s);
-                    }
-                if (speed > 0.)
-                  min_ratio = std::min(min_ratio, cell_size[c] / speed);
-              }
-            if (n_ranks > 1)
-              min_ratio = Utilities::MPI::min(min_ratio, communicator);
-            dt = parameters.cfl * min_ratio;
+            dt = cfl_time_step(t);
             if (!std::isfinite(dt))
               dt = t_end - t;
           }
@@ -1067,17 +1341,13 @@ namespace mfdd::pde
           dt = t_end - t;
 
         // SSP-RK3 (Shu-Osher) with the positivity limiter after every stage.
-        u1 = solution;
-        u1.add(dt, k0);
+        combine(u1, 1., solution, 0., solution, dt, k0);
         apply_limiter(u1);
         const double f1 = compute_rate(u1, t + dt, k1);
-        u2 = solution;
-        u2.sadd(0.75, 0.25, u1);
-        u2.add(0.25 * dt, k1);
+        combine(u2, 0.75, solution, 0.25, u1, 0.25 * dt, k1);
         apply_limiter(u2);
         const double f2 = compute_rate(u2, t + 0.5 * dt, k2);
-        solution.sadd(1. / 3., 2. / 3., u2);
-        solution.add(2. / 3. * dt, k2);
+        combine(solution, 1. / 3., solution, 2. / 3., u2, 2. / 3. * dt, k2);
         apply_limiter(solution);
         outflow += dt * (f0 + f1 + 4. * f2) / 6.;
 
@@ -1088,7 +1358,7 @@ namespace mfdd::pde
         if (!outflow_warned && outflow > 1e-10)
           {
             outflow_warned = true;
-            if (rank == 0)
+            if (writes_files)
               std::cerr << "warning: mass " << outflow << " has left the mesh through its boundary by t = "
                         << current_time << " (counted in mass_out; enlarge the box if this matters)" << std::endl;
           }
@@ -1100,74 +1370,63 @@ namespace mfdd::pde
   Solver<dim>::write_vtu(const io::OutputParameters &output, unsigned int index,
                          std::vector<std::pair<double, std::string>> &pvd_records) const
   {
-    // psi and the velocity interpolated at the DG support points.
+    std::ostringstream file;
+    file << "pde_" << std::setw(4) << std::setfill('0') << index << (n_ranks == 1 ? ".vtu" : ".pvtu");
+    pvd_records.emplace_back(current_time, file.str());
+    if (n_ranks == 1 && !writes_files)
+      return; // 1D: the whole mesh is on every rank, rank 0 writes it
+
+    // psi and the velocity interpolated at the DG support points of the owned cells.
     const FESystem<dim> vector_fe(fe, dim);
-    DoFHandler<dim>     vector_dof_handler(triangulation);
+    DoFHandler<dim>     vector_dof_handler(*triangulation);
     vector_dof_handler.distribute_dofs(vector_fe);
-    Vector<double> psi(dof_handler.n_dofs()), velocity(vector_dof_handler.n_dofs()),
-      owner(triangulation.n_active_cells());
-    const auto  &mapping       = StaticMappingQ1<dim>::mapping;
-    const auto  &unit_points   = fe.get_unit_support_points();
-    const double factor        = -2. * problem.xi(current_time) / problem.alpha;
+    const IndexSet vector_owned_dofs = vector_dof_handler.locally_owned_dofs();
+    VectorType     psi(locally_owned_dofs, mesh_communicator), velocity(vector_owned_dofs, mesh_communicator);
+    Vector<float> subdomain(triangulation->n_active_cells());
+    const auto   &mapping     = StaticMappingQ1<dim>::mapping;
+    const auto   &unit_points = fe.get_unit_support_points();
+    const double  factor      = -2. * problem.xi(current_time) / problem.alpha;
     std::vector<types::global_dof_index> vector_dofs(vector_fe.n_dofs_per_cell());
-    auto vector_cell = vector_dof_handler.begin_active();
-    for (const auto &cell : dof_handler.active_cell_iterators())
-      {
-        const unsigned int c = cell->active_cell_index();
-        vector_cell->get_dof_indices(vector_dofs);
-        owner[c] = cell->subdomain_id();
-        if (cell->subdomain_id() == rank)
+    for (const auto &cell : vector_dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          const unsigned int c = slot_of_index[cell->active_cell_index()];
+          subdomain[cell->active_cell_index()] = cell->subdomain_id();
+          cell->get_dof_indices(vector_dofs);
+          double *psi_values = owned_coefficients(psi, c);
           for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
             {
               Tensor<1, dim> gradient;
-              psi[c * n_dofs_per_cell + i] =
-                potential->value(mapping.transform_unit_to_real_cell(cell, unit_points[i]), &gradient);
+              psi_values[i] = potential->value(mapping.transform_unit_to_real_cell(cell, unit_points[i]), &gradient);
               for (unsigned int j = 0; j < vector_fe.n_dofs_per_cell(); ++j)
                 {
                   const auto [component, base_index] = vector_fe.system_to_component_index(j);
                   if (base_index == i)
-                    velocity[vector_dofs[j]] = factor * gradient[component];
+                    velocity.begin()[vector_owned_dofs.index_within_set(vector_dofs[j])] = factor * gradient[component];
                 }
             }
-        ++vector_cell;
-      }
+        }
     DataOut<dim> data_out;
-    using cell_iterator = typename Triangulation<dim>::cell_iterator;
-    const auto next_owned = [this](const Triangulation<dim> &tria, cell_iterator cell) -> cell_iterator {
-      for (; cell != tria.end(); ++cell)
-        if (cell->is_active() && cell->subdomain_id() == rank)
-          return cell;
-      return tria.end();
-    };
-    data_out.set_cell_selection([next_owned](const Triangulation<dim> &tria) { return next_owned(tria, tria.begin()); },
-                                [next_owned](const Triangulation<dim> &tria, const cell_iterator &cell) {
-                                  return next_owned(tria, std::next(cell));
-                                });
-    data_out.attach_triangulation(triangulation);
+    data_out.attach_triangulation(*triangulation);
     data_out.add_data_vector(dof_handler, solution, "rho");
     data_out.add_data_vector(dof_handler, psi, "psi");
     data_out.add_data_vector(vector_dof_handler, velocity, std::vector<std::string>(dim, "velocity"),
                              std::vector<DataComponentInterpretation::DataComponentInterpretation>(
                                dim, DataComponentInterpretation::component_is_part_of_vector));
-    data_out.add_data_vector(owner, "rank");
+    data_out.add_data_vector(subdomain, "subdomain");
     data_out.build_patches(parameters.degree);
     // zlib at best_compression (the default) took a fifth of a short 2D run.
     DataOutBase::VtkFlags vtk_flags;
     vtk_flags.compression_level = DataOutBase::VtkFlags::best_speed;
     data_out.set_flags(vtk_flags);
-    std::string name;
     if (n_ranks == 1)
       {
-        std::ostringstream file;
-        file << "pde_" << std::setw(4) << std::setfill('0') << index << ".vtu";
-        name = file.str();
-        std::ofstream out(output.path(name));
+        std::ofstream out(output.path(file.str()));
         data_out.write_vtu(out);
       }
     else
-      name = data_out.write_vtu_with_pvtu_record(output.folder + "/", "pde", index, communicator, 4, 0);
-    pvd_records.emplace_back(current_time, name);
-    if (rank == 0)
+      data_out.write_vtu_with_pvtu_record(output.folder + "/", "pde", index, mesh_communicator, 4, 0);
+    if (writes_files)
       {
         std::ofstream pvd(output.path("pde.pvd"));
         DataOutBase::write_pvd_record(pvd, pvd_records);
@@ -1181,10 +1440,10 @@ namespace mfdd::pde
     model::ReducedLawSnapshot result;
     result.t    = current_time;
     result.risk = risk(); // also fills density_weights
-    for (unsigned int p = 0; p < q_points.size(); ++p)
+    for (unsigned int p = 0; p < all_q_points.size(); ++p)
       {
         for (unsigned int k = 0; k < dim; ++k)
-          result.points.push_back(q_points[p][k]);
+          result.points.push_back(all_q_points[p][k]);
         result.weights.push_back(density_weights[p]);
       }
     result.grid = sample(grid_cells);
@@ -1202,7 +1461,7 @@ namespace mfdd::pde
       output_times.push_back(k * output.interval);
     output_times.push_back(T);
 
-    const bool     writer = write_files && rank == 0;
+    const bool     writer = write_files && writes_files;
     io::CsvWriter  diagnostics;
     if (writer)
       {
@@ -1219,14 +1478,12 @@ namespace mfdd::pde
         advance(output_times[k]);
         trajectory.push_back(snapshot(parameters.sample_cells));
         const double total = mass();
+        std::vector<double> row = {current_time, total, outflow, trajectory.back().risk, min_rho(),
+                                   double(n_cells()), last_dt};
+        for (const double m : mean())
+          row.push_back(m);
         if (writer)
-          {
-            std::vector<double> row = {current_time, total, outflow, trajectory.back().risk, min_rho(),
-                                       double(n_cells()), last_dt};
-            for (const double m : mean())
-              row.push_back(m);
-            diagnostics.add_row(row);
-          }
+          diagnostics.add_row(row);
         if (write_files && output.write_vtu)
           write_vtu(output, k, pvd_records);
         progress.update(current_time, "risk " + std::to_string(trajectory.back().risk));

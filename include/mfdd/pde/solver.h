@@ -8,15 +8,19 @@
 #include <deal.II/base/function.h>
 #include <deal.II/base/mpi.h>
 #include <deal.II/base/parameter_handler.h>
+#include <deal.II/distributed/tria.h>
 #include <deal.II/dofs/dof_handler.h>
 #include <deal.II/fe/fe_dgq.h>
 #include <deal.II/grid/tria.h>
-#include <deal.II/lac/vector.h>
+#include <deal.II/lac/trilinos_vector.h>
 
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
+
+#include <Epetra_Import.h>
 
 namespace mfdd::pde
 {
@@ -64,6 +68,14 @@ namespace mfdd::pde
   };
 
   /**
+   * The mesh of the reduced coordinates: distributed over the ranks by p4est
+   * in 2D; in 1D (deal.II 9.4 has no p4est triangulation of dimension 1, and
+   * 1D meshes are small) a serial triangulation that every rank holds whole.
+   */
+  template <int dim>
+  using Mesh = std::conditional_t<dim == 1, dealii::Triangulation<dim>, dealii::parallel::distributed::Triangulation<dim>>;
+
+  /**
    * Upwind discontinuous Galerkin solver of the reduced distributional dynamics
    *
    *   d_t rho = div(rho (2 xi(t)/alpha) grad psi),   velocity b = -(2 xi/alpha) grad psi,
@@ -85,31 +97,40 @@ namespace mfdd::pde
    *   of the step's first stage), cut to land on output times; or fixed.
    * - Potential: supplied by a Potential<dim> (nonlocal or prescribed).
    *
-   * Parallel model: the triangulation and the DG vector are replicated on
-   * every rank (psi needs the density everywhere anyway); the cells are split
-   * into contiguous blocks and each rank evaluates psi at, and computes the
-   * residual and the CFL bound of, its own cells (and their faces); one
-   * MPI_Allreduce per stage assembles the update. The only sums
-   * whose order depends on the number of ranks are the outflow rate and none
-   * of the cell updates, so results agree between rank counts to round-off.
+   * Parallel model: in 2D the mesh is a p4est triangulation and rho a Trilinos
+   * vector of the locally owned DoFs; each rank keeps tables for its own
+   * cells and for the faces of its cells (reading the neighbours' values
+   * across rank boundaries from a ghosted copy), and computes the residual,
+   * psi at its points, the limiter and the Runge-Kutta stages of its own
+   * cells. psi needs the density everywhere: at every stage the weights
+   * rho JxW of all cells are gathered on every rank in one global cell order
+   * (by CellId) that does not depend on the number of ranks, so the
+   * potential, the risk, mass, means and the adaptive marking are the same
+   * bits on any number of ranks, and so is the rho of every cell (its
+   * residual adds the same terms in the same order). Only the outflow rate
+   * is summed over ranks in a rank-dependent order. In 1D every rank solves
+   * the whole problem (same results on every rank).
    *
    * Adaptive mesh (optional, AdaptivityParameters): every `interval` steps the
-   * cells are flagged by an indicator of the density (identically on every
-   * rank, from the replicated vector), refined and coarsened within the level
-   * bounds, and rho is moved to the new mesh by deal.II's SolutionTransfer:
-   * on refined cells the parent polynomial is interpolated exactly (after
-   * limiting it at the children's limiter points, so the children are >= 0
-   * there); on coarsened cells it is projected in L2 on the reference cell,
-   * which keeps int rho exactly because the Q1 mapping's Jacobian lies in
-   * the DG space; the positivity limiter (mean-preserving) follows. So mass
-   * is kept to round-off and rho >= 0 at the limiter points. Hanging faces
-   * (2D) are integrated on their subfaces, and the limiter points include
-   * the subfaces' Gauss points.
+   * cells are flagged by an indicator of the density (gathered in the global
+   * cell order and marked identically on every rank), refined and coarsened
+   * within the level bounds (p4est keeps neighbours within one level across
+   * faces and vertices), and rho is moved to the new mesh by deal.II's
+   * (parallel) SolutionTransfer: on refined cells the parent polynomial is
+   * interpolated exactly (after limiting it at the children's limiter points,
+   * so the children are >= 0 there); on coarsened cells it is projected in L2
+   * on the reference cell, which keeps int rho exactly because the Q1
+   * mapping's Jacobian lies in the DG space; the positivity limiter
+   * (mean-preserving) follows. So mass is kept to round-off and rho >= 0 at
+   * the limiter points. Hanging faces (2D) are integrated on their subfaces,
+   * and the limiter points include the subfaces' Gauss points.
    */
   template <int dim>
   class Solver
   {
   public:
+    using VectorType = dealii::TrilinosWrappers::MPI::Vector;
+
     Solver(const model::Problem &problem, const SolverParameters &parameters, std::shared_ptr<Potential<dim>> potential,
            MPI_Comm communicator = MPI_COMM_WORLD);
 
@@ -142,6 +163,8 @@ namespace mfdd::pde
     model::ReducedLawTrajectory
     run(const io::OutputParameters &output, bool write_files);
 
+    // The diagnostics below are collective (every rank of the communicator
+    // calls them) and return the same value on every rank.
     double
     time() const
     {
@@ -162,10 +185,17 @@ namespace mfdd::pde
     /// Mean of each coordinate, int z rho.
     std::vector<double>
     mean() const;
+    /// Active cells of the whole mesh.
     unsigned int
     n_cells() const
     {
-      return triangulation.n_active_cells();
+      return triangulation->n_global_active_cells();
+    }
+    /// Active cells this rank owns.
+    unsigned int
+    n_locally_owned_cells() const
+    {
+      return n_owned_cells;
     }
     double
     last_time_step() const
@@ -187,24 +217,58 @@ namespace mfdd::pde
     model::GridDensity
     sample(const std::vector<unsigned int> &n_cells_per_coordinate) const;
 
+    /// This rank's part of the mesh (whole in 1D).
     const dealii::Triangulation<dim> &
     get_triangulation() const
     {
-      return triangulation;
+      return *triangulation;
     }
 
   private:
+    using active_cell_iterator = typename dealii::DoFHandler<dim>::active_cell_iterator;
+
+    /// A face of an owned cell, seen from its minus side: the coarser cell at
+    /// a hanging face, else the cell with the smaller CellId (so that every
+    /// rank computes its flux from the same side, to the same bits).
     struct FaceData
     {
-      unsigned int        cell_minus, cell_plus; ///< plus = invalid on the boundary
+      unsigned int        cell_minus, cell_plus; ///< slots; plus = invalid on the boundary
       unsigned int        first_point;           ///< into the evaluation points
       std::vector<double> JxW;
       std::vector<Tensor<1, dim>> normal;        ///< outward from cell_minus
       std::vector<double> shape_minus, shape_plus; ///< [q][i]
     };
 
+    /// Where the cells of all ranks go in the global cell order (by CellId).
+    struct GlobalCellOrder
+    {
+      std::vector<int>          counts, offsets;   ///< owned cells of each rank, in the gathered array
+      std::vector<unsigned int> position;          ///< [j]: global position of the j-th gathered cell
+      std::vector<unsigned int> owned_position;    ///< [owned slot]: its global position
+    };
+
     void
     setup_discretisation();
+    /// Numbers the owned cells (slots 0..n_owned-1, by CellId) and the global order.
+    void
+    number_cells();
+    /// Quadrature points, JxW, shape gradients and inverse mass matrices of the owned cells.
+    void
+    build_cell_tables();
+    /// The faces of the owned cells (ghost neighbours get slots after the
+    /// owned ones); their quadrature points are appended to @p evaluation_points.
+    void
+    build_face_tables(std::vector<Point<dim>> &evaluation_points);
+    /// The slot of a cell (owned or ghost), creating a ghost slot if needed.
+    unsigned int
+    slot_of(const active_cell_iterator &cell);
+    /// Gathers per-cell data (@p n_per_cell numbers per owned cell, in slot
+    /// order) of every rank into @p global in the global cell order.
+    void
+    gather_cells(std::vector<double> owned, unsigned int n_per_cell, std::vector<double> &global) const;
+    /// The bounding box of the whole mesh.
+    dealii::BoundingBox<dim>
+    bounding_box() const;
     /// Sets the refine/coarsen flags from the indicator and the level bounds
     /// (and deal.II's mesh smoothing); returns false if no cell is flagged.
     bool
@@ -216,17 +280,37 @@ namespace mfdd::pde
     double
     cell_mass(const double *coefficients, unsigned int c) const;
     /// Scales the polynomial of cell @p c towards its mean until it is >= 0 at
-    /// the points of @p shape_at_points ([p][i]); RunError if the mean is < 0.
-    void
+    /// the points of @p shape_at_points ([p][i]); returns the mean (the cell
+    /// is left as it is if the mean is negative).
+    double
     limit_cell(double *coefficients, unsigned int c, const std::vector<double> &shape_at_points) const;
-    /// rho at the cell quadrature points and the weights rho JxW.
+    /// Coefficients of owned cell @p c in the owned vector @p u.
+    double *
+    owned_coefficients(VectorType &u, unsigned int c) const
+    {
+      return u.begin() + owned_offset[c];
+    }
+    const double *
+    owned_coefficients(const VectorType &u, unsigned int c) const
+    {
+      return u.begin() + owned_offset[c];
+    }
+    /// Coefficients of every slot (owned and ghost) of @p u into cell_values.
     void
-    update_density_at_points(const dealii::Vector<double> &u);
+    read_cell_values(const VectorType &u);
+    /// rho JxW at the quadrature points of the owned cells of @p u (and rho
+    /// there into @p rho if given).
+    std::vector<double>
+    owned_density_weights(const VectorType &u, std::vector<double> *rho = nullptr) const;
     /// du/dt = L(u) at time t; returns the outflow rate through the boundary.
     double
-    compute_rate(const dealii::Vector<double> &u, double t, dealii::Vector<double> &rate);
+    compute_rate(const VectorType &u, double t, VectorType &rate);
+    /// The CFL time step from the velocity of the last compute_rate().
+    double
+    cfl_time_step(double t) const;
+    /// Limits every owned cell; RunError on every rank if a mean is negative.
     void
-    apply_limiter(dealii::Vector<double> &u) const;
+    apply_limiter(VectorType &u) const;
     void
     write_vtu(const io::OutputParameters &output, unsigned int index,
               std::vector<std::pair<double, std::string>> &pvd_records) const;
@@ -238,13 +322,19 @@ namespace mfdd::pde
     const model::Problem           &problem;
     SolverParameters                parameters;
     std::shared_ptr<Potential<dim>> potential;
-    MPI_Comm                        communicator;
+    /// The ranks that share the mesh (MPI_COMM_SELF in 1D) and this rank in it.
+    MPI_Comm                        mesh_communicator;
     unsigned int                    n_ranks, rank;
+    /// Files are written by rank 0 of @p communicator (pieces of the .pvtu by every rank of the mesh).
+    bool                            writes_files;
 
-    dealii::Triangulation<dim> triangulation;
+    std::unique_ptr<Mesh<dim>> triangulation;
     dealii::FE_DGQ<dim>        fe;
     dealii::DoFHandler<dim>    dof_handler;
-    dealii::Vector<double>     solution;
+    dealii::IndexSet           locally_owned_dofs, locally_relevant_dofs;
+    VectorType                 solution;       ///< owned DoFs
+    VectorType                 ghosted;        ///< owned and ghost DoFs, work copy
+    std::unique_ptr<Epetra_Import> ghost_import; ///< owned -> ghosted
 
     // Reference-cell tables.
     unsigned int        n_dofs_per_cell, n_q_points;
@@ -253,18 +343,29 @@ namespace mfdd::pde
     /// [p][i] at the limiter points of the 2^dim children (reference parent cell)
     std::vector<double> shape_at_child_limiter;
 
-    // Per-cell tables.
+    // Cells: owned slots 0..n_owned_cells-1 (sorted by CellId), then ghost slots.
+    unsigned int                      n_owned_cells;
+    std::vector<active_cell_iterator> cells;         ///< [slot]
+    std::vector<unsigned int>         slot_of_index; ///< [active_cell_index] -> slot or invalid
+    std::vector<unsigned int>         owned_offset;  ///< [owned slot]: first DoF in the owned vector
+    std::vector<unsigned int>         ghosted_offset; ///< [slot]: first DoF in the ghosted vector
+    GlobalCellOrder                   order;
+
+    // Per-cell tables of the owned cells.
     std::vector<double>         JxW;                 ///< [cell][q]
     std::vector<Point<dim>>     q_points;            ///< [cell][q]
     std::vector<double>         grad_shape_JxW;      ///< [cell][q][i][d]
     std::vector<double>         inverse_mass;        ///< [cell][i][j]
     std::vector<double>         cell_volume, cell_size;
-    std::vector<std::vector<std::pair<unsigned int, bool>>> cell_faces; ///< (face, is minus side)
+    std::vector<std::vector<std::pair<unsigned int, bool>>> cell_faces; ///< (face, is minus side), in face order
     std::vector<FaceData>       faces;
-    unsigned int                first_owned_cell, end_owned_cell;
+    /// The quadrature points of all cells of the mesh, in the global cell order.
+    std::vector<Point<dim>>     all_q_points;
 
     // Work arrays.
-    std::vector<double>         rho_at_q, density_weights;
+    std::vector<double>         cell_values;  ///< [slot][i] of the stage's input
+    std::vector<double>         rho_at_q;     ///< owned cells
+    std::vector<double>         density_weights; ///< all cells, global order
     std::vector<double>         psi_at_points;
     std::vector<Tensor<1, dim>> grad_psi_at_points;
     std::vector<double>         face_flux; ///< [face][q] b.n rho_upwind JxW
