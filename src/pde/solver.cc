@@ -446,53 +446,68 @@ namespace mfdd::pde
   void
   Solver<dim>::number_cells()
   {
-    cells.clear();
+    std::vector<std::pair<CellId, active_cell_iterator>> owned;
     for (const auto &cell : dof_handler.active_cell_iterators())
       if (cell->is_locally_owned())
-        cells.push_back(cell);
-    std::sort(cells.begin(), cells.end(),
-              [](const active_cell_iterator &a, const active_cell_iterator &b) { return a->id() < b->id(); });
-    n_owned_cells = cells.size();
+        owned.emplace_back(cell->id(), cell);
+    std::sort(owned.begin(), owned.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+    n_owned_cells = owned.size();
+    cells.clear();
     slot_of_index.assign(triangulation->n_active_cells(), numbers::invalid_unsigned_int);
-    for (unsigned int c = 0; c < n_owned_cells; ++c)
-      slot_of_index[cells[c]->active_cell_index()] = c;
-
-    // The global order: all ranks' cells sorted by CellId.
-    std::vector<unsigned int> owned_ids;
-    for (const auto &cell : cells)
-      for (const unsigned int x : cell->id().template to_binary<dim>())
-        owned_ids.push_back(x);
-    const unsigned int id_size = std::tuple_size<CellId::binary_type>::value;
-    order.counts               = Utilities::MPI::all_gather(mesh_communicator, int(n_owned_cells));
-    order.offsets.assign(n_ranks, 0);
-    for (unsigned int r = 1; r < n_ranks; ++r)
-      order.offsets[r] = order.offsets[r - 1] + order.counts[r - 1];
-    const unsigned int        n_total = order.offsets.back() + order.counts.back();
-    std::vector<unsigned int> all_ids(n_total * id_size);
-    std::vector<int>          id_counts, id_offsets;
-    for (unsigned int r = 0; r < n_ranks; ++r)
-      {
-        id_counts.push_back(order.counts[r] * id_size);
-        id_offsets.push_back(order.offsets[r] * id_size);
-      }
-    MPI_Allgatherv(owned_ids.data(), owned_ids.size(), MPI_UNSIGNED, all_ids.data(), id_counts.data(),
-                   id_offsets.data(), MPI_UNSIGNED, mesh_communicator);
     std::vector<CellId> ids;
-    for (unsigned int j = 0; j < n_total; ++j)
+    for (const auto &[id, cell] : owned)
       {
-        CellId::binary_type binary;
-        std::copy_n(&all_ids[j * id_size], id_size, binary.begin());
-        ids.emplace_back(binary);
+        slot_of_index[cell->active_cell_index()] = cells.size();
+        cells.push_back(cell);
+        ids.push_back(id);
       }
-    std::vector<unsigned int> sorted(n_total);
-    std::iota(sorted.begin(), sorted.end(), 0u);
-    std::sort(sorted.begin(), sorted.end(), [&](unsigned int i, unsigned int j) { return ids[i] < ids[j]; });
-    order.position.resize(n_total);
-    for (unsigned int k = 0; k < n_total; ++k)
-      order.position[sorted[k]] = k;
-    order.owned_position.resize(n_owned_cells);
-    for (unsigned int c = 0; c < n_owned_cells; ++c)
-      order.owned_position[c] = order.position[order.offsets[rank] + c];
+    order = global_cell_order(ids);
+  }
+
+  template <int dim>
+  typename Solver<dim>::GlobalCellOrder
+  Solver<dim>::global_cell_order(const std::vector<CellId> &owned_ids) const
+  {
+    GlobalCellOrder result;
+    result.counts = Utilities::MPI::all_gather(mesh_communicator, int(owned_ids.size()));
+    result.offsets.assign(n_ranks, 0);
+    for (unsigned int r = 1; r < n_ranks; ++r)
+      result.offsets[r] = result.offsets[r - 1] + result.counts[r - 1];
+    const unsigned int n_total = result.offsets.back() + result.counts.back();
+    result.position.resize(n_total);
+    std::iota(result.position.begin(), result.position.end(), 0u);
+    if (n_ranks > 1)
+      {
+        // All ranks' CellIds, in rank order, sorted.
+        const unsigned int        id_size = std::tuple_size<CellId::binary_type>::value;
+        std::vector<unsigned int> owned_binary, all_binary(n_total * id_size);
+        for (const auto &id : owned_ids)
+          for (const unsigned int x : id.template to_binary<dim>())
+            owned_binary.push_back(x);
+        std::vector<int> counts, offsets;
+        for (unsigned int r = 0; r < n_ranks; ++r)
+          {
+            counts.push_back(result.counts[r] * id_size);
+            offsets.push_back(result.offsets[r] * id_size);
+          }
+        MPI_Allgatherv(owned_binary.data(), owned_binary.size(), MPI_UNSIGNED, all_binary.data(), counts.data(),
+                       offsets.data(), MPI_UNSIGNED, mesh_communicator);
+        std::vector<CellId> ids;
+        for (unsigned int j = 0; j < n_total; ++j)
+          {
+            CellId::binary_type binary;
+            std::copy_n(&all_binary[j * id_size], id_size, binary.begin());
+            ids.emplace_back(binary);
+          }
+        std::vector<unsigned int> sorted(n_total);
+        std::iota(sorted.begin(), sorted.end(), 0u);
+        std::sort(sorted.begin(), sorted.end(), [&](unsigned int i, unsigned int j) { return ids[i] < ids[j]; });
+        for (unsigned int k = 0; k < n_total; ++k)
+          result.position[sorted[k]] = k;
+      }
+    for (unsigned int c = 0; c < owned_ids.size(); ++c)
+      result.owned_position.push_back(result.position[result.offsets[rank] + c]);
+    return result;
   }
 
   template <int dim>
