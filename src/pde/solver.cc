@@ -570,7 +570,11 @@ namespace mfdd::pde
   void
   Solver<dim>::build_cell_tables()
   {
-    const QGauss<dim>  quadrature(parameters.degree + 1);
+    const QGauss<dim>           quadrature(parameters.degree + 1);
+    std::vector<Tensor<1, dim>> reference_gradients; // [q][i]
+    for (unsigned int q = 0; q < n_q_points; ++q)
+      for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
+        reference_gradients.push_back(fe.shape_grad(i, quadrature.point(q)));
     const unsigned int n_c = n_owned_cells;
     JxW.resize(n_c * n_q_points);
     q_points.resize(n_c * n_q_points);
@@ -581,26 +585,35 @@ namespace mfdd::pde
     FullMatrix<double> mass_matrix(n_dofs_per_cell, n_dofs_per_cell);
     for (unsigned int c = 0; c < n_c; ++c)
       {
-        // A fresh FEValues per cell: a reused one copies the Jacobians of the
-        // previous cell if this one is a translation of it up to round-off,
-        // and which cell comes before depends on the partition.
-        FEValues<dim> fe_values(fe, quadrature,
-                                update_values | update_gradients | update_JxW_values | update_quadrature_points);
-        fe_values.reinit(cells[c]);
         mass_matrix    = 0.;
         cell_volume[c] = 0.;
         for (unsigned int q = 0; q < n_q_points; ++q)
           {
-            JxW[c * n_q_points + q]      = fe_values.JxW(q);
-            q_points[c * n_q_points + q] = fe_values.quadrature_point(q);
-            cell_volume[c] += fe_values.JxW(q);
+            // The Q1 map of the cell, evaluated here: a reused FEValues copies
+            // the Jacobians of the previous cell if this one is a translation
+            // of it up to round-off, and which cell comes before depends on
+            // the partition.
+            const Point<dim> &unit = quadrature.point(q);
+            Point<dim>        z;
+            Tensor<2, dim>    jacobian;
+            for (const unsigned int v : GeometryInfo<dim>::vertex_indices())
+              {
+                z += GeometryInfo<dim>::d_linear_shape_function(unit, v) * cells[c]->vertex(v);
+                jacobian += outer_product(cells[c]->vertex(v), GeometryInfo<dim>::d_linear_shape_function_gradient(unit, v));
+              }
+            const double         jxw               = std::abs(determinant(jacobian)) * quadrature.weight(q);
+            const Tensor<2, dim> inverse_transpose = transpose(invert(jacobian));
+            JxW[c * n_q_points + q]      = jxw;
+            q_points[c * n_q_points + q] = z;
+            cell_volume[c] += jxw;
             for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
               {
+                const Tensor<1, dim> gradient = inverse_transpose * reference_gradients[q * n_dofs_per_cell + i];
                 for (unsigned int d = 0; d < dim; ++d)
-                  grad_shape_JxW[((c * n_q_points + q) * n_dofs_per_cell + i) * dim + d] =
-                    fe_values.shape_grad(i, q)[d] * fe_values.JxW(q);
+                  grad_shape_JxW[((c * n_q_points + q) * n_dofs_per_cell + i) * dim + d] = gradient[d] * jxw;
                 for (unsigned int j = 0; j < n_dofs_per_cell; ++j)
-                  mass_matrix(i, j) += fe_values.shape_value(i, q) * fe_values.shape_value(j, q) * fe_values.JxW(q);
+                  mass_matrix(i, j) +=
+                    shape_at_q[q * n_dofs_per_cell + i] * shape_at_q[q * n_dofs_per_cell + j] * jxw;
               }
           }
         mass_matrix.gauss_jordan();
