@@ -905,7 +905,9 @@ namespace mfdd::pde
     std::string        error;
     for (unsigned int c = 0; c < n_owned_cells && error.empty(); ++c)
       {
-        // Fresh per cell, as in build_cell_tables().
+        // Fresh per cell: a reused FEValues copies the Jacobians of the
+        // previous cell if this one is a translation of it up to round-off,
+        // and which cell comes before depends on the partition.
         FEValues<dim> fe_values(fe, quadrature, update_values | update_JxW_values | update_quadrature_points);
         fe_values.reinit(cells[c]);
         mass_matrix = 0.;
