@@ -446,53 +446,68 @@ namespace mfdd::pde
   void
   Solver<dim>::number_cells()
   {
-    cells.clear();
+    std::vector<std::pair<CellId, active_cell_iterator>> owned;
     for (const auto &cell : dof_handler.active_cell_iterators())
       if (cell->is_locally_owned())
-        cells.push_back(cell);
-    std::sort(cells.begin(), cells.end(),
-              [](const active_cell_iterator &a, const active_cell_iterator &b) { return a->id() < b->id(); });
-    n_owned_cells = cells.size();
+        owned.emplace_back(cell->id(), cell);
+    std::sort(owned.begin(), owned.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+    n_owned_cells = owned.size();
+    cells.clear();
     slot_of_index.assign(triangulation->n_active_cells(), numbers::invalid_unsigned_int);
-    for (unsigned int c = 0; c < n_owned_cells; ++c)
-      slot_of_index[cells[c]->active_cell_index()] = c;
-
-    // The global order: all ranks' cells sorted by CellId.
-    std::vector<unsigned int> owned_ids;
-    for (const auto &cell : cells)
-      for (const unsigned int x : cell->id().template to_binary<dim>())
-        owned_ids.push_back(x);
-    const unsigned int id_size = std::tuple_size<CellId::binary_type>::value;
-    order.counts               = Utilities::MPI::all_gather(mesh_communicator, int(n_owned_cells));
-    order.offsets.assign(n_ranks, 0);
-    for (unsigned int r = 1; r < n_ranks; ++r)
-      order.offsets[r] = order.offsets[r - 1] + order.counts[r - 1];
-    const unsigned int        n_total = order.offsets.back() + order.counts.back();
-    std::vector<unsigned int> all_ids(n_total * id_size);
-    std::vector<int>          id_counts, id_offsets;
-    for (unsigned int r = 0; r < n_ranks; ++r)
-      {
-        id_counts.push_back(order.counts[r] * id_size);
-        id_offsets.push_back(order.offsets[r] * id_size);
-      }
-    MPI_Allgatherv(owned_ids.data(), owned_ids.size(), MPI_UNSIGNED, all_ids.data(), id_counts.data(),
-                   id_offsets.data(), MPI_UNSIGNED, mesh_communicator);
     std::vector<CellId> ids;
-    for (unsigned int j = 0; j < n_total; ++j)
+    for (const auto &[id, cell] : owned)
       {
-        CellId::binary_type binary;
-        std::copy_n(&all_ids[j * id_size], id_size, binary.begin());
-        ids.emplace_back(binary);
+        slot_of_index[cell->active_cell_index()] = cells.size();
+        cells.push_back(cell);
+        ids.push_back(id);
       }
-    std::vector<unsigned int> sorted(n_total);
-    std::iota(sorted.begin(), sorted.end(), 0u);
-    std::sort(sorted.begin(), sorted.end(), [&](unsigned int i, unsigned int j) { return ids[i] < ids[j]; });
-    order.position.resize(n_total);
-    for (unsigned int k = 0; k < n_total; ++k)
-      order.position[sorted[k]] = k;
-    order.owned_position.resize(n_owned_cells);
-    for (unsigned int c = 0; c < n_owned_cells; ++c)
-      order.owned_position[c] = order.position[order.offsets[rank] + c];
+    order = global_cell_order(ids);
+  }
+
+  template <int dim>
+  typename Solver<dim>::GlobalCellOrder
+  Solver<dim>::global_cell_order(const std::vector<CellId> &owned_ids) const
+  {
+    GlobalCellOrder result;
+    result.counts = Utilities::MPI::all_gather(mesh_communicator, int(owned_ids.size()));
+    result.offsets.assign(n_ranks, 0);
+    for (unsigned int r = 1; r < n_ranks; ++r)
+      result.offsets[r] = result.offsets[r - 1] + result.counts[r - 1];
+    const unsigned int n_total = result.offsets.back() + result.counts.back();
+    result.position.resize(n_total);
+    std::iota(result.position.begin(), result.position.end(), 0u);
+    if (n_ranks > 1)
+      {
+        // All ranks' CellIds, in rank order, sorted.
+        const unsigned int        id_size = std::tuple_size<CellId::binary_type>::value;
+        std::vector<unsigned int> owned_binary, all_binary(n_total * id_size);
+        for (const auto &id : owned_ids)
+          for (const unsigned int x : id.template to_binary<dim>())
+            owned_binary.push_back(x);
+        std::vector<int> counts, offsets;
+        for (unsigned int r = 0; r < n_ranks; ++r)
+          {
+            counts.push_back(result.counts[r] * id_size);
+            offsets.push_back(result.offsets[r] * id_size);
+          }
+        MPI_Allgatherv(owned_binary.data(), owned_binary.size(), MPI_UNSIGNED, all_binary.data(), counts.data(),
+                       offsets.data(), MPI_UNSIGNED, mesh_communicator);
+        std::vector<CellId> ids;
+        for (unsigned int j = 0; j < n_total; ++j)
+          {
+            CellId::binary_type binary;
+            std::copy_n(&all_binary[j * id_size], id_size, binary.begin());
+            ids.emplace_back(binary);
+          }
+        std::vector<unsigned int> sorted(n_total);
+        std::iota(sorted.begin(), sorted.end(), 0u);
+        std::sort(sorted.begin(), sorted.end(), [&](unsigned int i, unsigned int j) { return ids[i] < ids[j]; });
+        for (unsigned int k = 0; k < n_total; ++k)
+          result.position[sorted[k]] = k;
+      }
+    for (unsigned int c = 0; c < owned_ids.size(); ++c)
+      result.owned_position.push_back(result.position[result.offsets[rank] + c]);
+    return result;
   }
 
   template <int dim>
@@ -555,7 +570,11 @@ namespace mfdd::pde
   void
   Solver<dim>::build_cell_tables()
   {
-    const QGauss<dim>  quadrature(parameters.degree + 1);
+    const QGauss<dim>           quadrature(parameters.degree + 1);
+    std::vector<Tensor<1, dim>> reference_gradients; // [q][i]
+    for (unsigned int q = 0; q < n_q_points; ++q)
+      for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
+        reference_gradients.push_back(fe.shape_grad(i, quadrature.point(q)));
     const unsigned int n_c = n_owned_cells;
     JxW.resize(n_c * n_q_points);
     q_points.resize(n_c * n_q_points);
@@ -566,26 +585,35 @@ namespace mfdd::pde
     FullMatrix<double> mass_matrix(n_dofs_per_cell, n_dofs_per_cell);
     for (unsigned int c = 0; c < n_c; ++c)
       {
-        // A fresh FEValues per cell: a reused one copies the Jacobians of the
-        // previous cell if this one is a translation of it up to round-off,
-        // and which cell comes before depends on the partition.
-        FEValues<dim> fe_values(fe, quadrature,
-                                update_values | update_gradients | update_JxW_values | update_quadrature_points);
-        fe_values.reinit(cells[c]);
         mass_matrix    = 0.;
         cell_volume[c] = 0.;
         for (unsigned int q = 0; q < n_q_points; ++q)
           {
-            JxW[c * n_q_points + q]      = fe_values.JxW(q);
-            q_points[c * n_q_points + q] = fe_values.quadrature_point(q);
-            cell_volume[c] += fe_values.JxW(q);
+            // The Q1 map of the cell, evaluated here: a reused FEValues copies
+            // the Jacobians of the previous cell if this one is a translation
+            // of it up to round-off, and which cell comes before depends on
+            // the partition.
+            const Point<dim> &unit = quadrature.point(q);
+            Point<dim>        z;
+            Tensor<2, dim>    jacobian;
+            for (const unsigned int v : GeometryInfo<dim>::vertex_indices())
+              {
+                z += GeometryInfo<dim>::d_linear_shape_function(unit, v) * cells[c]->vertex(v);
+                jacobian += outer_product(cells[c]->vertex(v), GeometryInfo<dim>::d_linear_shape_function_gradient(unit, v));
+              }
+            const double         jxw               = std::abs(determinant(jacobian)) * quadrature.weight(q);
+            const Tensor<2, dim> inverse_transpose = transpose(invert(jacobian));
+            JxW[c * n_q_points + q]      = jxw;
+            q_points[c * n_q_points + q] = z;
+            cell_volume[c] += jxw;
             for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
               {
+                const Tensor<1, dim> gradient = inverse_transpose * reference_gradients[q * n_dofs_per_cell + i];
                 for (unsigned int d = 0; d < dim; ++d)
-                  grad_shape_JxW[((c * n_q_points + q) * n_dofs_per_cell + i) * dim + d] =
-                    fe_values.shape_grad(i, q)[d] * fe_values.JxW(q);
+                  grad_shape_JxW[((c * n_q_points + q) * n_dofs_per_cell + i) * dim + d] = gradient[d] * jxw;
                 for (unsigned int j = 0; j < n_dofs_per_cell; ++j)
-                  mass_matrix(i, j) += fe_values.shape_value(i, q) * fe_values.shape_value(j, q) * fe_values.JxW(q);
+                  mass_matrix(i, j) +=
+                    shape_at_q[q * n_dofs_per_cell + i] * shape_at_q[q * n_dofs_per_cell + j] * jxw;
               }
           }
         mass_matrix.gauss_jordan();
@@ -877,7 +905,9 @@ namespace mfdd::pde
     std::string        error;
     for (unsigned int c = 0; c < n_owned_cells && error.empty(); ++c)
       {
-        // Fresh per cell, as in build_cell_tables().
+        // Fresh per cell: a reused FEValues copies the Jacobians of the
+        // previous cell if this one is a translation of it up to round-off,
+        // and which cell comes before depends on the partition.
         FEValues<dim> fe_values(fe, quadrature, update_values | update_JxW_values | update_quadrature_points);
         fe_values.reinit(cells[c]);
         mass_matrix = 0.;

@@ -252,6 +252,9 @@ namespace mfdd::pde
     /// Numbers the owned cells (slots 0..n_owned-1, by CellId) and the global order.
     void
     number_cells();
+    /// The global order of all ranks' cells given this rank's @p owned_ids (sorted).
+    GlobalCellOrder
+    global_cell_order(const std::vector<dealii::CellId> &owned_ids) const;
     /// Quadrature points, JxW, shape gradients and inverse mass matrices of the owned cells.
     void
     build_cell_tables();
