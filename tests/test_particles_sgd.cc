@@ -352,7 +352,7 @@ TEST(SgdReproducibility, FusedStepsEqualPlainSteps)
     }
 }
 
-// Exact-risk period: explicit, off, and automatic (records cost N^2/2 (d + 600)
+// Exact-risk period: explicit, off, and automatic (records cost N^2/2 (d + 330)
 // multiply-adds, the run 2 N d T/epsilon; at most the share 0.2 of it).
 TEST(SgdParameters, ExactRiskPeriod)
 {
@@ -365,24 +365,24 @@ TEST(SgdParameters, ExactRiskPeriod)
   EXPECT_EQ(p.exact_risk_period(problem, 21), 0u);
   p.record_exact_risk = true;
   p.exact_risk_every  = 0;
-  // 2000 steps cost 1.6e8, a record 3.2e8: none fits in 20%, so none is taken.
+  // 2000 steps cost 1.6e8, a record 1.85e8: none fits in 20%, so none is taken.
   EXPECT_EQ(p.exact_risk_period(problem, 21), 0u);
-  // 5e4 steps cost 4e9: 20% pays 2 records, at t = 0 and T (period 20).
-  p.epsilon = 4e-5;
+  // 25000 steps cost 2e9: 20% pays 2 records, at t = 0 and T (period 20).
+  p.epsilon = 8e-5;
   EXPECT_EQ(p.exact_risk_period(problem, 21), 20u);
-  // 2e6 steps cost 1.6e11: 0.2 of it pays 100 records, so every output time.
+  // 2e6 steps cost 1.6e11: 0.2 of it pays 172 records, so every output time.
   p.epsilon = 1e-6;
   EXPECT_EQ(p.exact_risk_period(problem, 21), 1u);
-  // 2e5 steps: 0.2 * 1.6e10 / 3.2e8 = 10 records -> period ceil(20/9) = 3.
+  // 2e5 steps: 0.2 * 1.6e10 / 1.85e8 = 17.3 records -> period ceil(20/16) = 2.
   p.epsilon = 1e-5;
-  EXPECT_EQ(p.exact_risk_period(problem, 21), 3u);
-  // and the run's estimated cost: the steps plus the 7 records at 0, 3, ..., 18
-  EXPECT_DOUBLE_EQ(p.estimated_cost(problem), 1.6e10 + 7 * 3.2e8);
-  // N = 4000: a record costs 5.2e9, more than 20% of 2000 steps (1.3e9): none.
+  EXPECT_EQ(p.exact_risk_period(problem, 21), 2u);
+  // and the run's estimated cost: the steps plus the 11 records at 0, 2, ..., 20
+  EXPECT_DOUBLE_EQ(p.estimated_cost(problem), 1.6e10 + 11 * 1.85e8);
+  // N = 4000: a record costs 2.96e9, more than 20% of 2000 steps (1.3e8): none.
   auto large = make_parameters(4000, 1e-3);
   EXPECT_EQ(large.exact_risk_period(problem, 21), 0u);
-  // 1e5 steps cost 3.2e10: 20% pays one record (t = 0 only).
-  large.epsilon = 2e-5;
+  // 5e4 steps cost 1.6e10: 20% pays one record (t = 0 only).
+  large.epsilon = 4e-5;
   EXPECT_EQ(large.exact_risk_period(problem, 21), 21u);
 }
 
@@ -447,7 +447,7 @@ TEST(SgdMeanDrift, AgreesWithKernelGradientOfPsi)
       const double       s  = 1e-2;
       std::vector<double> sum((d + 1) * N, 0.), sum2((d + 1) * N, 0.), x, y;
       // The ranks split the samples.
-      for (unsigned int k = rank(); k < n_samples; k += 2)
+      for (unsigned int k = rank(); k < n_samples; k += dealii::Utilities::MPI::n_mpi_processes(MPI_COMM_WORLD))
         {
           sgd.samples(k, x, y);
           sgd.update(x, y, s, k);

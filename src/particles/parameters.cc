@@ -117,7 +117,7 @@ namespace mfdd::particles
   double
   SgdParameters::record_cost(const model::Problem &problem) const
   {
-    constexpr double kPairCost = 600.;
+    constexpr double kPairCost = 330.;
     return 0.5 * double(N) * N * (problem.d + kPairCost);
   }
 
