@@ -51,6 +51,66 @@ namespace mfdd::compare
     return result;
   }
 
+  namespace
+  {
+    /// The weighted least-squares line through (lx, ly), weights w.
+    struct Line
+    {
+      bool   defined = false; ///< false if all lx are equal (no slope to fit)
+      double slope = nan, intercept = nan;
+      double sxx = nan; ///< sum w (lx - mean)^2
+      double chi2 = nan; ///< sum w residual^2
+    };
+
+    Line
+    weighted_line(const std::vector<double> &lx, const std::vector<double> &ly, const std::vector<double> &w)
+    {
+      Line   line;
+      double sw = 0., mx = 0., my = 0.;
+      for (std::size_t i = 0; i < lx.size(); ++i)
+        {
+          sw += w[i];
+          mx += w[i] * lx[i];
+          my += w[i] * ly[i];
+        }
+      mx /= sw;
+      my /= sw;
+      double sxx = 0., sxy = 0.;
+      for (std::size_t i = 0; i < lx.size(); ++i)
+        {
+          sxx += w[i] * (lx[i] - mx) * (lx[i] - mx);
+          sxy += w[i] * (lx[i] - mx) * (ly[i] - my);
+        }
+      // All x equal (up to round-off relative to their size): no slope to fit.
+      if (sxx <= 1e-24 * (1. + mx * mx) * sw)
+        return line;
+      line.defined   = true;
+      line.slope     = sxy / sxx;
+      line.intercept = my - line.slope * mx;
+      line.sxx       = sxx;
+      line.chi2      = 0.;
+      for (std::size_t i = 0; i < lx.size(); ++i)
+        {
+          const double residual = ly[i] - my - line.slope * (lx[i] - mx);
+          line.chi2 += w[i] * residual * residual;
+        }
+      return line;
+    }
+
+    /// Exponent and prefactor of @p line into @p fit; with unit weights and
+    /// more than two points, the interval from the residuals.
+    void
+    set_from_line(const Line &line, std::size_t n_points, bool unit_weights, PowerLawFit &fit)
+    {
+      if (!line.defined)
+        return;
+      fit.exponent  = line.slope;
+      fit.prefactor = std::exp(line.intercept);
+      if (unit_weights && n_points > 2)
+        fit.half_width = t_quantile_95(n_points - 2) * std::sqrt(line.chi2 / (n_points - 2.) / line.sxx);
+    }
+  } // namespace
+
   PowerLawFit
   fit_power_law(const std::vector<double> &x, const std::vector<double> &y)
   {
@@ -61,37 +121,9 @@ namespace mfdd::compare
           lx.push_back(std::log(x[i]));
           ly.push_back(std::log(y[i]));
         }
-    PowerLawFit  fit{nan, nan, nan, static_cast<unsigned int>(lx.size())};
-    const double n = lx.size();
-    if (lx.size() < 2)
-      return fit;
-    double mx = 0., my = 0.;
-    for (std::size_t i = 0; i < lx.size(); ++i)
-      {
-        mx += lx[i] / n;
-        my += ly[i] / n;
-      }
-    double sxx = 0., sxy = 0.;
-    for (std::size_t i = 0; i < lx.size(); ++i)
-      {
-        sxx += (lx[i] - mx) * (lx[i] - mx);
-        sxy += (lx[i] - mx) * (ly[i] - my);
-      }
-    // All x equal (up to round-off relative to their size): no slope to fit.
-    if (sxx <= 1e-24 * (1. + mx * mx) * n)
-      return fit;
-    fit.exponent  = sxy / sxx;
-    fit.prefactor = std::exp(my - fit.exponent * mx);
-    if (lx.size() > 2)
-      {
-        double ssr = 0.;
-        for (std::size_t i = 0; i < lx.size(); ++i)
-          {
-            const double residual = ly[i] - my - fit.exponent * (lx[i] - mx);
-            ssr += residual * residual;
-          }
-        fit.half_width = t_quantile_95(lx.size() - 2) * std::sqrt(ssr / (n - 2) / sxx);
-      }
+    PowerLawFit fit{nan, nan, nan, static_cast<unsigned int>(lx.size())};
+    if (lx.size() >= 2)
+      set_from_line(weighted_line(lx, ly, std::vector<double>(lx.size(), 1.)), lx.size(), true, fit);
     return fit;
   }
 
@@ -118,52 +150,29 @@ namespace mfdd::compare
         n_values += m.n;
         fewest = std::min(fewest, m.n);
       }
-    PowerLawFit  fit{nan, nan, nan, n_values};
-    const auto   k     = lx.size();
-    const bool   known = std::all_of(variance.begin(), variance.end(), [](double v) { return v > 0.; });
-    const bool   exact = std::all_of(variance.begin(), variance.end(), [](double v) { return v == 0.; });
+    PowerLawFit fit{nan, nan, nan, n_values};
+    const auto  k = lx.size();
     if (k < 2)
       return fit;
+    const bool known = std::all_of(variance.begin(), variance.end(), [](double v) { return v > 0.; });
+    const bool exact = std::all_of(variance.begin(), variance.end(), [](double v) { return v == 0.; });
     std::vector<double> w(k, 1.);
     if (known)
       for (std::size_t i = 0; i < k; ++i)
         w[i] = 1. / variance[i];
-    double sw = 0., mx = 0., my = 0.;
-    for (std::size_t i = 0; i < k; ++i)
-      {
-        sw += w[i];
-        mx += w[i] * lx[i];
-        my += w[i] * ly[i];
-      }
-    mx /= sw;
-    my /= sw;
-    double sxx = 0., sxy = 0.;
-    for (std::size_t i = 0; i < k; ++i)
-      {
-        sxx += w[i] * (lx[i] - mx) * (lx[i] - mx);
-        sxy += w[i] * (lx[i] - mx) * (ly[i] - my);
-      }
-    if (sxx <= 1e-24 * (1. + mx * mx) * sw)
+    const Line line = weighted_line(lx, ly, w);
+    set_from_line(line, k, !known && !exact, fit);
+    if (!line.defined)
       return fit;
-    fit.exponent  = sxy / sxx;
-    fit.prefactor = std::exp(my - fit.exponent * mx);
-    double chi2 = 0.;
-    for (std::size_t i = 0; i < k; ++i)
-      {
-        const double residual = ly[i] - my - fit.exponent * (lx[i] - mx);
-        chi2 += w[i] * residual * residual;
-      }
     if (exact)
       fit.half_width = 0.; // every seed gave the same value: the means are exact
     else if (known)
       {
         // Widened by the Birge ratio when the means scatter about the line
         // more than their error bars allow (a power law that does not fit).
-        const double birge = k > 2 ? std::max(1., chi2 / (k - 2.)) : 1.;
-        fit.half_width     = t_quantile_95(fewest - 1) * std::sqrt(birge / sxx);
+        const double birge = k > 2 ? std::max(1., line.chi2 / (k - 2.)) : 1.;
+        fit.half_width     = t_quantile_95(fewest - 1) * std::sqrt(birge / line.sxx);
       }
-    else if (k > 2)
-      fit.half_width = t_quantile_95(k - 2) * std::sqrt(chi2 / (k - 2.) / sxx);
     return fit;
   }
 } // namespace mfdd::compare
