@@ -139,16 +139,15 @@ namespace mfdd::kernels
     for (unsigned int j = 0; j < N; ++j)
       for (unsigned int k = 0; k < d; ++k)
         weights_by_coordinate[std::size_t(k) * stride + j] = w[std::size_t(j) * d + k];
-    std::vector<double> coefficients_by_term[2];
-    double              variance_of_block[2][2] = {};
+    std::vector<double> coefficients_by_term[2], variance_of_block[2];
     for (unsigned int c = 0; c < 2; ++c)
       {
         coefficients_by_term[c].assign(max_terms * stride, 0.);
         for (unsigned int j = 0; j < N; ++j)
           for (unsigned int k = 0; k < max_terms; ++k)
             coefficients_by_term[c][k * stride + j] = coefficients[(2 * j + c) * max_terms + k];
-        for (unsigned int b = 0; b < n_blocks; ++b)
-          variance_of_block[c][b] = std::pow(blocks[b].std_for(c == 0), 2);
+        for (const auto &block : blocks)
+          variance_of_block[c].push_back(std::pow(block.std_for(c == 0), 2));
       }
     std::vector<double> block_dot(n_blocks * pair_block);
     const double        bins_per_unit = n_bins / max_series_correlation;
