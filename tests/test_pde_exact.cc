@@ -4,8 +4,14 @@
 //  - quadratic psi = sum_k (gamma_k/2)(z_k - c_k)^2: velocity -2 gamma_k (z_k - c_k),
 //    a Gaussian stays Gaussian with mean c + (m0 - c) e^{-2 gamma t} and
 //    standard deviation s0 e^{-2 gamma t} per coordinate.
+//  - with noise (tau > 0) and the same quadratic psi every coordinate of the
+//    neuron is an Ornstein-Uhlenbeck process: a stays Gaussian and a radius of a
+//    block of m coordinates stays s(t) chi_m, its variance per coordinate
+//    relaxing to nu/(2 gamma) at rate 4 gamma (nu = tau / D).
 // L1 and W1 errors on 4 meshes, degree 1; fitted order must be >= 1.8.
 #include <mfdd/pde/solver.h>
+
+#include <boost/math/special_functions/gamma.hpp>
 
 #include <deal.II/base/convergence_table.h>
 #include <deal.II/base/function_lib.h>
@@ -21,27 +27,32 @@ using dealii::Point;
 namespace
 {
   model::Problem
-  make_problem(unsigned int dim, double final_time)
+  make_problem(unsigned int dim, double final_time, unsigned int d = 40, double tau = 0.)
   {
     dealii::ParameterHandler prm;
     model::Problem::declare_parameters(prm);
     prm.enter_subsection("Problem");
     prm.set("Second layer", dim == 2 ? "trainable" : "fixed");
     prm.set("Final time", final_time);
+    prm.set("Dimension d", std::to_string(d));
+    prm.set("Temperature tau", tau);
     prm.leave_subsection();
     model::Problem problem;
     problem.parse_parameters(prm);
     return problem;
   }
 
-  /// A product of Gaussians N(mean_k, std_k^2), together with its marginal CDFs.
+  /// A product law, together with its marginal CDFs: coordinate k is
+  /// N(mean_k, std_k^2) if chi_k = 0, else std_k times a chi law with chi_k
+  /// degrees of freedom (the radius of N(0, std_k^2 I_{chi_k})).
   template <int dim>
   class Gaussian : public dealii::Function<dim>
   {
   public:
-    Gaussian(std::array<double, dim> mean, std::array<double, dim> std)
+    Gaussian(std::array<double, dim> mean, std::array<double, dim> std, std::array<unsigned int, dim> chi = {})
       : mean(mean)
       , std(std)
+      , chi(chi)
     {}
     double
     value(const Point<dim> &z, unsigned int = 0) const override
@@ -49,6 +60,15 @@ namespace
       double v = 1.;
       for (unsigned int k = 0; k < dim; ++k)
         {
+          if (chi[k] > 0)
+            {
+              const double x = z[k] / std[k], m = chi[k];
+              v *= x <= 0. ? 0. :
+                             std::exp((m - 1.) * std::log(x) - 0.5 * x * x - (0.5 * m - 1.) * std::log(2.) -
+                                      std::lgamma(0.5 * m)) /
+                               std[k];
+              continue;
+            }
           const double x = (z[k] - mean[k]) / std[k];
           v *= std::exp(-0.5 * x * x) / (std::sqrt(2. * M_PI) * std[k]);
         }
@@ -57,9 +77,12 @@ namespace
     double
     cdf(unsigned int k, double x) const
     {
+      if (chi[k] > 0)
+        return x <= 0. ? 0. : boost::math::gamma_p(0.5 * chi[k], 0.5 * (x / std[k]) * (x / std[k]));
       return 0.5 * std::erfc(-(x - mean[k]) / (std::sqrt(2.) * std[k]));
     }
-    std::array<double, dim> mean, std;
+    std::array<double, dim>       mean, std;
+    std::array<unsigned int, dim> chi;
   };
 
   /// The potential psi = sum_k (gamma_k/2)(z_k - c_k)^2 + beta.z
@@ -147,9 +170,9 @@ namespace
   Errors
   run_study(const QuadraticPotential<dim> &psi, const Gaussian<dim> &initial,
             const std::function<Gaussian<dim>(double)> &exact_at, double T, double box_upper,
-            const std::vector<unsigned int> &subdivisions, const std::string &title)
+            const std::vector<unsigned int> &subdivisions, const std::string &title,
+            const model::Problem &problem)
   {
-    const model::Problem problem = make_problem(dim, T);
     dealii::ConvergenceTable table;
     Errors                   errors;
     const Gaussian<dim>      exact = exact_at(T);
@@ -196,7 +219,8 @@ TEST(PdeExact, Translation1D)
   const Gaussian<1> initial({{1.2}}, {{0.15}});
   const auto        errors = run_study<1>(
     QuadraticPotential<1>({{0.}}, {{0.}}, {{-0.5}}), initial,
-    [](double t) { return Gaussian<1>({{1.2 + t}}, {{0.15}}); }, 1., 3.5, {{50, 100, 200, 400}}, "1D translation");
+    [](double t) { return Gaussian<1>({{1.2 + t}}, {{0.15}}); }, 1., 3.5, {{50, 100, 200, 400}}, "1D translation",
+    make_problem(1, 1.));
   EXPECT_GE(fitted_order(errors.n_cells, errors.l1, 1), 1.8);
   EXPECT_GE(fitted_order(errors.n_cells, errors.w1, 1), 1.8);
   EXPECT_LT(errors.l1.back(), 2e-3);
@@ -213,7 +237,7 @@ TEST(PdeExact, Quadratic1D)
       const double f = std::exp(-2. * gamma * t);
       return Gaussian<1>({{c + (1.4 - c) * f}}, {{0.12 * f}});
     },
-    1., 3.5, {50, 100, 200, 400}, "1D quadratic potential");
+    1., 3.5, {50, 100, 200, 400}, "1D quadratic potential", make_problem(1, 1.));
   EXPECT_GE(fitted_order(errors.n_cells, errors.l1, 1), 1.8);
   EXPECT_GE(fitted_order(errors.n_cells, errors.w1, 1), 1.8);
 }
@@ -224,7 +248,7 @@ TEST(PdeExact, Translation2D)
   const auto        errors = run_study<2>(
     QuadraticPotential<2>({{0., 0.}}, {{0., 0.}}, {{-0.5, -0.25}}), initial,
     [](double t) { return Gaussian<2>({{1.2 + t, 1.3 + 0.5 * t}}, {{0.15, 0.18}}); }, 0.8, 3., {{12, 24, 48, 96}},
-    "2D translation");
+    "2D translation", make_problem(2, 0.8));
   EXPECT_GE(fitted_order(errors.n_cells, errors.l1, 2), 1.8);
   EXPECT_GE(fitted_order(errors.n_cells, errors.w1, 2), 1.8);
 }
@@ -246,7 +270,55 @@ TEST(PdeExact, Quadratic2D)
         }
       return Gaussian<2>(mean, std);
     },
-    0.8, 3., {12, 24, 48, 96}, "2D quadratic potential");
+    0.8, 3., {12, 24, 48, 96}, "2D quadratic potential", make_problem(2, 0.8));
+  EXPECT_GE(fitted_order(errors.n_cells, errors.l1, 2), 1.8);
+  EXPECT_GE(fitted_order(errors.n_cells, errors.w1, 2), 1.8);
+}
+
+namespace
+{
+  /// Variance per coordinate of an Ornstein-Uhlenbeck process dz = -2 gamma z dt + sqrt(2 nu) dB.
+  double
+  ou_variance(double v0, double gamma, double nu, double t)
+  {
+    const double v_infinity = nu / (2. * gamma);
+    return v_infinity + (v0 - v_infinity) * std::exp(-4. * gamma * t);
+  }
+} // namespace
+
+TEST(PdeExact, Noise1DRadius)
+{
+  // d = 3: r = |w| ~ s chi_3 on a mesh from r = 0, where the drift 2 nu / r
+  // and the closed boundary keep the density ~ r^2.
+  const unsigned int d = 3;
+  const double       tau = 0.15, nu = tau / d, gamma = 0.5, s0 = 0.5;
+  const Gaussian<1>  initial({{0.}}, {{s0}}, {{d}});
+  const auto         errors = run_study<1>(
+    QuadraticPotential<1>({{gamma}}, {{0.}}, {{0.}}), initial,
+    [=](double t) { return Gaussian<1>({{0.}}, {{std::sqrt(ou_variance(s0 * s0, gamma, nu, t))}}, {{d}}); }, 1., 3.,
+    {25, 50, 100, 200}, "1D radius with noise (chi_3)", make_problem(1, 1., d, tau));
+  EXPECT_GE(fitted_order(errors.n_cells, errors.l1, 1), 1.8);
+  EXPECT_GE(fitted_order(errors.n_cells, errors.w1, 1), 1.8);
+  EXPECT_LT(errors.l1.back(), 4e-4);
+}
+
+TEST(PdeExact, Noise2DAmplitudeRadius)
+{
+  // (a, r), d = 20 (D = 21): a Gaussian relaxing towards c, r ~ s chi_20.
+  const unsigned int          d = 20;
+  const double                tau = 2.1, nu = tau / (d + 1), s_a = 0.2, s_r = 0.25;
+  const std::array<double, 2> gamma = {{0.4, 0.5}}, c = {{1.5, 0.}};
+  const double                a0 = 1.3;
+  const Gaussian<2>           initial({{a0, 0.}}, {{s_a, s_r}}, {{0, d}});
+  const auto                  errors = run_study<2>(
+    QuadraticPotential<2>(gamma, c, {{0., 0.}}), initial,
+    [=](double t) {
+      return Gaussian<2>({{c[0] + (a0 - c[0]) * std::exp(-2. * gamma[0] * t), 0.}},
+                         {{std::sqrt(ou_variance(s_a * s_a, gamma[0], nu, t)),
+                           std::sqrt(ou_variance(s_r * s_r, gamma[1], nu, t))}},
+                         {{0, d}});
+    },
+    0.25, 3., {8, 16, 32, 64}, "2D (a, r) with noise", make_problem(2, 0.25, d, tau));
   EXPECT_GE(fitted_order(errors.n_cells, errors.l1, 2), 1.8);
   EXPECT_GE(fitted_order(errors.n_cells, errors.w1, 2), 1.8);
 }

@@ -27,8 +27,8 @@ namespace mfdd::pde
   solve(const model::Problem &problem, const SolverParameters &parameters, const io::OutputParameters &output,
         bool write_files, const std::function<void()> &before_output, MPI_Comm communicator)
   {
-    io::require(problem.temperature == 0., "Problem/Temperature tau",
-                "the PDE solver has no noise term (the radial Laplacian is not implemented); set it to 0");
+    io::require(problem.temperature == 0. || problem.alpha == 1., "Problem/Temperature tau",
+                "noise needs Problem/Scaling alpha = 1");
     io::require(problem.weight_decay == 0. || problem.alpha == 1., "Problem/Weight decay lambda",
                 "weight decay needs Problem/Scaling alpha = 1");
     if (problem.reduced_setting().dimension() == 1)

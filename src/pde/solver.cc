@@ -166,7 +166,10 @@ namespace mfdd::pde
                       "Fixed time step (the last step before an output time is shortened); 0: from the CFL number.");
     prm.declare_entry("Box lower", "", Anything(),
                       "Lower corner of the generated box, one number per reduced coordinate (a, r; r1, r2); "
-                      "empty: 0 for radii, a_lower - (a_upper - a_lower)/2 for a.");
+                      "empty: a_lower - (a_upper - a_lower)/2 for a; 0 for radii, or with noise (tau > 0) half "
+                      "the radius below which the initial law has mass 1e-12 if that is more than one cell "
+                      "(the noise's drift (m - 1) nu / r would force tiny time steps near r = 0, where a "
+                      "high-dimensional block has no mass).");
     prm.declare_entry("Box upper", "", Anything(),
                       "Upper corner of the generated box; empty: 2.5 times the radius beyond which the "
                       "initial law has mass 1e-12, a_upper + (a_upper - a_lower)/2 for a.");
@@ -324,8 +327,12 @@ namespace mfdd::pde
                 }
               else
                 {
-                  lower.push_back(0.);
+                  // With noise the drift (m_b - 1) nu / r_b near r_b = 0 would set tiny time
+                  // steps where there is no mass: start at half the initial 1e-12 quantile
+                  // unless that lies within the first cell (small m_b), where r_b = 0 is closed.
+                  const double start = problem.temperature > 0. ? 0.5 * low[k] : 0.;
                   upper.push_back(2.5 * high[k]);
+                  lower.push_back(start > (upper.back() - start) / parameters.subdivisions[k] ? start : 0.);
                 }
           }
         Point<dim> p0, p1;
@@ -440,6 +447,17 @@ namespace mfdd::pde
     cell_values.resize(cells.size() * n_dofs_per_cell);
     density_weights.resize(all_q_points.size());
     face_flux.resize(faces.size() * QGauss<dim - 1>(parameters.degree + 1).size());
+    face_jump.resize(face_flux.size());
+
+    const auto &setting = problem.reduced_setting();
+    radial_drift_at_points.assign(evaluation_points.size(), Tensor<1, dim>());
+    for (unsigned int p = 0; p < evaluation_points.size(); ++p)
+      for (unsigned int b = 0; b < setting.n_blocks(); ++b)
+        {
+          const unsigned int k = setting.first_radius() + b;
+          if (evaluation_points[p][k] > 0.)
+            radial_drift_at_points[p][k] = (problem.data.blocks()[b].size - 1.) / evaluation_points[p][k];
+        }
   }
 
   template <int dim>
@@ -635,10 +653,14 @@ namespace mfdd::pde
     faces.clear();
     cell_faces.assign(n_owned_cells, {});
     const QGauss<dim - 1> face_quadrature(parameters.degree + 1);
-    const UpdateFlags     minus_flags = update_values | update_JxW_values | update_normal_vectors | update_quadrature_points;
-    FEFaceValues<dim>     face_minus(fe, face_quadrature, minus_flags);
-    FESubfaceValues<dim>  subface_minus(fe, face_quadrature, minus_flags);
-    FEFaceValues<dim>     face_plus(fe, face_quadrature, update_values | update_quadrature_points);
+    const bool            noisy = problem.temperature > 0.;
+    const UpdateFlags     gradients = noisy ? update_gradients : update_default;
+    const UpdateFlags     minus_flags =
+      update_values | update_JxW_values | update_normal_vectors | update_quadrature_points | gradients;
+    FEFaceValues<dim>    face_minus(fe, face_quadrature, minus_flags);
+    FESubfaceValues<dim> subface_minus(fe, face_quadrature, minus_flags);
+    FEFaceValues<dim>    face_plus(fe, face_quadrature, update_values | update_quadrature_points | gradients);
+    const auto          &setting = problem.reduced_setting();
     const unsigned int    none = numbers::invalid_unsigned_int;
     struct Side
     {
@@ -667,6 +689,21 @@ namespace mfdd::pde
           evaluation_points.push_back(values->quadrature_point(q));
           for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
             face.shape_minus[q * n_dofs_per_cell + i] = values->shape_value(i, q);
+          if (noisy)
+            for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
+              face.normal_derivative_minus.push_back(values->shape_grad(i, q) * face.normal[q]);
+        }
+      if (noisy)
+        {
+          const double h = std::min(minus.cell->minimum_vertex_distance(),
+                                    plus ? plus->cell->minimum_vertex_distance() : minus.cell->minimum_vertex_distance());
+          face.penalty = (parameters.degree + 1.) * (parameters.degree + 1.) / h;
+          for (unsigned int b = 0; b < setting.n_blocks() && !plus; ++b)
+            {
+              const unsigned int k = setting.first_radius() + b;
+              face.closed = face.closed ||
+                            (face.normal[0][k] < -0.5 && std::abs(values->quadrature_point(0)[k]) <= 1e-12 * h);
+            }
         }
       if (plus)
         {
@@ -684,6 +721,9 @@ namespace mfdd::pde
                           ExcMessage("face quadrature points do not match"));
               for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
                 face.shape_plus[q * n_dofs_per_cell + i] = face_plus.shape_value(i, match);
+              if (noisy)
+                for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
+                  face.normal_derivative_plus.push_back(face_plus.shape_grad(i, match) * face.normal[q]);
             }
         }
       faces.push_back(std::move(face));
@@ -790,38 +830,72 @@ namespace mfdd::pde
     potential->evaluate(psi_at_points, grad_psi_at_points);
     read_cell_values(u);
     const double velocity_factor = -2. * problem.xi(t) / problem.alpha;
+    const double nu              = noise_coefficient(t);
 
-    // Upwind fluxes b.n rho_upwind JxW on every face of an owned cell.
+    // Fluxes out of the minus side on every face of an owned cell: upwind
+    // b.n rho_upwind JxW, and with noise minus the SIPG diffusive flux
+    // nu ({d_n rho} - penalty [rho]) JxW (at the boundary rho outside = 0).
     double             outflow_rate = 0.;
     const unsigned int nq_face      = faces.empty() ? 0 : faces[0].JxW.size();
     for (unsigned int f = 0; f < faces.size(); ++f)
       {
         const FaceData &face     = faces[f];
         const bool      boundary = face.cell_plus == numbers::invalid_unsigned_int;
+        const double   *u_minus  = &cell_values[face.cell_minus * n_dofs_per_cell];
+        const double   *u_plus   = boundary ? nullptr : &cell_values[face.cell_plus * n_dofs_per_cell];
         for (unsigned int q = 0; q < nq_face; ++q)
           {
-            const double bn = velocity_factor * (grad_psi_at_points[face.first_point + q] * face.normal[q]);
-            double       rho_upwind = 0.;
-            if (bn > 0.)
-              rho_upwind = polynomial_value(&cell_values[face.cell_minus * n_dofs_per_cell],
-                                            &face.shape_minus[q * n_dofs_per_cell], n_dofs_per_cell);
-            else if (!boundary) // no inflow through the boundary
-              rho_upwind = polynomial_value(&cell_values[face.cell_plus * n_dofs_per_cell],
-                                            &face.shape_plus[q * n_dofs_per_cell], n_dofs_per_cell);
-            face_flux[f * nq_face + q] = bn * rho_upwind * face.JxW[q];
+            double &flux = face_flux[f * nq_face + q];
+            face_jump[f * nq_face + q] = 0.;
+            if (face.closed)
+              {
+                flux = 0.;
+                continue;
+              }
+            const double rho_minus = polynomial_value(u_minus, &face.shape_minus[q * n_dofs_per_cell], n_dofs_per_cell);
+            const double rho_plus =
+              boundary ? 0. : polynomial_value(u_plus, &face.shape_plus[q * n_dofs_per_cell], n_dofs_per_cell);
+            const double bn = velocity(face.first_point + q, velocity_factor, nu) * face.normal[q];
+            flux            = bn * (bn > 0. ? rho_minus : rho_plus) * face.JxW[q]; // no inflow through the boundary
+            if (nu > 0.)
+              {
+                double dn_rho = polynomial_value(u_minus, &face.normal_derivative_minus[q * n_dofs_per_cell], n_dofs_per_cell);
+                if (!boundary)
+                  dn_rho = 0.5 * (dn_rho + polynomial_value(u_plus, &face.normal_derivative_plus[q * n_dofs_per_cell],
+                                                            n_dofs_per_cell));
+                const double jump = rho_minus - rho_plus;
+                flux -= nu * (dn_rho - face.penalty * jump) * face.JxW[q];
+                face_jump[f * nq_face + q] = (boundary ? 1. : 0.5) * nu * jump * face.JxW[q];
+              }
             if (boundary)
-              outflow_rate += face_flux[f * nq_face + q];
+              outflow_rate += flux;
           }
       }
 
-    std::vector<double> residual(n_dofs_per_cell);
+    std::vector<double>         residual(n_dofs_per_cell);
+    std::vector<Tensor<1, dim>> grad_rho(nu > 0. ? n_q_points : 0);
     for (unsigned int c = 0; c < n_owned_cells; ++c)
       {
         std::fill(residual.begin(), residual.end(), 0.);
+        if (nu > 0.)
+          {
+            // -nu int grad rho . grad phi_i
+            const double *u_c = &cell_values[c * n_dofs_per_cell];
+            for (unsigned int q = 0; q < n_q_points; ++q)
+              {
+                const double *grad = &grad_shape_JxW[(c * n_q_points + q) * n_dofs_per_cell * dim];
+                grad_rho[q]        = Tensor<1, dim>();
+                for (unsigned int j = 0; j < n_dofs_per_cell; ++j)
+                  for (unsigned int d = 0; d < dim; ++d)
+                    grad_rho[q][d] += u_c[j] * grad[j * dim + d];
+                grad_rho[q] *= -nu / JxW[c * n_q_points + q];
+              }
+          }
         for (unsigned int q = 0; q < n_q_points; ++q)
           {
-            const Tensor<1, dim> flux =
-              (velocity_factor * rho_at_q[c * n_q_points + q]) * grad_psi_at_points[c * n_q_points + q];
+            Tensor<1, dim> flux = rho_at_q[c * n_q_points + q] * velocity(c * n_q_points + q, velocity_factor, nu);
+            if (nu > 0.)
+              flux += grad_rho[q];
             const double *grad = &grad_shape_JxW[(c * n_q_points + q) * n_dofs_per_cell * dim];
             for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
               for (unsigned int d = 0; d < dim; ++d)
@@ -829,13 +903,22 @@ namespace mfdd::pde
           }
         for (const auto &[f, minus] : cell_faces[c])
           {
-            const std::vector<double> &shape = minus ? faces[f].shape_minus : faces[f].shape_plus;
+            const FaceData            &face  = faces[f];
+            const std::vector<double> &shape = minus ? face.shape_minus : face.shape_plus;
             const double               sign  = minus ? -1. : 1.;
             for (unsigned int q = 0; q < nq_face; ++q)
               {
                 const double flux = sign * face_flux[f * nq_face + q];
                 for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
                   residual[i] += flux * shape[q * n_dofs_per_cell + i];
+              }
+            if (nu > 0. && !face.closed)
+              {
+                // SIPG's symmetry term: nu [rho] {d_n phi_i} (both sides, normal of the minus side)
+                const std::vector<double> &dn_shape = minus ? face.normal_derivative_minus : face.normal_derivative_plus;
+                for (unsigned int q = 0; q < nq_face; ++q)
+                  for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
+                    residual[i] += face_jump[f * nq_face + q] * dn_shape[q * n_dofs_per_cell + i];
               }
           }
         const double *minv  = &inverse_mass[c * n_dofs_per_cell * n_dofs_per_cell];
@@ -881,9 +964,22 @@ namespace mfdd::pde
   void
   Solver<dim>::apply_limiter(VectorType &u) const
   {
-    double lowest_mean = 0.;
+    // With noise the diffusive flux can leave a negative mean in a cell of the
+    // far tails (of size 1e-30, say); such a cell is set to 0 if its mass is
+    // above -negligible_mass (it adds at most that much mass).
+    constexpr double negligible_mass = 1e-20;
+    double           lowest_mean     = 0.;
     for (unsigned int c = 0; c < n_owned_cells; ++c)
-      lowest_mean = std::min(lowest_mean, limit_cell(owned_coefficients(u, c), c, shape_at_limiter));
+      {
+        double *coefficients = owned_coefficients(u, c);
+        double  mean         = limit_cell(coefficients, c, shape_at_limiter);
+        if (mean < 0. && mean * cell_volume[c] > -negligible_mass)
+          {
+            std::fill_n(coefficients, n_dofs_per_cell, 0.);
+            mean = 0.;
+          }
+        lowest_mean = std::min(lowest_mean, mean);
+      }
     lowest_mean = Utilities::MPI::min(lowest_mean, mesh_communicator);
     if (lowest_mean < 0.)
       {
@@ -1313,31 +1409,39 @@ namespace mfdd::pde
   Solver<dim>::cfl_time_step(const double t) const
   {
     // h_K / |b|_1 over the quadrature points of every cell and face (each
-    // rank its cells; the minimum is exact).
-    const double factor    = 2. * problem.xi(t) / problem.alpha;
+    // rank its cells; the minimum is exact), and with noise h_K^2 / (2 dim nu (degree + 1)^2).
+    const double factor    = -2. * problem.xi(t) / problem.alpha;
+    const double nu        = noise_coefficient(t);
+    const double p1        = parameters.degree + 1.;
     double       min_ratio = std::numeric_limits<double>::max();
+    const auto   speed_at  = [&](unsigned int p) {
+      const Tensor<1, dim> b = velocity(p, factor, nu);
+      double               s = 0.;
+      for (unsigned int d = 0; d < dim; ++d)
+        s += std::abs(b[d]);
+      return s;
+    };
     for (unsigned int c = 0; c < n_owned_cells; ++c)
       {
         double speed = 0.;
         for (unsigned int q = 0; q < n_q_points; ++q)
-          {
-            double s = 0.;
-            for (unsigned int d = 0; d < dim; ++d)
-              s += std::abs(grad_psi_at_points[c * n_q_points + q][d]);
-            speed = std::max(speed, factor * s);
-          }
+          speed = std::max(speed, speed_at(c * n_q_points + q));
         for (const auto &[f, minus] : cell_faces[c])
           for (unsigned int q = 0; q < faces[f].JxW.size(); ++q)
-            {
-              double s = 0.;
-              for (unsigned int d = 0; d < dim; ++d)
-                s += std::abs(grad_psi_at_points[faces[f].first_point + q][d]);
-              speed = std::max(speed, factor * s);
-            }
+            speed = std::max(speed, speed_at(faces[f].first_point + q));
         if (speed > 0.)
           min_ratio = std::min(min_ratio, cell_size[c] / speed);
+        if (nu > 0.)
+          min_ratio = std::min(min_ratio, cell_size[c] * cell_size[c] / (2. * dim * nu * p1 * p1));
       }
     return parameters.cfl * Utilities::MPI::min(min_ratio, mesh_communicator);
+  }
+
+  template <int dim>
+  double
+  Solver<dim>::noise_coefficient(const double t) const
+  {
+    return problem.xi(t) * problem.temperature / problem.neuron_dimension();
   }
 
   template <int dim>

@@ -80,7 +80,13 @@ namespace mfdd::pde
    *
    *   d_t rho = div(rho (2 xi(t)/alpha) grad psi),   velocity b = -(2 xi/alpha) grad psi,
    *
-   * on dim reduced coordinates (1: r; 2: (a, r) or (r1, r2)).
+   * on dim reduced coordinates (1: r; 2: (a, r) or (r1, r2)), and with noise
+   * (tau > 0, SCIENCE.md §4) the reduced Laplacian nu (d_k^2 rho - d_r((m_b - 1) rho / r_b)),
+   * nu = xi tau / D: its first-order part is a drift nu (m_b - 1)/r_b added to
+   * b (upwinded like the rest), its second-order part nu Laplacian(rho) is
+   * discretised by the symmetric interior penalty method (penalty
+   * (degree + 1)^2 / h; the box's artificial boundaries absorb, rho = 0, with
+   * the outflow counted in mass_out; a boundary on r_b = 0 is closed).
    *
    * What it guarantees (and how):
    * - Mass: the DG scheme is locally conservative; the boundary (r = 0, the
@@ -92,9 +98,14 @@ namespace mfdd::pde
    *   hence the mass, is unchanged) until rho >= 0 at the volume Gauss points
    *   and at the Gauss-Lobatto x Gauss points of every direction. Means stay
    *   non-negative for CFL <= 1/6 (degree <= 3; 1/2 for degree 1); a negative
-   *   mean stops the run with io::RunError.
+   *   mean stops the run with io::RunError. With noise the cell means are not
+   *   proven to stay non-negative (the SIPG flux can draw from an empty cell
+   *   next to a steep one): a cell whose mass comes out in (-1e-20, 0), which
+   *   happens in the far tails, is set to 0 (adding at most 1e-20 of mass);
+   *   a more negative one stops the run as above.
    * - Time step: dt = CFL min_K h_K / max_K |b|_1 (b at every quadrature point
-   *   of the step's first stage), cut to land on output times; or fixed.
+   *   of the step's first stage), with noise also dt <= CFL min_K h_K^2 /
+   *   (2 dim nu (degree + 1)^2), cut to land on output times; or fixed.
    * - Potential: supplied by a Potential<dim> (nonlocal or prescribed).
    *
    * Parallel model: in 2D the mesh is a p4est triangulation and rho a Trilinos
@@ -237,6 +248,13 @@ namespace mfdd::pde
       std::vector<double> JxW;
       std::vector<Tensor<1, dim>> normal;        ///< outward from cell_minus
       std::vector<double> shape_minus, shape_plus; ///< [q][i]
+      /// With noise: grad shape . normal on each side ([q][i]) and the SIPG
+      /// penalty (degree + 1)^2 / h (h the smaller cell size of the two sides).
+      std::vector<double> normal_derivative_minus, normal_derivative_plus;
+      double              penalty = 0.;
+      /// With noise, a boundary face on r_b = 0: no flux (the radial
+      /// Laplacian's drift (m_b - 1)/r_b keeps mass away; m_b = 1 reflects).
+      bool                closed = false;
     };
 
     /// Where the cells of all ranks go in the global cell order (by CellId).
@@ -308,9 +326,23 @@ namespace mfdd::pde
     /// du/dt = L(u) at time t; returns the outflow rate through the boundary.
     double
     compute_rate(const VectorType &u, double t, VectorType &rate);
-    /// The CFL time step from the velocity of the last compute_rate().
+    /// The CFL time step from the velocity of the last compute_rate() and,
+    /// with noise, the diffusion limit.
     double
     cfl_time_step(double t) const;
+    /// The noise's diffusion coefficient nu(t) = xi(t) tau / D (SCIENCE.md §2, §4).
+    double
+    noise_coefficient(double t) const;
+    /// Transport velocity at evaluation point @p p: @p factor grad psi plus,
+    /// with noise (@p nu > 0), the drift nu (m_b - 1)/r_b of each radius.
+    Tensor<1, dim>
+    velocity(unsigned int p, double factor, double nu) const
+    {
+      Tensor<1, dim> b = factor * grad_psi_at_points[p];
+      if (nu > 0.)
+        b += nu * radial_drift_at_points[p];
+      return b;
+    }
     /// Limits every owned cell; RunError on every rank if a mean is negative.
     void
     apply_limiter(VectorType &u) const;
@@ -371,7 +403,11 @@ namespace mfdd::pde
     std::vector<double>         density_weights; ///< all cells, global order
     std::vector<double>         psi_at_points;
     std::vector<Tensor<1, dim>> grad_psi_at_points;
-    std::vector<double>         face_flux; ///< [face][q] b.n rho_upwind JxW
+    std::vector<double>         face_flux; ///< [face][q] b.n rho_upwind JxW minus the SIPG flux
+    std::vector<double>         face_jump; ///< [face][q] SIPG: nu [rho] JxW / 2 (interior), nu rho JxW (boundary)
+    /// (m_b - 1)/r_b in each radius's coordinate (0 in a's, and where r_b = 0),
+    /// at the evaluation points (cells' quadrature points, then faces').
+    std::vector<Tensor<1, dim>> radial_drift_at_points;
 
     double       current_time = 0.;
     double       outflow      = 0.;
