@@ -102,29 +102,49 @@ TEST(PdeExamples, RadiusLargeD)
       }
 }
 
+namespace
+{
+  /// Isotropic data in the (r1, r2) run (both blocks with class variances
+  /// 1 +- Delta): its risk and the mean of r = sqrt(r1^2 + r2^2) must be those
+  /// of the 1D run at every output time.
+  void
+  expect_two_radii_match_radius(const Run &two, const Run &one)
+  {
+    ASSERT_EQ(one.trajectory.size(), two.trajectory.size());
+    for (unsigned int k = 0; k < one.trajectory.size(); ++k)
+      {
+        // Mean radius from the weighted quadrature points.
+        double mean_one = 0., mean_two = 0.;
+        for (unsigned int q = 0; q < one.trajectory[k].weights.size(); ++q)
+          mean_one += one.trajectory[k].points[q] * one.trajectory[k].weights[q];
+        for (unsigned int q = 0; q < two.trajectory[k].weights.size(); ++q)
+          mean_two += std::hypot(two.trajectory[k].points[2 * q], two.trajectory[k].points[2 * q + 1]) *
+                      two.trajectory[k].weights[q];
+        std::cout << "t = " << one.trajectory[k].t << ": risk " << one.trajectory[k].risk << " vs "
+                  << two.trajectory[k].risk << ", mean radius " << mean_one << " vs " << mean_two << std::endl;
+        // Tolerances: the coarse 24 x 24 graded mesh and 24 potential nodes per
+        // radius of the reduced 2D run.
+        EXPECT_NEAR(one.trajectory[k].risk, two.trajectory[k].risk, 2e-3);
+        EXPECT_NEAR(mean_one, mean_two, 1e-3);
+      }
+  }
+} // namespace
+
 TEST(PdeExamples, TwoRadiiAgreeWithRadiusOnIsotropicData)
 {
-  // Both blocks with the class variances 1 +- Delta: isotropic data, so the
-  // (r1, r2) dynamics must reproduce the 1D dynamics of r = sqrt(r1^2 + r2^2)
-  // (large-d kernel in both, as in params/pde_two_radii.prm).
-  const auto two = run_file("pde_two_radii.prm", {"Problem/Final time=0.3", "Problem/Second block Delta=0.5",
-                                                   "PDE/Potential nodes=24", "PDE/Sample cells=50"});
-  const auto one = run_file("pde_radius.prm", {"Problem/Final time=0.3", "Problem/Kernel=large d"});
-  ASSERT_EQ(one.trajectory.size(), two.trajectory.size());
-  for (unsigned int k = 0; k < one.trajectory.size(); ++k)
-    {
-      // Mean radius from the weighted quadrature points.
-      double mean_one = 0., mean_two = 0.;
-      for (unsigned int q = 0; q < one.trajectory[k].weights.size(); ++q)
-        mean_one += one.trajectory[k].points[q] * one.trajectory[k].weights[q];
-      for (unsigned int q = 0; q < two.trajectory[k].weights.size(); ++q)
-        mean_two += std::hypot(two.trajectory[k].points[2 * q], two.trajectory[k].points[2 * q + 1]) *
-                    two.trajectory[k].weights[q];
-      std::cout << "t = " << one.trajectory[k].t << ": risk " << one.trajectory[k].risk << " vs "
-                << two.trajectory[k].risk << ", mean radius " << mean_one << " vs " << mean_two << std::endl;
-      // Tolerances: the coarse 24 x 24 graded mesh and 24 potential nodes per
-      // radius of the reduced 2D run.
-      EXPECT_NEAR(one.trajectory[k].risk, two.trajectory[k].risk, 2e-3);
-      EXPECT_NEAR(mean_one, mean_two, 1e-3);
-    }
+  // Large-d kernel in both, as in params/pde_two_radii.prm.
+  expect_two_radii_match_radius(run_file("pde_two_radii.prm", {"Problem/Final time=0.3", "Problem/Second block Delta=0.5",
+                                                               "PDE/Potential nodes=24", "PDE/Sample cells=50"}),
+                                run_file("pde_radius.prm", {"Problem/Final time=0.3", "Problem/Kernel=large d"}));
+}
+
+TEST(PdeExamples, TwoRadiiExactKernelAgreeWithRadiusOnIsotropicData)
+{
+  // The exact finite-d kernels (two blocks of 40 of d = 80, where the
+  // two-block Mehler series converges) against the exact 1D kernel.
+  expect_two_radii_match_radius(
+    run_file("pde_two_radii.prm", {"Problem/Final time=0.3", "Problem/Second block Delta=0.5", "Problem/Kernel=exact",
+                                   "Problem/Dimension d=80", "Problem/Signal block size s0=40", "PDE/Potential nodes=24",
+                                   "PDE/Sample cells=50"}),
+    run_file("pde_radius.prm", {"Problem/Final time=0.3", "Problem/Dimension d=80"}));
 }
