@@ -30,17 +30,19 @@ def finite(v):
 
 
 def errorbar(ax, rows, x_key, metric, label, marker):
+    """Draws the seed means with their 95% intervals; returns the rows drawn."""
     def x_of(r):
         return r["D"] * r["epsilon"] if x_key == "Deps" else r[x_key]
 
     rows = sorted((r for r in rows if finite(r[metric + "_mean"])), key=x_of)
     if not rows:
-        return
+        return rows
     x = [x_of(r) for r in rows]
     y = [r[metric + "_mean"] for r in rows]
     ci = [0.0 if math.isnan(r[metric + "_ci95"]) else r[metric + "_ci95"] for r in rows]
     lower = [min(c, v * 0.999) for c, v in zip(ci, y)]  # keep the bars on a log axis
     ax.errorbar(x, y, yerr=[lower, ci], marker=marker, capsize=3, label=label)
+    return rows
 
 
 def panel_grid(metrics):
@@ -53,6 +55,38 @@ def panel_grid(metrics):
     return fig, list(axes.flat[:n])
 
 
+def sweep_figure(path, rows, metrics, dims, select, x_key, x_label, title, reference_slope=None):
+    """One panel per metric, one line per d over the rows select(row, d) keeps."""
+    markers = "osd^v<>ph*"
+    fig, axes = panel_grid(metrics)
+    for ax, metric in zip(axes, metrics):
+        drawn = False
+        for k, d in enumerate(dims):
+            line = errorbar(ax, [r for r in rows if select(r, d)], x_key, metric, "d = %d" % d,
+                            markers[k % len(markers)])
+            if k == 0 and reference_slope is not None and len(line) > 1:
+                x0, y0 = line[0][x_key], line[0][metric + "_mean"]
+                xs = [r[x_key] for r in line]
+                ax.plot(xs, [y0 * (x / x0) ** reference_slope for x in xs], "k--", lw=1,
+                        label="slope %g" % reference_slope)
+            drawn = drawn or bool(line)
+        ax.set_title("%s, %s" % (metric, title))
+        ax.set_xlabel(x_label)
+        ax.set_ylabel("sup_t error")
+        if not drawn:
+            # e.g. the risk gaps where R_N was too costly to record
+            ax.text(0.5, 0.5, "no finite values", ha="center", va="center", transform=ax.transAxes)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            continue
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 def main(folder):
     rows, metrics = read_summary(folder)
     if not rows:
@@ -61,58 +95,14 @@ def main(folder):
     dims = sorted({int(r["d"]) for r in rows})
     eps_min = min(r["epsilon"] for r in rows)
     n_max = max(r["N"] for r in rows)
-    markers = "osd^v<>ph*"
-
-    fig, axes = panel_grid(metrics)
-    for ax, metric in zip(axes, metrics):
-        for k, d in enumerate(dims):
-            sel = [r for r in rows if int(r["d"]) == d and math.isclose(r["epsilon"], eps_min, rel_tol=1e-12)]
-            errorbar(ax, sel, "N", metric, "d = %d" % d, markers[k % len(markers)])
-            if k == 0 and len(sel) > 1:
-                sel = sorted((r for r in sel if finite(r[metric + "_mean"])), key=lambda r: r["N"])
-                if sel:
-                    n0, y0 = sel[0]["N"], sel[0][metric + "_mean"]
-                    xs = [r["N"] for r in sel]
-                    ax.plot(xs, [y0 * (x / n0) ** -0.5 for x in xs], "k--", lw=1, label="slope -1/2")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("width N")
-        ax.set_ylabel("sup_t error")
-        ax.set_title("%s, epsilon = %g" % (metric, eps_min))
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(os.path.join(folder, "error_vs_N.png"), dpi=120)
-    plt.close(fig)
-
-    fig, axes = panel_grid(metrics)
-    for ax, metric in zip(axes, metrics):
-        for k, d in enumerate(dims):
-            sel = [r for r in rows if int(r["d"]) == d and r["N"] == n_max]
-            errorbar(ax, sel, "epsilon", metric, "d = %d" % d, markers[k % len(markers)])
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("step size epsilon")
-        ax.set_ylabel("sup_t error")
-        ax.set_title("%s, N = %d" % (metric, n_max))
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(os.path.join(folder, "error_vs_epsilon.png"), dpi=120)
-    plt.close(fig)
-
-    fig, axes = panel_grid(metrics)
-    for ax, metric in zip(axes, metrics):
-        for k, d in enumerate(dims):
-            sel = [r for r in rows if int(r["d"]) == d and r["N"] == n_max]
-            errorbar(ax, sel, "Deps", metric, "d = %d" % d, markers[k % len(markers)])
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("D epsilon")
-        ax.set_ylabel("sup_t error")
-        ax.set_title("%s, N = %d" % (metric, n_max))
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(os.path.join(folder, "error_vs_D_epsilon.png"), dpi=120)
-    plt.close(fig)
+    at_eps_min = lambda r, d: int(r["d"]) == d and math.isclose(r["epsilon"], eps_min, rel_tol=1e-12)
+    at_n_max = lambda r, d: int(r["d"]) == d and r["N"] == n_max
+    sweep_figure(os.path.join(folder, "error_vs_N.png"), rows, metrics, dims, at_eps_min, "N", "width N",
+                 "epsilon = %g" % eps_min, reference_slope=-0.5)
+    sweep_figure(os.path.join(folder, "error_vs_epsilon.png"), rows, metrics, dims, at_n_max, "epsilon",
+                 "step size epsilon", "N = %d" % n_max)
+    sweep_figure(os.path.join(folder, "error_vs_D_epsilon.png"), rows, metrics, dims, at_n_max, "Deps",
+                 "D epsilon", "N = %d" % n_max)
     return 0
 
 

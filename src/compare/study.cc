@@ -554,8 +554,12 @@ namespace mfdd::compare
       out << csv_header(columns);
       for (const auto &c : summary)
         {
+          // Seeds with a value of some metric (the risk gaps are NaN where R_N was not recorded).
+          unsigned int n_seeds = 0;
+          for (const auto &m : c.metrics)
+            n_seeds = std::max(n_seeds, m.n);
           std::vector<double> v = {double(c.N), c.epsilon, double(c.d), double(c.d + extra_dimension),
-                                   double(c.metrics[0].n)};
+                                   double(n_seeds)};
           for (const auto &m : c.metrics)
             {
               v.push_back(m.mean);
