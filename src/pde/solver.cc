@@ -1190,11 +1190,12 @@ namespace mfdd::pde
   {
     if (!flag_cells_for_adaptation())
       return false;
-    // Cells to refine are first limited at their children's limiter points,
-    // so that the interpolated children are >= 0 at theirs (means >= 0).
+    // Every cell is first limited at its would-be children's limiter points, so
+    // that refined children are >= 0 at theirs (means >= 0). Every cell, not only
+    // the flagged ones: p4est's balance refines more cells while executing, and
+    // which ones are flagged beforehand depends on the partition.
     for (unsigned int c = 0; c < n_owned_cells; ++c)
-      if (cells[c]->refine_flag_set())
-        limit_cell(owned_coefficients(solution, c), c, shape_at_child_limiter);
+      limit_cell(owned_coefficients(solution, c), c, shape_at_child_limiter);
 
     // Refinement interpolates exactly (the parent's polynomial lies in the
     // children's space). Coarsening applies FE_DGQ's restriction matrices, the

@@ -128,8 +128,9 @@ namespace mfdd::pde
    * within the level bounds (p4est keeps neighbours within one level across
    * faces and vertices), and rho is moved to the new mesh by deal.II's
    * (parallel) SolutionTransfer: on refined cells the parent polynomial is
-   * interpolated exactly (after limiting it at the children's limiter points,
-   * so the children are >= 0 there); on coarsened cells it is projected in L2
+   * interpolated exactly (after limiting every cell at its would-be
+   * children's limiter points, so the children are >= 0 there; every cell,
+   * because p4est's balance refines cells beyond the flagged ones); on coarsened cells it is projected in L2
    * on the reference cell, which keeps int rho exactly because the Q1
    * mapping's Jacobian lies in the DG space; the positivity limiter
    * (mean-preserving) follows. So mass is kept to round-off and rho >= 0 at
