@@ -447,7 +447,7 @@ namespace mfdd::pde
     cell_values.resize(cells.size() * n_dofs_per_cell);
     density_weights.resize(all_q_points.size());
     face_flux.resize(faces.size() * QGauss<dim - 1>(parameters.degree + 1).size());
-    face_jump.resize(face_flux.size());
+    face_symmetry.resize(face_flux.size());
 
     const auto &setting = problem.reduced_setting();
     radial_drift_at_points.assign(evaluation_points.size(), Tensor<1, dim>());
@@ -846,17 +846,21 @@ namespace mfdd::pde
         for (unsigned int q = 0; q < nq_face; ++q)
           {
             double &flux = face_flux[f * nq_face + q];
-            face_jump[f * nq_face + q] = 0.;
+            face_symmetry[f * nq_face + q] = 0.;
             if (face.closed)
               {
                 flux = 0.;
                 continue;
               }
-            const double rho_minus = polynomial_value(u_minus, &face.shape_minus[q * n_dofs_per_cell], n_dofs_per_cell);
-            const double rho_plus =
-              boundary ? 0. : polynomial_value(u_plus, &face.shape_plus[q * n_dofs_per_cell], n_dofs_per_cell);
-            const double bn = velocity(face.first_point + q, velocity_factor, nu) * face.normal[q];
-            flux            = bn * (bn > 0. ? rho_minus : rho_plus) * face.JxW[q]; // no inflow through the boundary
+            // Without noise only the upwind side is needed (no inflow through the boundary).
+            const double bn        = velocity(face.first_point + q, velocity_factor, nu) * face.normal[q];
+            const double rho_minus = bn > 0. || nu > 0. ?
+                                       polynomial_value(u_minus, &face.shape_minus[q * n_dofs_per_cell], n_dofs_per_cell) :
+                                       0.;
+            const double rho_plus = !boundary && (bn <= 0. || nu > 0.) ?
+                                      polynomial_value(u_plus, &face.shape_plus[q * n_dofs_per_cell], n_dofs_per_cell) :
+                                      0.;
+            flux = bn * (bn > 0. ? rho_minus : rho_plus) * face.JxW[q];
             if (nu > 0.)
               {
                 double dn_rho = polynomial_value(u_minus, &face.normal_derivative_minus[q * n_dofs_per_cell], n_dofs_per_cell);
@@ -865,7 +869,7 @@ namespace mfdd::pde
                                                             n_dofs_per_cell));
                 const double jump = rho_minus - rho_plus;
                 flux -= nu * (dn_rho - face.penalty * jump) * face.JxW[q];
-                face_jump[f * nq_face + q] = (boundary ? 1. : 0.5) * nu * jump * face.JxW[q];
+                face_symmetry[f * nq_face + q] = (boundary ? 1. : 0.5) * nu * jump * face.JxW[q];
               }
             if (boundary)
               outflow_rate += flux;
@@ -918,7 +922,7 @@ namespace mfdd::pde
                 const std::vector<double> &dn_shape = minus ? face.normal_derivative_minus : face.normal_derivative_plus;
                 for (unsigned int q = 0; q < nq_face; ++q)
                   for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-                    residual[i] += face_jump[f * nq_face + q] * dn_shape[q * n_dofs_per_cell + i];
+                    residual[i] += face_symmetry[f * nq_face + q] * dn_shape[q * n_dofs_per_cell + i];
               }
           }
         const double *minv  = &inverse_mass[c * n_dofs_per_cell * n_dofs_per_cell];

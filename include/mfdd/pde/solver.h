@@ -405,7 +405,7 @@ namespace mfdd::pde
     std::vector<double>         psi_at_points;
     std::vector<Tensor<1, dim>> grad_psi_at_points;
     std::vector<double>         face_flux; ///< [face][q] b.n rho_upwind JxW minus the SIPG flux
-    std::vector<double>         face_jump; ///< [face][q] SIPG: nu [rho] JxW / 2 (interior), nu rho JxW (boundary)
+    std::vector<double>         face_symmetry; ///< [face][q] SIPG's symmetry term: nu [rho] JxW / 2 (interior), nu rho JxW (boundary)
     /// (m_b - 1)/r_b in each radius's coordinate (0 in a's, and where r_b = 0),
     /// at the evaluation points (cells' quadrature points, then faces').
     std::vector<Tensor<1, dim>> radial_drift_at_points;
