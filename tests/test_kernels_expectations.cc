@@ -6,6 +6,10 @@
 #include <mfdd/kernels/population_kernels.h>
 
 #include <gtest/gtest.h>
+#include <algorithm>
+#include <string>
+#include <tuple>
+#include <vector>
 
 #include "kernel_reference.h"
 
@@ -169,4 +173,50 @@ TEST(WorkedExample, InitialRisk)
   const double risk = kernels.risk(fine.points, fine.weights);
   EXPECT_NEAR(risk, 1.876, 5e-4);
   EXPECT_NEAR(kernels.risk(coarse.points, coarse.weights), risk, 1e-9);
+}
+
+// The exact kernel's two independent routes: Mehler's series (up to 1024
+// terms, stopped by its tail bound) against the tensor product of angular
+// rules with the closed-form pair expectation, where the series needs many
+// terms: blocks of 3 to 10 coordinates, radii on or near the same ray (|rho|
+// near 1), tiny radii. U_table must give the same numbers as U to rounding.
+TEST(ExactKernel, LongMehlerSeriesMatchesAngularQuadrature)
+{
+  for (const auto &[activation, d, s0] : std::vector<std::tuple<std::string, unsigned int, unsigned int>>{
+         {"truncated relu", 40, 10}, {"truncated relu", 20, 5}, {"relu", 13, 3}, {"truncated relu", 6, 0}})
+    {
+      const bool two_blocks = s0 > 0;
+      auto       settings   = std::vector<std::pair<std::string, std::string>>{{"Activation", activation},
+                                                                       {"Dimension d", std::to_string(d)}};
+      if (two_blocks)
+        {
+          settings.push_back({"Data model", "anisotropic"});
+          settings.push_back({"Signal block size s0", std::to_string(s0)});
+        }
+      const auto                       problem = reference::make_problem(settings);
+      const kernels::PopulationKernels series(problem), quadrature(problem, 0);
+      std::vector<std::vector<double>> points;
+      for (const double r1 : {1e-3, 0.3, 1.1, 2.4})
+        for (const double r2 : {0., 1e-3, 0.05, 1.1})
+          if (two_blocks)
+            points.push_back({r1, r2});
+          else if (r2 == 0.)
+            points.push_back({r1});
+      std::vector<double> flat;
+      for (const auto &z : points)
+        flat.insert(flat.end(), z.begin(), z.end());
+      const auto         table = series.U_table(flat);
+      const unsigned int n     = points.size();
+      for (unsigned int i = 0; i < n; ++i)
+        for (unsigned int j = 0; j < n; ++j)
+          {
+            const double reference_value = quadrature.U(points[i].data(), points[j].data());
+            const double value           = series.U(points[i].data(), points[j].data());
+            const std::string what = activation + ", d = " + std::to_string(d) + ", s0 = " + std::to_string(s0) +
+                                     ", pair " + std::to_string(i) + ", " + std::to_string(j);
+            EXPECT_NEAR(value, reference_value, 1e-11 * std::abs(reference_value) + 1e-14) << what;
+            // the table's quadrature uses the series at the nodes where it converges
+            EXPECT_NEAR(table[i * n + j], value, 1e-13 * std::abs(value) + 1e-15) << what;
+          }
+    }
 }

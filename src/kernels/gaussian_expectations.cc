@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <vector>
 
@@ -206,6 +207,12 @@ namespace mfdd::kernels
                 current           = next;
               }
           }
+      }
+
+      unsigned int
+      accurate_hermite_coefficients() const override
+      {
+        return std::numeric_limits<unsigned int>::max();
       }
 
       double
@@ -480,6 +487,13 @@ namespace mfdd::kernels
                 current           = next;
               }
           }
+      }
+
+      unsigned int
+      accurate_hermite_coefficients() const override
+      {
+        // 20-point Gauss panels of width <= 1.5 over [-9, 9] (gaussian_rule)
+        return 66;
       }
 
       double

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 namespace mfdd::kernels
 {
@@ -16,33 +17,71 @@ namespace mfdd::kernels
 
   namespace
   {
-    /// Terms of the Mehler series of the angle-averaged kernel.
-    constexpr unsigned int series_terms = 64;
-    /// The series is used if its tail is below this fraction of sqrt(E sigma(X)^2 E sigma(X')^2).
+    /// Mehler's series stops once its tail is below this fraction of sqrt(E sigma(X)^2 E sigma(X')^2).
     constexpr double series_tolerance = 1e-14;
+    /// Terms tried before the per-point data is extended to the kernel's maximum.
+    constexpr unsigned int first_series_terms = 64;
 
-    /// E[c^k] under mu_m, k = 0 .. series_terms: 0 for odd k, prod_{i<=k/2} (2i-1)/(m+2i-2) for even k.
-    std::vector<double>
-    cosine_moments(unsigned int m)
+    /// E[c^k] under mu_m for k = 0 .. n (0 for odd k), in extended precision.
+    std::vector<long double>
+    cosine_moments(unsigned int m, unsigned int n)
     {
-      std::vector<double> M(series_terms + 1, 0.);
-      M[0] = 1.;
-      for (unsigned int k = 2; k <= series_terms; k += 2)
-        M[k] = M[k - 2] * (k - 1.) / (m + k - 2.);
+      std::vector<long double> M(n + 1, 0.L);
+      M[0] = 1.L;
+      for (unsigned int k = 2; k <= n; k += 2)
+        M[k] = M[k - 2] * (k - 1.L) / (m + k - 2.L);
       return M;
+    }
+
+    /// binom(n, k) E[c1^k] E[c2^(n-k)] for even n, k <= n_max: the weights of
+    /// E[(alpha_1 c1 + alpha_2 c2)^n] = sum_k w_nk alpha_1^k alpha_2^(n-k). The
+    /// binomials reach 1e306 at n = 1024: long double keeps them and the products finite.
+    std::vector<std::vector<double>>
+    moment_weights_of(const std::vector<unsigned int> &block_sizes, unsigned int n_max)
+    {
+      std::vector<std::vector<double>> W;
+      const auto                       M1 = cosine_moments(block_sizes[0], n_max);
+      if (block_sizes.size() == 1)
+        {
+          for (unsigned int n = 0; n <= n_max; n += 2)
+            W.push_back({double(M1[n])});
+          return W;
+        }
+      const auto M2 = cosine_moments(block_sizes[1], n_max);
+      for (unsigned int n = 0; n <= n_max; n += 2)
+        {
+          std::vector<double> row;
+          long double         binomial = 1.L; // binom(n, k)
+          for (unsigned int k = 0; k <= n; ++k)
+            {
+              if (k > 0)
+                binomial = binomial * (n - k + 1.L) / k;
+              if (k % 2 == 0)
+                row.push_back(double(binomial * M1[k] * M2[n - k]));
+            }
+          W.push_back(std::move(row));
+        }
+      return W;
     }
   } // namespace
 
-  PopulationKernels::PopulationKernels(const model::Problem &problem)
+  PopulationKernels::PopulationKernels(const model::Problem &problem, unsigned int max_terms)
     : the_problem(problem)
     , expectations(GaussianExpectations::create(*problem.activation))
+    , max_series_terms(0)
   {
-    if (problem.kernel == model::KernelKind::exact)
-      for (const auto &block : problem.data.blocks())
-        {
-          angular.emplace_back(block.size);
-          moments.push_back(cosine_moments(block.size));
-        }
+    if (problem.kernel != model::KernelKind::exact)
+      return;
+    std::vector<unsigned int> block_sizes;
+    for (const auto &block : problem.data.blocks())
+      {
+        angular.emplace_back(block.size);
+        block_sizes.push_back(block.size);
+      }
+    // the derivative of a_n needs a_{n+2}
+    const unsigned int accurate = expectations->accurate_hermite_coefficients();
+    max_series_terms            = 2 * (std::min(max_terms, accurate - 2) / 2);
+    moment_weights              = moment_weights_of(block_sizes, max_series_terms);
   }
 
   PopulationKernels::~PopulationKernels() = default;
@@ -136,174 +175,232 @@ namespace mfdd::kernels
     return evaluate_U(z, zp, grad);
   }
 
-  bool
-  PopulationKernels::series_class_kernel(bool                       plus,
-                                         const std::vector<double> &r,
-                                         const std::vector<double> &rp,
-                                         double                     sx,
-                                         double                     sxp,
-                                         const std::vector<double> &d_sx,
-                                         double                    &u,
-                                         double                    *du) const
+  PopulationKernels::SeriesPoint
+  PopulationKernels::series_point(bool plus, const std::vector<double> &r, unsigned int n_terms) const
   {
-    // rho = sum_b alpha_b c_b with alpha_b = s_b^2 r_b r'_b / (sx sx') >= 0 and
-    // independent c_b ~ mu_{m_b}: E[rho^n] is a (binomial) sum of moments.
-    const unsigned int  n_blocks = r.size(), K = series_terms;
-    std::vector<double> alpha(n_blocks);
-    for (unsigned int b = 0; b < n_blocks; ++b)
+    const auto  projected = projection(the_problem.data, r, plus);
+    SeriesPoint p;
+    p.plus      = plus;
+    p.std_dev   = projected.std_dev;
+    p.d_std_dev = projected.d_radius;
+    for (unsigned int b = 0; b < r.size(); ++b)
+      p.beta.push_back(the_problem.data.blocks()[b].std_for(plus) * r[b] / p.std_dev);
+    p.hermite.resize(n_terms + 2);
+    expectations->hermite_coefficients(p.std_dev, n_terms + 2, p.hermite.data());
+    // T_n = E sigma^2 - sum_{k<n} a_k^2 by compensated summation, plus the
+    // rounding of E sigma^2 itself, so that T_n bounds the true tail energy.
+    p.second_moment     = expectations->second_moment(p.std_dev);
+    const double margin = 1e-15 * p.second_moment;
+    double       sum = 0., compensation = 0.;
+    for (unsigned int n = 0; n <= n_terms; n += 2)
       {
-        const double s = the_problem.data.blocks()[b].std_for(plus);
-        alpha[b]       = s * s * r[b] * rp[b] / (sx * sxp);
-      }
-    // E[rho^n] and its derivatives in alpha_b, n = 0 .. K
-    std::vector<double> moment(K + 1, 0.), d_moment0(K + 1, 0.), d_moment1(K + 1, 0.);
-    const auto         &M0 = moments[0];
-    if (n_blocks == 1)
-      for (unsigned int n = 0; n <= K; ++n)
-        {
-          moment[n]    = std::pow(alpha[0], n) * M0[n];
-          d_moment0[n] = n > 0 ? n * std::pow(alpha[0], n - 1.) * M0[n] : 0.;
-        }
-    else
-      {
-        const auto         &M1 = moments[1];
-        std::vector<double> binomial(K + 1, 0.), pa(K + 1), pb(K + 1);
-        pa[0] = pb[0] = 1.;
-        for (unsigned int k = 1; k <= K; ++k)
+        p.tail_energy.push_back(std::max(p.second_moment - sum, 0.) + margin);
+        for (const unsigned int k : {n, n + 1})
           {
-            pa[k] = pa[k - 1] * alpha[0];
-            pb[k] = pb[k - 1] * alpha[1];
-          }
-        binomial[0] = 1.;
-        for (unsigned int n = 0; n <= K; ++n)
-          {
-            if (n > 0)
-              for (unsigned int k = n; k > 0; --k)
-                binomial[k] += binomial[k - 1];
-            for (unsigned int k = 0; k <= n; ++k)
-              {
-                const double c = binomial[k] * M0[k] * M1[n - k];
-                if (c == 0.)
-                  continue;
-                moment[n] += c * pa[k] * pb[n - k];
-                if (k > 0)
-                  d_moment0[n] += c * k * pa[k - 1] * pb[n - k];
-                if (n > k)
-                  d_moment1[n] += c * (n - k) * pa[k] * pb[n - k - 1];
-              }
+            const double y = p.hermite[k] * p.hermite[k] - compensation;
+            const double t = sum + y;
+            compensation   = (t - sum) - y;
+            sum            = t;
           }
       }
-    if (moment[K] > series_tolerance)
-      return false;
+    return p;
+  }
 
-    // a_k(sx), a_k(sx') for k < K + 2 (the derivative needs two more)
-    std::vector<double> a(K + 2), ap(K + 2);
-    expectations->hermite_coefficients(sx, K + 2, a.data());
-    expectations->hermite_coefficients(sxp, K + 2, ap.data());
-    u = 0.;
-    double d_value_sx = 0., d_value_alpha0 = 0., d_value_alpha1 = 0.;
-    for (unsigned int n = 0; n < K; ++n)
+  bool
+  PopulationKernels::series_class_kernel(const SeriesPoint &p, const SeriesPoint &q, double &u, double *du) const
+  {
+    const unsigned int n_terms  = std::min(p.hermite.size(), q.hermite.size()) - 2;
+    const unsigned int n_blocks = p.beta.size();
+    const double       alpha0 = p.beta[0] * q.beta[0], alpha1 = n_blocks == 2 ? p.beta[1] * q.beta[1] : 0.;
+    const double       bound  = series_tolerance * std::sqrt(p.second_moment * q.second_moment);
+    // even powers of alpha_b, extended as n grows
+    std::vector<double> pa{1.}, pb{1.};
+    double              d_value_sx = 0., d_value_alpha[2] = {0., 0.};
+    u                              = 0.;
+    for (unsigned int n = 0;; n += 2)
       {
-        const double product = a[n] * ap[n];
-        u += product * moment[n];
+        if (n > 0)
+          {
+            pa.push_back(pa.back() * alpha0 * alpha0);
+            pb.push_back(pb.back() * alpha1 * alpha1);
+          }
+        // E[rho^n] and its derivatives in alpha_0, alpha_1
+        const auto &W      = moment_weights[n / 2];
+        double      moment = 0., d_moment0 = 0., d_moment1 = 0.;
+        if (n_blocks == 1)
+          {
+            moment    = W[0] * pa[n / 2];
+            d_moment0 = n > 0 ? W[0] * n * pa[n / 2 - 1] * alpha0 : 0.;
+          }
+        else
+          for (unsigned int k = 0; k <= n; k += 2)
+            {
+              const double w = W[k / 2];
+              moment += w * pa[k / 2] * pb[(n - k) / 2];
+              if (du && k > 0)
+                d_moment0 += w * k * pa[k / 2 - 1] * alpha0 * pb[(n - k) / 2];
+              if (du && n > k)
+                d_moment1 += w * (n - k) * pa[k / 2] * pb[(n - k) / 2 - 1] * alpha1;
+            }
+        // the terms n, n+2, ... are at most E[rho^n] sqrt(T_n T'_n) in all
+        if (moment * std::sqrt(p.tail_energy[n / 2] * q.tail_energy[n / 2]) < bound)
+          break;
+        if (n == n_terms)
+          return false;
+        const double product = p.hermite[n] * q.hermite[n];
+        u += product * moment;
         if (du)
           {
             // d a_n / ds = (sqrt((n+1)(n+2)) a_{n+2} + n a_n) / s
-            const double da = (std::sqrt((n + 1.) * (n + 2.)) * a[n + 2] + n * a[n]) / sx;
-            d_value_sx += da * ap[n] * moment[n];
-            d_value_alpha0 += product * d_moment0[n];
-            d_value_alpha1 += product * d_moment1[n];
+            const double da =
+              (std::sqrt((n + 1.) * (n + 2.)) * p.hermite[n + 2] + n * p.hermite[n]) / p.std_dev;
+            d_value_sx += da * q.hermite[n] * moment;
+            d_value_alpha[0] += product * d_moment0;
+            d_value_alpha[1] += product * d_moment1;
           }
       }
     if (du)
       for (unsigned int b = 0; b < n_blocks; ++b)
         {
-          // d alpha_b' / d r_b = delta_bb' s_b^2 r'_b / (sx sx') - alpha_b' d_sx[b] / sx
+          // alpha_b' = beta_b' beta'_b', d beta_b' / d r_b = (delta_bb' s_b - beta_b' d_sx[b]) / sx
           double d_alpha_terms = 0.;
           for (unsigned int bp = 0; bp < n_blocks; ++bp)
             {
-              const double s       = the_problem.data.blocks()[bp].std_for(plus);
-              const double d_alpha = (bp == b ? s * s * rp[b] / (sx * sxp) : 0.) - alpha[bp] * d_sx[b] / sx;
-              d_alpha_terms += (bp == 0 ? d_value_alpha0 : d_value_alpha1) * d_alpha;
+              const double s_b     = the_problem.data.blocks()[b].std_for(p.plus);
+              const double d_beta  = ((bp == b ? s_b : 0.) - p.beta[bp] * p.d_std_dev[b]) / p.std_dev;
+              d_alpha_terms += d_value_alpha[bp] * q.beta[bp] * d_beta;
             }
-          du[b] = d_value_sx * d_sx[b] + d_alpha_terms;
+          du[b] = d_value_sx * p.d_std_dev[b] + d_alpha_terms;
         }
     return true;
   }
 
   double
+  PopulationKernels::quadrature_class_kernel(bool                       plus,
+                                             const std::vector<double> &r,
+                                             const std::vector<double> &rp,
+                                             double                    *du,
+                                             const SeriesPoint         *series_p,
+                                             const SeriesPoint         *series_q) const
+  {
+    const unsigned int n_blocks = r.size();
+    const auto p = projection(the_problem.data, r, plus), pp = projection(the_problem.data, rp, plus);
+    // At a node of correlation rho, sum_{n<M} a_n a'_n rho^n is within the
+    // series tolerance once |rho|^M sqrt(T_M T'_M) is (M even): a few hundred
+    // flops instead of the closed form's bivariate normal CDFs, at most nodes.
+    // reach[k] is the largest |rho| for which some M <= 2k does, with that M.
+    std::vector<double>                             products;
+    std::vector<std::pair<double, unsigned int>> reach;
+    if (series_p && series_q)
+      {
+        const unsigned int n = std::min(series_p->hermite.size(), series_q->hermite.size()) - 2;
+        for (unsigned int k = 0; k < n; ++k)
+          products.push_back(series_p->hermite[k] * series_q->hermite[k]);
+        const double bound = series_tolerance * std::sqrt(series_p->second_moment * series_q->second_moment);
+        std::pair<double, unsigned int> best{0., 0};
+        for (unsigned int M = 2; M <= n; M += 2)
+          {
+            const double rho_M =
+              std::pow(bound / std::sqrt(series_p->tail_energy[M / 2] * series_q->tail_energy[M / 2]), 1. / M);
+            if (rho_M > best.first)
+              best = {rho_M, M};
+            reach.push_back(best);
+          }
+      }
+    const auto pair_value = [&](double C) {
+      const double rho   = C / (p.std_dev * pp.std_dev);
+      const auto   first = std::lower_bound(reach.begin(), reach.end(), std::abs(rho),
+                                          [](const auto &entry, double x) { return entry.first < x; });
+      if (first != reach.end())
+        {
+          double sum = 0.;
+          for (unsigned int k = first->second; k-- > 0;)
+            sum = sum * rho + products[k];
+          return sum;
+        }
+      return expectations->pair(p.std_dev, pp.std_dev, C);
+    };
+    // per block, the covariance of the projections per unit cosine
+    std::vector<double> cov_unit(n_blocks);
+    for (unsigned int b = 0; b < n_blocks; ++b)
+      {
+        const double s = the_problem.data.blocks()[b].std_for(plus);
+        cov_unit[b]    = s * s * r[b] * rp[b];
+      }
+    // tensor product over the blocks' angular rules (one or two blocks)
+    const auto         &rule0 = angular[0];
+    const double       *c1 = nullptr, *w1 = nullptr;
+    unsigned int        n1 = 1;
+    const double        one = 1., zero = 0.;
+    double              u = 0.;
+    if (n_blocks == 2)
+      {
+        c1 = angular[1].nodes().data();
+        w1 = angular[1].weights().data();
+        n1 = angular[1].size();
+      }
+    for (unsigned int i = 0; i < rule0.size(); ++i)
+      for (unsigned int j = 0; j < n1; ++j)
+        {
+          const double cj = n_blocks == 2 ? c1[j] : zero;
+          const double wj = n_blocks == 2 ? w1[j] : one;
+          const double C  = cov_unit[0] * rule0.nodes()[i] + (n_blocks == 2 ? cov_unit[1] * cj : 0.);
+          const double w  = rule0.weights()[i] * wj;
+          if (!du)
+            {
+              u += w * pair_value(C);
+              continue;
+            }
+          const auto P = expectations->pair_with_derivatives(p.std_dev, pp.std_dev, C);
+          u += w * P.value;
+          for (unsigned int b = 0; b < n_blocks; ++b)
+            {
+              const double s  = the_problem.data.blocks()[b].std_for(plus);
+              const double cb = b == 0 ? rule0.nodes()[i] : cj;
+              du[b] += w * (P.d_sx * p.d_radius[b] + P.d_C * s * s * rp[b] * cb);
+            }
+        }
+    return u;
+  }
+
+  double
   PopulationKernels::evaluate_U(const double *z, const double *zp, double *grad) const
   {
-    const auto        &setting = the_problem.reduced_setting();
-    const auto         r = radii(z), rp = radii(zp);
-    const unsigned int n_blocks = r.size(), first = setting.first_radius();
-    const double       a = setting.amplitude(z), ap = setting.amplitude(zp);
-    std::vector<double> du(n_blocks, 0.);
+    const auto         &setting = the_problem.reduced_setting();
+    const auto          r = radii(z), rp = radii(zp);
+    const unsigned int  n_blocks = r.size(), first = setting.first_radius();
+    const double        a = setting.amplitude(z), ap = setting.amplitude(zp);
+    std::vector<double> du(n_blocks, 0.), du_class(n_blocks, 0.);
     double              u = 0.;
     for (const bool plus : {true, false})
       {
-        const auto p = projection(the_problem.data, r, plus), pp = projection(the_problem.data, rp, plus);
+        std::fill(du_class.begin(), du_class.end(), 0.);
+        double u_class;
         if (the_problem.kernel == model::KernelKind::large_d)
           {
             // c = 0: X and X' independent
+            const auto   p = projection(the_problem.data, r, plus), pp = projection(the_problem.data, rp, plus);
             const double qp = expectations->q(pp.std_dev);
-            u += 0.5 * expectations->q(p.std_dev) * qp;
+            u_class         = expectations->q(p.std_dev) * qp;
             const double dq = expectations->dq(p.std_dev);
             for (unsigned int b = 0; b < n_blocks; ++b)
-              du[b] += 0.5 * dq * p.d_radius[b] * qp;
-            continue;
+              du_class[b] = dq * p.d_radius[b] * qp;
           }
-        {
-          double              u_class;
-          std::vector<double> du_class(n_blocks);
-          if (series_class_kernel(plus, r, rp, p.std_dev, pp.std_dev, p.d_radius, u_class,
-                                  grad ? du_class.data() : nullptr))
-            {
-              u += 0.5 * u_class;
-              for (unsigned int b = 0; b < n_blocks; ++b)
-                du[b] += 0.5 * du_class[b];
-              continue;
-            }
-        }
-        // per block, the covariance of the projections per unit cosine
-        std::vector<double> cov_unit(n_blocks);
+        else
+          {
+            // Mehler's series with few terms, then with all, then the angular quadrature
+            const auto series = [&](unsigned int n_terms) {
+              return n_terms > 0 && series_class_kernel(series_point(plus, r, n_terms), series_point(plus, rp, n_terms),
+                                                        u_class, grad ? du_class.data() : nullptr);
+            };
+            const unsigned int first_terms = std::min(first_series_terms, max_series_terms);
+            const bool         converged = series(first_terms) || (max_series_terms > first_terms && series(max_series_terms));
+            if (!converged)
+              u_class = quadrature_class_kernel(plus, r, rp, grad ? du_class.data() : nullptr);
+          }
+        u += 0.5 * u_class;
         for (unsigned int b = 0; b < n_blocks; ++b)
-          {
-            const double s = the_problem.data.blocks()[b].std_for(plus);
-            cov_unit[b]    = s * s * r[b] * rp[b];
-          }
-        // tensor product over the blocks' angular rules (one or two blocks)
-        const auto  &rule0 = angular[0];
-        const double *c1 = nullptr, *w1 = nullptr;
-        unsigned int n1 = 1;
-        const double one = 1., zero = 0.;
-        if (n_blocks == 2)
-          {
-            c1 = angular[1].nodes().data();
-            w1 = angular[1].weights().data();
-            n1 = angular[1].size();
-          }
-        for (unsigned int i = 0; i < rule0.size(); ++i)
-          for (unsigned int j = 0; j < n1; ++j)
-            {
-              const double cj = n_blocks == 2 ? c1[j] : zero;
-              const double wj = n_blocks == 2 ? w1[j] : one;
-              const double C  = cov_unit[0] * rule0.nodes()[i] + (n_blocks == 2 ? cov_unit[1] * cj : 0.);
-              const double w  = 0.5 * rule0.weights()[i] * wj;
-              if (!grad)
-                {
-                  u += w * expectations->pair(p.std_dev, pp.std_dev, C);
-                  continue;
-                }
-              const auto P = expectations->pair_with_derivatives(p.std_dev, pp.std_dev, C);
-              u += w * P.value;
-              for (unsigned int b = 0; b < n_blocks; ++b)
-                {
-                  const double s  = the_problem.data.blocks()[b].std_for(plus);
-                  const double cb = b == 0 ? rule0.nodes()[i] : cj;
-                  du[b] += w * (P.d_sx * p.d_radius[b] + P.d_C * s * s * rp[b] * cb);
-                }
-            }
+          du[b] += 0.5 * du_class[b];
       }
     if (grad)
       {
@@ -313,6 +410,64 @@ namespace mfdd::kernels
           grad[0] = ap * u;
       }
     return a * ap * u;
+  }
+
+  std::vector<double>
+  PopulationKernels::U_table(const std::vector<double>               &points,
+                             unsigned int                              stride,
+                             unsigned int                              offset,
+                             const std::function<void(double)>       &progress) const
+  {
+    const unsigned int  dim = dimension(), n = points.size() / dim;
+    std::vector<double> table(n * n, 0.);
+    const bool          series = the_problem.kernel == model::KernelKind::exact && max_series_terms > 0;
+    const auto         &setting = the_problem.reduced_setting();
+    std::vector<std::vector<double>> r(n);
+    std::vector<SeriesPoint>         series_points[2];
+    if (series)
+      for (unsigned int i = 0; i < n; ++i)
+        {
+          r[i] = radii(&points[i * dim]);
+          for (const bool plus : {true, false})
+            series_points[plus].push_back(series_point(plus, r[i], max_series_terms));
+        }
+    // Rows in the order i_k = k P mod n (P coprime to n): the costly rows (of
+    // pairs that need the quadrature) are spread out, so that progress
+    // reports and the share of each rank are even.
+    unsigned int P = std::max(1u, static_cast<unsigned int>(0.618 * n));
+    while (std::gcd(P, n) != 1)
+      ++P;
+    const auto row = [&](unsigned int k) { return static_cast<unsigned int>((static_cast<unsigned long>(k) * P) % n); };
+    double     pairs = 0., pairs_done = 0.;
+    for (unsigned int k = offset; k < n; k += stride)
+      pairs += row(k) + 1.;
+    for (unsigned int k = offset; k < n; k += stride)
+      {
+        const unsigned int i = row(k);
+        for (unsigned int j = 0; j <= i; ++j)
+          {
+            if (!series)
+              {
+                table[i * n + j] = table[j * n + i] = U(&points[i * dim], &points[j * dim]);
+                continue;
+              }
+            double u = 0.;
+            for (const bool plus : {true, false})
+              {
+                double u_class;
+                if (!series_class_kernel(series_points[plus][i], series_points[plus][j], u_class, nullptr))
+                  u_class = quadrature_class_kernel(plus, r[i], r[j], nullptr, &series_points[plus][i],
+                                                    &series_points[plus][j]);
+                u += 0.5 * u_class;
+              }
+            table[i * n + j] = table[j * n + i] =
+              setting.amplitude(&points[i * dim]) * setting.amplitude(&points[j * dim]) * u;
+          }
+        pairs_done += i + 1.;
+        if (progress)
+          progress(pairs_done / pairs);
+      }
+    return table;
   }
 
   double

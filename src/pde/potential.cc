@@ -1,3 +1,4 @@
+#include <mfdd/io/output.h>
 #include <mfdd/pde/potential.h>
 
 #include <cmath>
@@ -103,10 +104,13 @@ namespace mfdd::pde
 
   // ------------------------------------------------------------------ nonlocal
   template <int dim>
-  NonlocalPotential<dim>::NonlocalPotential(const kernels::PopulationKernels &kernels, unsigned int n_radius_nodes)
+  NonlocalPotential<dim>::NonlocalPotential(const kernels::PopulationKernels &kernels,
+                                            unsigned int                      n_radius_nodes,
+                                            MPI_Comm                          communicator)
     : kernels(kernels)
     , problem(kernels.problem())
     , n_radius_nodes(n_radius_nodes)
+    , communicator(communicator)
   {
     AssertThrow(kernels.dimension() == dim, dealii::ExcDimensionMismatch(kernels.dimension(), dim));
   }
@@ -178,12 +182,18 @@ namespace mfdd::pde
         node_values_V.resize(K);
         for (const double x : z)
           AssertThrow(std::isfinite(x), dealii::ExcInternalError());
-        kernel_table.resize(K * K);
         for (unsigned int i = 0; i < K; ++i)
+          node_values_V[i] = kernels.V(&z[i * dim]);
+        // Rows shared out over the ranks, then summed: each entry is one
+        // rank's number plus zeros.
+        const unsigned int     n_ranks = dealii::Utilities::MPI::n_mpi_processes(communicator);
+        const unsigned int     rank    = dealii::Utilities::MPI::this_mpi_process(communicator);
+        io::ProgressReporter   progress("pde: kernel table", 1.);
+        kernel_table = kernels.U_table(z, n_ranks, rank, [&](double done) { progress.update(done); });
+        if (n_ranks > 1)
           {
-            node_values_V[i] = kernels.V(&z[i * dim]);
-            for (unsigned int j = 0; j <= i; ++j)
-              kernel_table[i * K + j] = kernel_table[j * K + i] = kernels.U(&z[i * dim], &z[j * dim]);
+            const int ierr = MPI_Allreduce(MPI_IN_PLACE, kernel_table.data(), K * K, MPI_DOUBLE, MPI_SUM, communicator);
+            AssertThrowMPI(ierr);
           }
         for (unsigned int i = 0; i < K * K; ++i)
           if (!std::isfinite(kernel_table[i]) || !std::isfinite(node_values_V[i % K]))

@@ -13,7 +13,7 @@ namespace mfdd::pde
                        const std::function<void()> &before_output, MPI_Comm communicator)
     {
       const kernels::PopulationKernels kernels(problem);
-      auto        potential = std::make_shared<NonlocalPotential<dim>>(kernels, parameters.potential_nodes);
+      auto        potential = std::make_shared<NonlocalPotential<dim>>(kernels, parameters.potential_nodes, communicator);
       Solver<dim> solver(problem, parameters, potential, communicator);
       solver.make_mesh();
       solver.set_initial_density();

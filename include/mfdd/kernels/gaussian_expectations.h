@@ -67,6 +67,10 @@ namespace mfdd::kernels
      */
     virtual void
     hermite_coefficients(double s, unsigned int n, double *a) const = 0;
+    /// How many of the coefficients above are accurate to rounding (the
+    /// closed forms: all; quadrature: as many as its rule resolves).
+    virtual unsigned int
+    accurate_hermite_coefficients() const = 0;
 
     struct PairWithDerivatives
     {

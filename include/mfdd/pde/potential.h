@@ -8,6 +8,7 @@
 #include <mfdd/model/problem.h>
 
 #include <deal.II/base/bounding_box.h>
+#include <deal.II/base/mpi.h>
 #include <deal.II/base/function.h>
 #include <deal.II/base/point.h>
 #include <deal.II/base/tensor.h>
@@ -133,7 +134,9 @@ namespace mfdd::pde
    * O(K) per distinct value, instead of O(K) per point.
    *
    * The kernel table U(z_k, z_l) depends only on the box, so it is computed
-   * once per bounding box (not per mesh, not per step). Because the kernels are
+   * once per bounding box (not per mesh, not per step), its rows shared out
+   * over the ranks (each entry is computed by one rank: the same bits on any
+   * number of ranks). Because the kernels are
    * analytic in the radii, the interpolation error decays spectrally in
    * n_radius (measured in tests/test_pde_potential.cc). The risk uses the same
    * tables, R = E y^2 + 2 alpha sum_k V_k m_k + alpha^2 m^T U m, so that psi
@@ -143,7 +146,10 @@ namespace mfdd::pde
   class NonlocalPotential : public Potential<dim>
   {
   public:
-    NonlocalPotential(const kernels::PopulationKernels &kernels, unsigned int n_radius_nodes);
+    /// The kernel table's rows are shared out over the ranks of @p communicator.
+    NonlocalPotential(const kernels::PopulationKernels &kernels,
+                      unsigned int                      n_radius_nodes,
+                      MPI_Comm                          communicator = MPI_COMM_SELF);
 
     void
     reinit(const dealii::BoundingBox<dim> &box,
@@ -185,6 +191,7 @@ namespace mfdd::pde
     const kernels::PopulationKernels          &kernels;
     const model::Problem                      &problem;
     unsigned int                               n_radius_nodes;
+    MPI_Comm                                   communicator;
     std::vector<ChebyshevInterpolation>        axes;
     dealii::BoundingBox<dim>                   table_box;
     std::vector<double>                        node_values_V; // V(z_k)
