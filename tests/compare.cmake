@@ -7,3 +7,4 @@ mfdd_script_test(test_compare_cli_runs test_compare_cli_runs.sh LABELS cli mpi T
 # The acceptance criteria of issue 5 on params/study_quick.prm (minutes on 2 cores).
 mfdd_script_test(test_compare_study_quick test_compare_study_quick.py LABELS slow mpi TIMEOUT 1800)
 mfdd_script_test(test_compare_noise test_compare_noise.py LABELS cli TIMEOUT 300)
+mfdd_script_test(test_compare_two_radii test_compare_two_radii.py LABELS cli TIMEOUT 300)

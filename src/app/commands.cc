@@ -7,6 +7,7 @@
 
 #include <deal.II/base/mpi.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -22,6 +23,17 @@ namespace mfdd::app
         std::ofstream out(output.path("parameters.prm"));
         prm.print_parameters(out, dealii::ParameterHandler::ShortPRM);
       }
+  }
+
+  pde::SolverParameters
+  RunContext::pde_parameters(unsigned int dim) const
+  {
+    pde::SolverParameters parameters;
+    parameters.parse_parameters(prm, dim);
+    if (!parameters.mesh_file.empty() && std::filesystem::path(parameters.mesh_file).is_relative())
+      parameters.mesh_file =
+        (std::filesystem::path(parameter_file).parent_path() / parameters.mesh_file).lexically_normal().string();
+    return parameters;
   }
 
   const std::vector<Command> &

@@ -17,8 +17,7 @@ namespace mfdd::app
     auto                         &prm = context.prm;
     compare::ComparisonParameters comparison;
     comparison.parse_parameters(prm, context.problem);
-    pde::SolverParameters pde_parameters;
-    pde_parameters.parse_parameters(prm, context.problem.reduced_setting().dimension());
+    const auto pde_parameters = context.pde_parameters(context.problem.reduced_setting().dimension());
     particles::SgdParameters sgd_parameters;
     sgd_parameters.parse_parameters(prm);
     sgd_parameters.check(context.problem);

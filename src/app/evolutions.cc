@@ -1,30 +1,11 @@
 #include "evolutions.h"
 
-#include <mfdd/kernels/population_kernels.h>
-#include <mfdd/pde/potential.h>
+#include <mfdd/pde/solver.h>
 
 #include <algorithm>
 
 namespace mfdd::app
 {
-  namespace
-  {
-    template <int dim>
-    model::ReducedLawTrajectory
-    solve(const model::Problem       &problem,
-          const pde::SolverParameters &parameters,
-          const io::OutputParameters  &output,
-          MPI_Comm                     comm)
-    {
-      const kernels::PopulationKernels kernels(problem);
-      auto potential = std::make_shared<pde::NonlocalPotential<dim>>(kernels, parameters.potential_nodes);
-      pde::Solver<dim> solver(problem, parameters, potential, comm);
-      solver.make_mesh();
-      solver.set_initial_density();
-      return solver.run(output, false);
-    }
-  } // namespace
-
   model::ReducedLawTrajectory
   solve_pde(const model::Problem        &problem,
             const pde::SolverParameters &parameters,
@@ -39,8 +20,7 @@ namespace mfdd::app
         p.time_step /= (1u << level);
         p.potential_nodes = p.potential_nodes + p.potential_nodes * level / 2;
       }
-    return problem.reduced_setting().dimension() == 1 ? solve<1>(problem, p, output, comm) :
-                                                        solve<2>(problem, p, output, comm);
+    return pde::solve(problem, p, output, false, {}, comm);
   }
 } // namespace mfdd::app
 

@@ -139,7 +139,7 @@ namespace mfdd::app
 
     pde::SolverParameters pde_parameters;
     if (parameters.run_pde)
-      pde_parameters.parse_parameters(context.prm, 2);
+      pde_parameters = context.pde_parameters(2);
     particles::SgdParameters sgd_parameters;
     if (parameters.run_sgd)
       {

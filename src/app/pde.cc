@@ -1,7 +1,6 @@
 #include <mfdd/app/commands.h>
 #include <mfdd/pde/solver.h>
 
-#include <filesystem>
 #include <iomanip>
 #include <iostream>
 
@@ -10,12 +9,7 @@ namespace mfdd::app
   int
   run_pde(RunContext &context)
   {
-    pde::SolverParameters parameters;
-    parameters.parse_parameters(context.prm, context.problem.reduced_setting().dimension());
-    // A relative mesh path is relative to the parameter file's folder.
-    if (!parameters.mesh_file.empty() && std::filesystem::path(parameters.mesh_file).is_relative())
-      parameters.mesh_file =
-        (std::filesystem::path(context.parameter_file).parent_path() / parameters.mesh_file).lexically_normal().string();
+    const auto parameters = context.pde_parameters(context.problem.reduced_setting().dimension());
 
     const auto trajectory =
       pde::solve(context.problem, parameters, context.output, true, [&context]() { context.start_output(); });

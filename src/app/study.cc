@@ -42,8 +42,7 @@ namespace mfdd::app
     std::map<unsigned int, model::Problem> problems;
     for (const unsigned int d : study.dimensions)
       problems.emplace(d, compare::problem_with_dimension(prm, d));
-    pde::SolverParameters pde_parameters;
-    pde_parameters.parse_parameters(prm, context.problem.reduced_setting().dimension());
+    const auto pde_parameters = context.pde_parameters(context.problem.reduced_setting().dimension());
     particles::SgdParameters sgd_parameters;
     sgd_parameters.parse_parameters(prm);
     // Every run's (N, epsilon) must suit the SGD (e.g. T/epsilon an integer).

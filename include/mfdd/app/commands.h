@@ -5,6 +5,7 @@
 
 #include <mfdd/io/output.h>
 #include <mfdd/model/problem.h>
+#include <mfdd/pde/solver.h>
 
 #include <deal.II/base/parameter_handler.h>
 
@@ -26,6 +27,11 @@ namespace mfdd::app
     /// checked) its own sections, so that bad input writes nothing.
     void
     start_output() const;
+
+    /// The PDE section for reduced dimension @p dim; a relative mesh file is
+    /// taken relative to the parameter file's folder, as `meshes/` is to `params/`.
+    pde::SolverParameters
+    pde_parameters(unsigned int dim) const;
   };
 
   struct Command
