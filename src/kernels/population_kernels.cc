@@ -418,19 +418,9 @@ namespace mfdd::kernels
                              unsigned int                              offset,
                              const std::function<void(double)>       &progress) const
   {
-    const unsigned int  dim = dimension(), n = points.size() / dim;
+    const unsigned int  n = points.size() / dimension();
     std::vector<double> table(n * n, 0.);
-    const bool          series = the_problem.kernel == model::KernelKind::exact && max_series_terms > 0;
-    const auto         &setting = the_problem.reduced_setting();
-    std::vector<std::vector<double>> r(n);
-    std::vector<SeriesPoint>         series_points[2];
-    if (series)
-      for (unsigned int i = 0; i < n; ++i)
-        {
-          r[i] = radii(&points[i * dim]);
-          for (const bool plus : {true, false})
-            series_points[plus].push_back(series_point(plus, r[i], max_series_terms));
-        }
+    const auto          prepared = prepare(points);
     // Rows in the order i_k = k P mod n (P coprime to n): the costly rows (of
     // pairs that need the quadrature) are spread out, so that progress
     // reports and the share of each rank are even.
@@ -445,24 +435,7 @@ namespace mfdd::kernels
       {
         const unsigned int i = row(k);
         for (unsigned int j = 0; j <= i; ++j)
-          {
-            if (!series)
-              {
-                table[i * n + j] = table[j * n + i] = U(&points[i * dim], &points[j * dim]);
-                continue;
-              }
-            double u = 0.;
-            for (const bool plus : {true, false})
-              {
-                double u_class;
-                if (!series_class_kernel(series_points[plus][i], series_points[plus][j], u_class, nullptr))
-                  u_class = quadrature_class_kernel(plus, r[i], r[j], nullptr, &series_points[plus][i],
-                                                    &series_points[plus][j]);
-                u += 0.5 * u_class;
-              }
-            table[i * n + j] = table[j * n + i] =
-              setting.amplitude(&points[i * dim]) * setting.amplitude(&points[j * dim]) * u;
-          }
+          table[i * n + j] = table[j * n + i] = prepared_U(prepared, i, j);
         pairs_done += i + 1.;
         if (progress)
           progress(pairs_done / pairs);
@@ -470,20 +443,57 @@ namespace mfdd::kernels
     return table;
   }
 
+  PopulationKernels::PreparedPoints
+  PopulationKernels::prepare(const std::vector<double> &points) const
+  {
+    PreparedPoints prepared;
+    prepared.points         = &points;
+    const unsigned int dim  = dimension(), n = points.size() / dim;
+    if (the_problem.kernel != model::KernelKind::exact || max_series_terms == 0)
+      return prepared;
+    for (unsigned int i = 0; i < n; ++i)
+      {
+        prepared.radii.push_back(radii(&points[i * dim]));
+        for (const bool plus : {true, false})
+          prepared.series[plus].push_back(series_point(plus, prepared.radii.back(), max_series_terms));
+      }
+    return prepared;
+  }
+
+  double
+  PopulationKernels::prepared_U(const PreparedPoints &prepared, unsigned int i, unsigned int j) const
+  {
+    const unsigned int dim = dimension();
+    const double      *zi = &(*prepared.points)[i * dim], *zj = &(*prepared.points)[j * dim];
+    if (prepared.radii.empty())
+      return U(zi, zj);
+    double u = 0.;
+    for (const bool plus : {true, false})
+      {
+        const auto &series = prepared.series[plus];
+        double      u_class;
+        if (!series_class_kernel(series[i], series[j], u_class, nullptr))
+          u_class = quadrature_class_kernel(plus, prepared.radii[i], prepared.radii[j], nullptr, &series[i], &series[j]);
+        u += 0.5 * u_class;
+      }
+    const auto &setting = the_problem.reduced_setting();
+    return setting.amplitude(zi) * setting.amplitude(zj) * u;
+  }
+
   double
   PopulationKernels::risk(const std::vector<double> &points, const std::vector<double> &weights) const
   {
-    const unsigned int dim = dimension();
-    const unsigned int n   = weights.size();
-    const double       alpha = the_problem.alpha;
+    const unsigned int dim      = dimension();
+    const unsigned int n        = weights.size();
+    const double       alpha    = the_problem.alpha;
+    const auto         prepared = prepare(points);
     double             linear = 0., quadratic = 0.;
     for (unsigned int p = 0; p < n; ++p)
       {
-        const double *zp = points.data() + p * dim;
-        linear += weights[p] * V(zp);
-        double row = 0.5 * weights[p] * U(zp, zp);
+        linear += weights[p] * V(points.data() + p * dim);
+        double row = 0.5 * weights[p] * prepared_U(prepared, p, p);
         for (unsigned int q = p + 1; q < n; ++q)
-          row += weights[q] * U(zp, points.data() + q * dim);
+          row += weights[q] * prepared_U(prepared, q, p);
         quadratic += 2. * weights[p] * row;
       }
     return the_problem.data.second_moment_y() + 2. * alpha * linear + alpha * alpha * quadratic;

@@ -118,6 +118,20 @@ namespace mfdd::kernels
                             double                    *du,
                             const SeriesPoint         *series_p = nullptr,
                             const SeriesPoint         *series_q = nullptr) const;
+    /// Per-point data for many pair kernels among @p points: each point's
+    /// radii and series data, computed once (empty unless the exact kernel).
+    struct PreparedPoints
+    {
+      const std::vector<double>       *points;
+      std::vector<std::vector<double>> radii;
+      std::vector<SeriesPoint>         series[2]; // [plus]
+    };
+    PreparedPoints
+    prepare(const std::vector<double> &points) const;
+    /// U(z_i, z_j) of prepared points: the series, or the quadrature with
+    /// the series at the nodes where it converges.
+    double
+    prepared_U(const PreparedPoints &prepared, unsigned int i, unsigned int j) const;
     /// U(z, z'), and its gradient in z if @p grad is not null.
     double
     evaluate_U(const double *z, const double *zp, double *grad) const;
