@@ -184,20 +184,11 @@ namespace mfdd::pde
           AssertThrow(std::isfinite(x), dealii::ExcInternalError());
         for (unsigned int i = 0; i < K; ++i)
           node_values_V[i] = kernels.V(&z[i * dim]);
-        // Rows shared out over the ranks, then summed: each entry is one
-        // rank's number plus zeros.
-        const unsigned int     n_ranks = dealii::Utilities::MPI::n_mpi_processes(communicator);
-        const unsigned int     rank    = dealii::Utilities::MPI::this_mpi_process(communicator);
-        io::ProgressReporter   progress("pde: kernel table", 1.);
-        kernel_table = kernels.U_table(z, n_ranks, rank, [&](double done) { progress.update(done); });
-        if (n_ranks > 1)
-          {
-            const int ierr = MPI_Allreduce(MPI_IN_PLACE, kernel_table.data(), K * K, MPI_DOUBLE, MPI_SUM, communicator);
-            AssertThrowMPI(ierr);
-          }
-        for (unsigned int i = 0; i < K * K; ++i)
-          if (!std::isfinite(kernel_table[i]) || !std::isfinite(node_values_V[i % K]))
-            throw std::runtime_error("NonlocalPotential: the kernels are not finite at an interpolation node");
+        for (unsigned int i = 0; i < K; ++i)
+          if (!std::isfinite(node_values_V[i]))
+            throw std::runtime_error("NonlocalPotential: V is not finite at an interpolation node");
+        node_points = std::move(z);
+        kernel_table.clear();
         moments.assign(K, 0.);
         node_values_psi = node_values_V;
       }
@@ -212,8 +203,31 @@ namespace mfdd::pde
 
   template <int dim>
   void
+  NonlocalPotential<dim>::build_kernel_table()
+  {
+    // Rows shared out over the ranks, then summed: each entry is one rank's
+    // number plus zeros.
+    const unsigned int   K       = n_nodes();
+    const unsigned int   n_ranks = dealii::Utilities::MPI::n_mpi_processes(communicator);
+    const unsigned int   rank    = dealii::Utilities::MPI::this_mpi_process(communicator);
+    io::ProgressReporter progress("pde: kernel table", 1.);
+    kernel_table = kernels.U_table(node_points, n_ranks, rank, [&](double done) { progress.update(done); });
+    if (n_ranks > 1)
+      {
+        const int ierr = MPI_Allreduce(MPI_IN_PLACE, kernel_table.data(), K * K, MPI_DOUBLE, MPI_SUM, communicator);
+        AssertThrowMPI(ierr);
+      }
+    for (const double u : kernel_table)
+      if (!std::isfinite(u))
+        throw std::runtime_error("NonlocalPotential: U is not finite at an interpolation node");
+  }
+
+  template <int dim>
+  void
   NonlocalPotential<dim>::update(const std::vector<double> &density_weights)
   {
+    if (kernel_table.empty())
+      build_kernel_table();
     const unsigned int K  = n_nodes();
     const unsigned int n0 = axes[0].size();
     std::fill(moments.begin(), moments.end(), 0.);
@@ -345,6 +359,7 @@ namespace mfdd::pde
   double
   NonlocalPotential<dim>::risk() const
   {
+    AssertThrow(!kernel_table.empty(), dealii::ExcMessage("NonlocalPotential::risk() before update()"));
     const unsigned int K     = n_nodes();
     const double       alpha = problem.alpha;
     double             linear = 0., quadratic = 0.;

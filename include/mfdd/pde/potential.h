@@ -134,7 +134,8 @@ namespace mfdd::pde
    * O(K) per distinct value, instead of O(K) per point.
    *
    * The kernel table U(z_k, z_l) depends only on the box, so it is computed
-   * once per bounding box (not per mesh, not per step), its rows shared out
+   * once per bounding box (not per mesh, not per step; at the first update()
+   * after the box changes), its rows shared out
    * over the ranks (each entry is computed by one rank: the same bits on any
    * number of ranks). Because the kernels are
    * analytic in the radii, the interpolation error decays spectrally in
@@ -184,6 +185,11 @@ namespace mfdd::pde
     };
     void
     fill_basis(const std::vector<Point<dim>> &points, TensorBasis &basis) const;
+    /// The table U(z_k, z_l), collectively over the communicator. Done at the
+    /// first update() after a new box, not in reinit(), so that the solver's
+    /// input checks come before the table's cost.
+    void
+    build_kernel_table();
     /// psi (without the weight decay term) and its gradient at the points of @p basis.
     void
     interpolate(const TensorBasis &basis, double *psi, Tensor<1, dim> *gradient) const;
@@ -195,7 +201,8 @@ namespace mfdd::pde
     std::vector<ChebyshevInterpolation>        axes;
     dealii::BoundingBox<dim>                   table_box;
     std::vector<double>                        node_values_V; // V(z_k)
-    std::vector<double>                        kernel_table;  // U(z_k, z_l), K x K
+    std::vector<double>                        node_points;   // z_k, K x dim
+    std::vector<double>                        kernel_table;  // U(z_k, z_l), K x K; empty until update()
     TensorBasis                                density_basis, evaluation_basis;
     std::vector<Point<dim>>                    evaluation_points;
     std::vector<double>                        moments, node_values_psi;
