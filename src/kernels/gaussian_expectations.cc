@@ -216,6 +216,13 @@ namespace mfdd::kernels
       }
 
       double
+      relative_accuracy() const override
+      {
+        // Genz's bivariate normal CDF: about 1e-15 absolute
+        return 1e-15;
+      }
+
+      double
       pair(double sx, double sxp, double C) const override
       {
         const Bivariate g(sx, sxp, C);
@@ -494,6 +501,12 @@ namespace mfdd::kernels
       {
         // 20-point Gauss panels of width <= 1.5 over [-9, 9] (gaussian_rule)
         return 66;
+      }
+
+      double
+      relative_accuracy() const override
+      {
+        return 1e-13;
       }
 
       double

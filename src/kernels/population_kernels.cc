@@ -188,9 +188,9 @@ namespace mfdd::kernels
     p.hermite.resize(n_terms + 2);
     expectations->hermite_coefficients(p.std_dev, n_terms + 2, p.hermite.data());
     // T_n = E sigma^2 - sum_{k<n} a_k^2 by compensated summation, plus the
-    // rounding of E sigma^2 itself, so that T_n bounds the true tail energy.
+    // error of E sigma^2 itself, so that T_n bounds the true tail energy.
     p.second_moment     = expectations->second_moment(p.std_dev);
-    const double margin = 1e-15 * p.second_moment;
+    const double margin = 2. * expectations->relative_accuracy() * p.second_moment;
     double       sum = 0., compensation = 0.;
     for (unsigned int n = 0; n <= n_terms; n += 2)
       {

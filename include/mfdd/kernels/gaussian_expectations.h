@@ -71,6 +71,9 @@ namespace mfdd::kernels
     /// closed forms: all; quadrature: as many as its rule resolves).
     virtual unsigned int
     accurate_hermite_coefficients() const = 0;
+    /// Relative accuracy of the expectations (closed forms: rounding; quadrature: its convergence).
+    virtual double
+    relative_accuracy() const = 0;
 
     struct PairWithDerivatives
     {
