@@ -188,19 +188,24 @@ namespace mfdd::kernels
     p.hermite.resize(n_terms + 2);
     expectations->hermite_coefficients(p.std_dev, n_terms + 2, p.hermite.data());
     // T_n = E sigma^2 - sum_{k<n} a_k^2 by compensated summation, plus the
-    // error of E sigma^2 itself, so that T_n bounds the true tail energy.
-    p.second_moment     = expectations->second_moment(p.std_dev);
-    const double margin = 2. * expectations->relative_accuracy() * p.second_moment;
-    double       sum = 0., compensation = 0.;
+    // error of E sigma^2 itself, so that T_n bounds the true tail energy; the
+    // same for the even coefficients alone, whose energy is
+    // (E sigma(X)^2 + E sigma(X) sigma(-X)) / 2 (Mehler at rho = -1).
+    const double s       = p.std_dev;
+    p.second_moment      = expectations->second_moment(s);
+    const double even    = 0.5 * (p.second_moment + expectations->pair(s, s, -s * s));
+    const double margin  = 2. * expectations->relative_accuracy() * p.second_moment;
+    double       sum[2] = {0., 0.}, compensation[2] = {0., 0.}; // [odd]
     for (unsigned int n = 0; n <= n_terms; n += 2)
       {
-        p.tail_energy.push_back(std::max(p.second_moment - sum, 0.) + margin);
+        p.tail_energy.push_back(std::max(p.second_moment - sum[0] - sum[1], 0.) + margin);
+        p.even_tail_energy.push_back(std::max(even - sum[0], 0.) + margin);
         for (const unsigned int k : {n, n + 1})
           {
-            const double y = p.hermite[k] * p.hermite[k] - compensation;
-            const double t = sum + y;
-            compensation   = (t - sum) - y;
-            sum            = t;
+            const double y = p.hermite[k] * p.hermite[k] - compensation[k % 2];
+            const double t = sum[k % 2] + y;
+            compensation[k % 2] = (t - sum[k % 2]) - y;
+            sum[k % 2]          = t;
           }
       }
     return p;
@@ -242,8 +247,9 @@ namespace mfdd::kernels
               if (du && n > k)
                 d_moment1 += w * (n - k) * pa[k / 2] * pb[(n - k) / 2 - 1] * alpha1;
             }
-        // the terms n, n+2, ... are at most E[rho^n] sqrt(T_n T'_n) in all
-        if (moment * std::sqrt(p.tail_energy[n / 2] * q.tail_energy[n / 2]) < bound)
+        // the terms n, n+2, ... (odd moments vanish) are at most E[rho^n] sqrt(T_n T'_n)
+        // in all, T_n the even tail energies
+        if (moment * std::sqrt(p.even_tail_energy[n / 2] * q.even_tail_energy[n / 2]) < bound)
           break;
         if (n == n_terms)
           return false;

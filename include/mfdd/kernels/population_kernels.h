@@ -89,7 +89,8 @@ namespace mfdd::kernels
       std::vector<double> beta;        ///< s_b r_b / sx (sum of squares 1)
       std::vector<double> hermite;     ///< a_n(sx), n < n_terms + 2
       double              second_moment; ///< E sigma(X)^2
-      std::vector<double> tail_energy; ///< sum_{k >= n} a_k(sx)^2 (upper bound), even n <= n_terms
+      std::vector<double> tail_energy;      ///< sum_{k >= n} a_k(sx)^2 (upper bound), even n <= n_terms
+      std::vector<double> even_tail_energy; ///< the same over even k only
     };
     /// The series data of radii @p r in class @p plus with @p n_terms terms (even).
     SeriesPoint
@@ -101,7 +102,7 @@ namespace mfdd::kernels
      * independent cosines c_b ~ mu_{m_b} are known exactly. Terms are added
      * (even n; odd moments vanish) until the tail bound
      * E[rho^N] sqrt(T_N(sx) T_N(sx')) (|rho| <= 1 and Cauchy-Schwarz, T_N the
-     * tail energies) is below 1e-14 sqrt(E sigma(X)^2 E sigma(X')^2); returns
+     * tail energies of the even coefficients) is below 1e-14 sqrt(E sigma(X)^2 E sigma(X')^2); returns
      * false if that needs more terms than both points carry. Writes du/dr_b
      * into @p du if not null.
      */
