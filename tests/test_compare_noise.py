@@ -5,31 +5,15 @@ seeds), must give a sup-in-time W1 between the neurons' radii and the PDE
 below 0.02, and the noise must matter much more than that: the PDE's mean
 radius at T moves by more than 5 times that bound between tau = 0 and the
 file's tau (so a noise coefficient off by a factor 2 would fail the test)."""
-import csv
 import os
-import subprocess
 import sys
 import tempfile
 
-mfdd = os.environ["MFDD_BINARY"]
-prm = os.path.join(os.environ["MFDD_SOURCE_DIR"], "params", "compare_noise.prm")
+from shipped_file_runs import rows, runner
+
 work = tempfile.mkdtemp(prefix="test_compare_noise_")
-common = ["--set", "Problem/Final time=1", "--set", "SGD/Step size epsilon=2e-4",
-          "--set", "Comparison/Seeds=1, 2", "--set", "Output/Output interval=0.25"]
-
-
-def run(command, folder, extra=()):
-    result = subprocess.run([mfdd, command, prm, "--set", "Output/Folder=" + folder] + common + list(extra),
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        print(result.stdout, result.stderr)
-        sys.exit(1)
-
-
-def rows(path):
-    with open(path) as f:
-        return list(csv.DictReader(f))
-
+run = runner("compare_noise.prm", ["--set", "Problem/Final time=1", "--set", "SGD/Step size epsilon=2e-4",
+                   "--set", "Comparison/Seeds=1, 2", "--set", "Output/Output interval=0.25"])
 
 bound = 0.02
 run("compare", os.path.join(work, "noisy"))

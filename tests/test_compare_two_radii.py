@@ -6,31 +6,15 @@ a sup-in-time risk gap (without the 1/N self-interaction) and sliced W1 below
 0.02, while the large-d kernel moves the PDE's risk at T by more than 4 times
 that bound (0.10 measured; so the test fails if the exact kernel were replaced
 by it)."""
-import csv
 import os
-import subprocess
 import sys
 import tempfile
 
-mfdd = os.environ["MFDD_BINARY"]
-prm = os.path.join(os.environ["MFDD_SOURCE_DIR"], "params", "compare_two_radii.prm")
+from shipped_file_runs import rows, runner
+
 work = tempfile.mkdtemp(prefix="test_compare_two_radii_")
-common = ["--set", "Problem/Final time=1", "--set", "SGD/Number of neurons N=1000",
-          "--set", "Comparison/Seeds=1, 2", "--set", "PDE/Potential nodes=24"]
-
-
-def run(command, folder, extra=()):
-    result = subprocess.run([mfdd, command, prm, "--set", "Output/Folder=" + folder] + common + list(extra),
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        print(result.stdout, result.stderr)
-        sys.exit(1)
-
-
-def rows(path):
-    with open(path) as f:
-        return list(csv.DictReader(f))
-
+run = runner("compare_two_radii.prm", ["--set", "Problem/Final time=1", "--set", "SGD/Number of neurons N=1000",
+                   "--set", "Comparison/Seeds=1, 2", "--set", "PDE/Potential nodes=24"])
 
 bound = 0.02
 run("compare", os.path.join(work, "exact"))

@@ -183,10 +183,11 @@ namespace mfdd::pde
         for (const double x : z)
           AssertThrow(std::isfinite(x), dealii::ExcInternalError());
         for (unsigned int i = 0; i < K; ++i)
-          node_values_V[i] = kernels.V(&z[i * dim]);
-        for (unsigned int i = 0; i < K; ++i)
-          if (!std::isfinite(node_values_V[i]))
-            throw std::runtime_error("NonlocalPotential: V is not finite at an interpolation node");
+          {
+            node_values_V[i] = kernels.V(&z[i * dim]);
+            if (!std::isfinite(node_values_V[i]))
+              throw std::runtime_error("NonlocalPotential: V is not finite at an interpolation node");
+          }
         node_points = std::move(z);
         kernel_table.clear();
         moments.assign(K, 0.);

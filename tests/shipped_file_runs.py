@@ -1,0 +1,28 @@
+"""Shared by the script tests that run a shipped parameter file, shortened by
+--set overrides, each run into its own output folder."""
+import csv
+import os
+import subprocess
+import sys
+
+
+def runner(prm_name, common):
+    """run(command, folder, extra=()) for params/<prm_name> with the overrides
+    @p common; exits the test with the run's output if mfdd fails."""
+    mfdd = os.environ["MFDD_BINARY"]
+    prm = os.path.join(os.environ["MFDD_SOURCE_DIR"], "params", prm_name)
+
+    def run(command, folder, extra=()):
+        result = subprocess.run([mfdd, command, prm, "--set", "Output/Folder=" + folder] + common + list(extra),
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            print(result.stdout, result.stderr)
+            sys.exit(1)
+
+    return run
+
+
+def rows(path):
+    """The rows of a CSV file as dictionaries."""
+    with open(path) as f:
+        return list(csv.DictReader(f))
