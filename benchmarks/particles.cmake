@@ -1,4 +1,4 @@
-# SGD step throughput (issue 4): run benchmarks/sgd_step.sh <build folder>.
+# SGD step throughput: run benchmarks/sgd_step.sh <build folder>.
 add_executable(sgd_step ${CMAKE_CURRENT_SOURCE_DIR}/sgd_step.cc)
 target_link_libraries(sgd_step mfdd_particles)
 deal_ii_setup_target(sgd_step)

@@ -1,4 +1,4 @@
-// Wall time against accuracy of the PDE solver (issue 3, "Speed"):
+// Wall time against accuracy of the PDE solver:
 //  1. the 1D running example (params/pde_radius.prm, T = 2): risk error at T
 //     against a reference on 480 cells, for several meshes, one core;
 //  2. cost per time step against the number of cells for the 1D example and

@@ -1,4 +1,4 @@
-// Throughput of the SGD step (issue 4), reported against baselines measured in
+// Throughput of the SGD step, reported against baselines measured in
 // the same run: one core's FMA peak (an FMA kernel with independent chains),
 // the stream bandwidth (a triad over arrays far larger than the caches), and
 // the cost of recording R_N in a run with 200 output times.

@@ -1,4 +1,4 @@
-"""A plain NumPy SGD step (SCIENCE.md §2, fixed second layer, truncated ReLU,
+"""A plain NumPy SGD step (doc/theory.md §2, fixed second layer, truncated ReLU,
 B = 1), the baseline of benchmarks/sgd_step.sh: the same work as mfdd's step
 (sample, W x, activation, prediction, rank-one update)."""
 import os

@@ -1,8 +1,8 @@
 #!/bin/bash
-# Issue 4 benchmark: bash benchmarks/sgd_step.sh <build folder> [repeats, default 3]
+# SGD step benchmark: bash benchmarks/sgd_step.sh <build folder> [repeats, default 3]
 # The C++ step against a plain NumPy step of the same algorithm, both timed in
 # this run, repeated: the summary gives the best run and the spread (min-max)
-# and says for each speed goal of issue 4 whether it is met.
+# and says for each speed goal whether it is met.
 set -e
 build=${1:?usage: sgd_step.sh <build folder> [repeats]}
 repeats=${2:-3}
@@ -81,7 +81,7 @@ goals.append(("2-rank speedup >= 1.7 at N = 1e5, d = 100", f"{speedup:.2f}", spe
 if risk_share is not None:
     goals.append(("exact-risk recording (automatic period) does not dominate a run with 200 output times (share < 50%)",
                   f"{risk_share:.1f}%", risk_share < 50))
-print("--- issue 4 speed goals")
+print("--- speed goals")
 for name, value, ok in goals:
     print(f"{name}: {value}: {verdict(ok)}")
 PY

@@ -55,7 +55,7 @@ def main(folder):
             ax.plot(ts, mean, "--", color=colour, label=f"SGD mean, alpha = {alpha:g}")
             ax.fill_between(ts, [m - c for m, c in zip(mean, ci)], [m + c for m, c in zip(mean, ci)],
                             color=colour, alpha=0.15)
-    ax.set_xlabel("time " + ("t_6 (SCIENCE.md §6 units)" if time == "t6" else "t (mfdd units)"))
+    ax.set_xlabel("time " + ("t_6 (doc/theory.md §6 units)" if time == "t6" else "t (mfdd units)"))
     ax.set_ylabel("risk")
     ax.set_yscale("log")
     ax.set_title("alpha-scaled dynamics and the kernel limit")

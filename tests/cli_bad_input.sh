@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Bad input gets one line on stderr naming the file or parameter, exit status 2,
-# and writes nothing (issue: foundation, "Bad input").
+# and writes nothing.
 set -u
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -15,7 +15,7 @@ grep -q "Documentation\|#" all.prm
 "$mfdd" info run1/parameters.prm --set "Output/Folder=run2" > info2.txt
 diff <(grep -v "set Folder" run1/parameters.prm) <(grep -v "set Folder" run2/parameters.prm)
 diff info.txt info2.txt
-# The default example's initial risk (SCIENCE.md §4 worked number, there with the
+# The default example's initial risk (doc/theory.md §4 worked number, there with the
 # large-d kernel): R(rho_0) ~ 1.876.
 "$mfdd" info "$MFDD_SOURCE_DIR/params/default.prm" --set "Problem/Kernel=large d" --set "Output/Folder=run3" > large_d.txt
 python3 - <<'PY'

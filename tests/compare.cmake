@@ -1,10 +1,10 @@
-# Comparison layer (issue 5): metrics, statistics, the `compare` and `study` commands.
+# Comparison layer: metrics, statistics, the `compare` and `study` commands.
 mfdd_gtest(test_compare_metrics LIBS mfdd_compare LABELS unit TIMEOUT 120)
 mfdd_gtest(test_compare_parameters LIBS mfdd_compare LABELS unit TIMEOUT 60)
 mfdd_gtest(test_compare_study MPI LIBS mfdd_compare LABELS unit TIMEOUT 180)
 mfdd_script_test(test_compare_cli test_compare_cli.sh LABELS cli TIMEOUT 120)
 mfdd_script_test(test_compare_cli_runs test_compare_cli_runs.sh LABELS cli mpi TIMEOUT 300)
-# The acceptance criteria of issue 5 on params/study_quick.prm (minutes on 2 cores).
+# The checks of the width and step-size laws on params/study_quick.prm (minutes on 2 cores).
 mfdd_script_test(test_compare_study_quick test_compare_study_quick.py LABELS slow mpi TIMEOUT 1800)
 mfdd_script_test(test_compare_noise test_compare_noise.py LABELS cli TIMEOUT 300)
 mfdd_script_test(test_compare_two_radii test_compare_two_radii.py LABELS cli TIMEOUT 300)

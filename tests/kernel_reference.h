@@ -1,5 +1,5 @@
 // Independent high-accuracy references for the population kernels: the
-// defining integrals of SCIENCE.md §4 evaluated with Boost.Math adaptive
+// defining integrals of doc/theory.md §4 evaluated with Boost.Math adaptive
 // Gauss-Kronrod / tanh-sinh quadrature, without any code of src/kernels
 // (no bivariate normal CDF, no Price's theorem, no angle substitution, no
 // Mehler series). Shared by the kernel tests.

@@ -1,4 +1,4 @@
-# Kernel (lazy) limit, issue 6: the radial law of |x|, the kernel operator and
+# Kernel (lazy) limit: the radial law of |x|, the kernel operator and
 # its exponential, the tangent model, and the `mfdd kernel` command.
 mfdd_gtest(test_ntk_radial_law LIBS mfdd_ntk LABELS unit TIMEOUT 120)
 mfdd_gtest(test_ntk_kernel_limit LIBS mfdd_ntk LABELS unit TIMEOUT 300)

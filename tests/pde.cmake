@@ -1,4 +1,4 @@
-# PDE solver (issue 3).
+# PDE solver.
 mfdd_gtest(test_pde_exact LIBS mfdd_pde LABELS unit pde TIMEOUT 300)
 mfdd_gtest(test_pde_nonlocal LIBS mfdd_pde LABELS unit pde TIMEOUT 300)
 mfdd_gtest(test_pde_examples LIBS mfdd_pde LABELS unit pde TIMEOUT 600)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `mfdd compare` and `mfdd study` on a tiny problem: the files and columns of
-# issue 5; a study gives the same numbers on one and two MPI ranks; a rerun
+# `mfdd compare` and `mfdd study` on a tiny problem: the files and columns it
+# documents; a study gives the same numbers on one and two MPI ranks; a rerun
 # after an interruption computes only the missing runs.
 set -eu
 mfdd="$MFDD_BINARY"

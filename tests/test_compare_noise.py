@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Noisy SGD follows the noisy PDE (issue 3: noise term; issue 5: compare):
+"""Noisy SGD follows the noisy PDE (doc/theory.md §2, §3):
 params/compare_noise.prm, shortened (N = 1000, T = 1, epsilon = 2e-4, two
 seeds), must give a sup-in-time W1 between the neurons' radii and the PDE
 below 0.02, and the noise must matter much more than that: the PDE's mean

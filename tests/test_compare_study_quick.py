@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Slow test: params/study_quick.prm on two MPI ranks meets the acceptance
-criteria of issue 5, checked here from the CSV files (not from report.md):
+"""Slow test: params/study_quick.prm on two MPI ranks meets the checks of
+the width and step-size laws (doc/theory.md §5), checked here from the CSV files (not from report.md):
 
 * exponent in N of W1, the test-function gaps and the risk gap without the
   self-interaction within [-0.65, -0.35] for every d;

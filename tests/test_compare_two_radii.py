@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """SGD in full dimension follows the (r1, r2) PDE with the exact two-block
-kernel (issue 3: exact finite-d kernels; issue 5: compare):
+kernel (doc/theory.md §4):
 params/compare_two_radii.prm, shortened (N = 1000, T = 1, two seeds), must give
 a sup-in-time risk gap (without the 1/N self-interaction) and sliced W1 below
 0.02, while the large-d kernel moves the PDE's risk at T by more than 4 times

@@ -1,7 +1,7 @@
 // Building blocks of the kernels and their limits: the bivariate normal CDF,
 // the pair expectation and its derivatives at degenerate and near-degenerate
 // correlations and small scales, Mehler's series against the closed form, the
-// 1/d rate of the large-d kernel, and SCIENCE.md's worked example R(rho-bar_0).
+// 1/d rate of the large-d kernel, and the worked example of doc/theory.md §4: R(rho-bar_0).
 #include <mfdd/kernels/gaussian_expectations.h>
 #include <mfdd/kernels/population_kernels.h>
 
@@ -162,7 +162,7 @@ TEST(LargeDimension, KernelErrorDecaysLikeOneOverD)
       }
 }
 
-// SCIENCE.md §4: isotropic, truncated ReLU (-2.5, 7.5, 0.5, 1.5), Delta = 0.5,
+// doc/theory.md §4: isotropic, truncated ReLU (-2.5, 7.5, 0.5, 1.5), Delta = 0.5,
 // large-d kernel, kappa = 0.8: R(rho-bar_0) ~ 1.876 (4 digits quoted).
 TEST(WorkedExample, InitialRisk)
 {

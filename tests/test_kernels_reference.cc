@@ -1,7 +1,7 @@
 // PopulationKernels (v-bar, u-bar and their gradients, exact finite-d kernel)
 // against the independent quadrature references of kernel_reference.h, on a
 // grid of radii from 1e-3 to 5, for d in {2, 3, 10, 40, 400}. Tolerance:
-// 1e-8 relative (the target) plus an absolute 1e-11 (the references' own accuracy: adaptive
+// 1e-8 relative (the target) plus an absolute 1e-11 (the references' own accuracy: adaptive
 // Gauss-Kronrod requested at 1e-11 relative to the integrand's L1 norm).
 #include <mfdd/kernels/population_kernels.h>
 

@@ -1,5 +1,5 @@
 // The model library: activations, data sampling, reduced coordinates and the
-// initial law of SCIENCE.md §1 and §4.
+// initial law of doc/theory.md §1 and §4.
 #include "make_problem.h"
 #include <mfdd/io/input_error.h>
 #include <mfdd/model/problem.h>

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""`mfdd kernel` acceptance checks of issue 6 (slow: runs the PDE for several alpha).
+"""`mfdd kernel` checks of the kernel limit, doc/theory.md §6 (slow: runs the PDE for several alpha).
 
 alpha-convergence (params/kernel_limit.prm): fitted slope of sup_t |risk_PDE - risk_kernel|
 against alpha <= -0.8 over alpha in [4, 32], slope of the distance of rho-bar_t from
@@ -7,7 +7,7 @@ rho-bar_0 in [-1.2, -0.8], both fitted (the PDE's own error below the smallest v
 and the kernel curve inside the tangent model's 95% band at every time.
 
 alpha = 1 consistency: `mfdd kernel` with Alphas = 1 and Time units = section 6 solves
-SCIENCE.md §6's (Rescaled-DD) d_t6 rho = div(rho grad Psi) (xi = 1/2 in mfdd's form) to
+doc/theory.md §6's (Rescaled-DD) d_t6 rho = div(rho grad Psi) (xi = 1/2 in mfdd's form) to
 t6 = 2T; `mfdd pde` solves the plain (DD) d_t rho = 2 div(rho grad Psi) to T. After the
 time change t6 = 2t the risk curves must agree to the PDE's accuracy.
 """

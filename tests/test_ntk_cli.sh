@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `mfdd kernel` bad input (one line, exit status 2, nothing written) and a
-# small run of the kernel limit with the tangent model (issue 6).
+# small run of the kernel limit with the tangent model.
 set -u
 mfdd="$MFDD_BINARY"
 work=$(mktemp -d)

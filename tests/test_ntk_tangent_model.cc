@@ -1,5 +1,5 @@
 // The finite-N tangent model trained by alpha-scaled SGD (ntk/tangent_model.h),
-// and the kernel limit against it (issue 6, "second, independent route").
+// and the kernel limit against it (a second, independent route).
 #include <mfdd/compare/statistics.h>
 #include <mfdd/ntk/kernel_limit.h>
 #include <mfdd/ntk/tangent_model.h>

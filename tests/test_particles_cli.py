@@ -1,4 +1,4 @@
-"""`mfdd sgd` from the command line (issue 4): bad input (exit 2, one line on
+"""`mfdd sgd` from the command line: bad input (exit 2, one line on
 stderr, nothing written), NaN blow-up (exit 3, rows so far kept), the files of
 a run (diagnostics, reduced coordinates, VTU/PVD) and the same trajectory on 1
 and 2 MPI ranks (uneven N, mini-batch, noise and weight decay)."""

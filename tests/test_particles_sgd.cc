@@ -1,4 +1,4 @@
-// The SGD simulator (issue 4): gradients, one step by hand (plain, mini-batch,
+// The SGD simulator: gradients, one step by hand (plain, mini-batch,
 // alpha-scaled, noisy), initial law and samples, symmetric initialisation,
 // independence of the MPI partition, the mean drift against the kernels'
 // gradient of Psi, and R_N at t = 0 against R(rho-bar_0). Runs on 2 ranks.
@@ -482,7 +482,7 @@ TEST(SgdMeanDrift, AgreesWithKernelGradientOfPsi)
 }
 
 // R_N(Theta^0) of N = 2000 neurons (d = 40, running example): E R_N - R(rho-bar_0)
-// is the self-interaction b/N (b ~ 6.5, SCIENCE.md §5); the rest fluctuates by
+// is the self-interaction b/N (b ~ 6.5, doc/theory.md §5); the rest fluctuates by
 // about 2 sd(psi(z; rho-bar_0)) / sqrt(N) (the linear part of the U-statistic).
 TEST(SgdExactRisk, InitialRiskMatchesPopulationRisk)
 {

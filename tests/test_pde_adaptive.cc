@@ -1,4 +1,4 @@
-// Adaptive meshes of the PDE solver (issue 3: "adaptive refinement and
+// Adaptive meshes of the PDE solver ("adaptive refinement and
 // coarsening that follow the density ...; SolutionTransfer keeps mass exactly
 // through remeshing"). Runs on 2 MPI ranks.
 //  - Mass through remeshing: a Gaussian that moves and contracts under a
@@ -337,7 +337,7 @@ namespace
       }
     EXPECT_EQ(dealii::Utilities::MPI::n_mpi_processes(MPI_COMM_WORLD), 2u);
     // The global cell order makes every sum the same on 1 and 2 ranks (only
-    // the outflow is summed over ranks); 1e-12 is the issue's requirement.
+    // the outflow is summed over ranks); ranks must agree to 1e-12.
     for (unsigned int k = 0; k < rows[0].size(); ++k)
       for (unsigned int j = 0; j < rows[0][k].size(); ++j)
         EXPECT_NEAR(rows[1][k][j], rows[0][k][j], 1e-12 * std::max(1., std::abs(rows[0][k][j])))

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`mfdd pde` from the command line (issue 3, items 1, 4 and bad input):
+"""`mfdd pde` from the command line (runs, ranks and bad input):
 every shipped params/pde_*.prm runs (reduced: short final time, coarse mesh);
 VTK (Debian's python3-vtk9) opens pde.pvd and its last file, and the integral
 of rho over the mesh equals the `mass` column (degree 1: the VTK cells carry

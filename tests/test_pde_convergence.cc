@@ -1,4 +1,4 @@
-// Self-convergence on the isotropic 1D running example (issue 3, item 3):
+// Self-convergence on the isotropic 1D running example:
 // truncated ReLU, Delta = 0.5, d = 40 (exact kernel), kappa = 0.8, T = 2.
 // The risk at T on 4 meshes (CFL-tied time steps): observed orders from
 // successive differences must be >= 1.8, and the default resolution of

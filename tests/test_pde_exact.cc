@@ -1,5 +1,5 @@
-// Order of convergence of the DG transport solver against exact solutions
-// (issue 3, item 2): prescribed potentials with known flows.
+// Order of convergence of the DG transport solver against exact solutions:
+// prescribed potentials with known flows.
 //  - linear psi = -b.z/2: velocity b, pure translation of the initial bump;
 //  - quadratic psi = sum_k (gamma_k/2)(z_k - c_k)^2: velocity -2 gamma_k (z_k - c_k),
 //    a Gaussian stays Gaussian with mean c + (m0 - c) e^{-2 gamma t} and

@@ -1,4 +1,4 @@
-// Default examples of every reduced setting (issue 3, item 1): the shipped
+// Default examples of every reduced setting : the shipped
 // parameter files params/pde_*.prm run through pde::solve (at the resolution
 // given, optionally coarsened by --set-like overrides for speed); mass plus
 // mass_out conserved to 1e-12 relative, rho >= 0, risk non-increasing to 1e-10.
@@ -70,7 +70,7 @@ TEST(PdeExamples, Radius)
 {
   const auto run = run_file("pde_radius.prm", {});
   check_structure(run);
-  // SCIENCE.md §4 numbers are for the large-d kernel (next test); with the
+  // doc/theory.md §4 numbers are for the large-d kernel (next test); with the
   // exact d = 40 kernel the risk still falls by more than a factor 10.
   EXPECT_LT(run.trajectory.back().risk, 0.1 * run.trajectory.front().risk);
 }

@@ -1,5 +1,5 @@
-// The nonlocal potential and the default examples of every reduced setting
-// (issue 3, item 1): interpolation error of psi against the direct sum over
+// The nonlocal potential and the default examples of every reduced setting:
+// interpolation error of psi against the direct sum over
 // weighted points; mass (plus mass_out) conserved to 1e-12, rho >= 0, risk
 // non-increasing to 1e-10.
 #include "make_problem.h"

@@ -1,5 +1,5 @@
 // `mfdd kernel`: the alpha-scaled PDE and SGD against the kernel (lazy) limit
-// of SCIENCE.md §6 (issue 6).
+// of doc/theory.md §6.
 //
 // Time convention (conventions.md): mfdd time t is the (DD) time for every
 // alpha; the residual obeys d_t u = -2 xi H_{rho_t} u, the kernel limit is
@@ -38,11 +38,11 @@ namespace mfdd::app
     const char *time_convention =
       "mfdd time t is the (DD) time for every alpha (conventions.md): SGD theta += (2 s_k/alpha)(y - f_alpha) "
       "grad sigma_*, PDE d_t rho = (2 xi/alpha) div(rho grad Psi_alpha); the residual obeys d_t u = -2 xi H u and "
-      "the kernel limit is u*_t = exp(-2 H_{rho_0} int_0^t xi) u_0, i.e. SCIENCE.md §6's exp(-H t_6) u_0 at "
+      "the kernel limit is u*_t = exp(-2 H_{rho_0} int_0^t xi) u_0, i.e. doc/theory.md §6's exp(-H t_6) u_0 at "
       "t_6 = 2 int_0^t xi";
 
     /**
-     * @p problem as SCIENCE.md §6 writes the dynamics: d_t rho = (1/alpha)
+     * @p problem as doc/theory.md §6 writes the dynamics: d_t rho = (1/alpha)
      * div(rho grad Psi_alpha) is mfdd's form with xi = 1/2, run to t_6 = 2 xi T
      * (xi constant, checked by the parameters). Re-read from @p prm with the
      * two entries replaced (and restored afterwards).
@@ -306,7 +306,7 @@ namespace mfdd::app
     std::ofstream report(output.path("kernel_report.md"));
     report << "# mfdd kernel: alpha-scaled dynamics against the kernel limit\n\n"
            << "Time convention: " << time_convention << ". Times written: "
-           << (section6 ? "t_6 (SCIENCE.md §6 units)" : "t (mfdd units)") << ".\n\n"
+           << (section6 ? "t_6 (doc/theory.md §6 units)" : "t (mfdd units)") << ".\n\n"
            << "Kernel limit: " << limit.radial_law().size() << " radial nodes; E[Var(y|x)] = "
            << limit.radial_law().conditional_variance() << "; risk_kernel(" << times.back()
            << ") = " << risk_kernel.back() << ".\n";

@@ -1,4 +1,4 @@
-// `mfdd study`: the sweep over N, epsilon and d of SCIENCE.md §5.
+// `mfdd study`: the sweep over N, epsilon and d of doc/theory.md §5.
 #include "evolutions.h"
 
 #include <mfdd/app/commands.h>

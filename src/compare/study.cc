@@ -581,7 +581,7 @@ namespace mfdd::compare
             << ',' << r.fit.n_points << ',' << number(r.ratio) << '\n';
     }
 
-    // Acceptance checks of issue 5.
+    // The checks of the width and step-size laws (doc/theory.md §5).
     std::vector<std::string> checks;
     const auto check = [&](bool pass, const std::string &what) {
       checks.push_back(std::string(pass ? "PASS" : "FAIL") + ": " + what);
@@ -692,7 +692,7 @@ namespace mfdd::compare
             out << ' ' << number(row[m], 3) << " |";
           out << '\n';
         }
-      out << "\n## Acceptance checks (issue 5)\n\n";
+      out << "\n## Checks of the width and step-size laws\n\n";
       for (const auto &c : checks)
         out << "* " << c << '\n';
       out << "\nPlots: error_vs_N.png, error_vs_epsilon.png, error_vs_D_epsilon.png.\n";

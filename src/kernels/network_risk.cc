@@ -15,8 +15,8 @@ namespace mfdd::kernels
   {
     /// Terms of the Mehler series kept per pair at most.
     constexpr unsigned int max_terms = 64;
-    /// Relative truncation bound per pair: |rho|^K <= series_tolerance (SCIENCE.md
-    /// R_N is then exact to about 1e-13 relative; the benchmark checks 1e-8).
+    /// Relative truncation bound per pair: |rho|^K <= series_tolerance;
+    /// R_N is then exact to about 1e-13 relative (the benchmark checks 1e-8).
     constexpr double series_tolerance = 1e-13;
     /// Number of bins of |rho| in the table of the series lengths.
     constexpr unsigned int n_bins = 1024;

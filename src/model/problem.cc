@@ -61,10 +61,10 @@ namespace mfdd::model
                       "s_k = epsilon xi(k epsilon). Must be finite and non-negative on [0, T].");
     prm.declare_entry("Final time", "2", Double(0.), "Final time T > 0 (PDE time; SGD runs T/epsilon steps).");
     prm.declare_entry("Temperature tau", "0", Double(0.),
-                      "Noise temperature tau >= 0 of noisy SGD (SCIENCE.md §2); 0 is noiseless.");
+                      "Noise temperature tau >= 0 of noisy SGD (doc/theory.md §2); 0 is noiseless.");
     prm.declare_entry("Weight decay lambda", "0", Double(0.), "Weight decay lambda >= 0 of noisy SGD.");
     prm.declare_entry("Scaling alpha", "1", Double(0.),
-                      "Output scaling alpha > 0 of SCIENCE.md §6: f = (alpha/N) sum sigma_*. "
+                      "Output scaling alpha > 0 of doc/theory.md §6: f = (alpha/N) sum sigma_*. "
                       "1 is the plain mean-field model.");
     prm.leave_subsection();
   }

@@ -18,7 +18,7 @@ namespace mfdd::ntk
   {
     prm.enter_subsection("Kernel limit");
     prm.declare_entry("Alphas", "4, 8, 16, 32", dealii::Patterns::List(Double(), 1),
-                      "Comma-separated output scalings alpha > 0 of SCIENCE.md §6 at which `mfdd kernel` "
+                      "Comma-separated output scalings alpha > 0 of doc/theory.md §6 at which `mfdd kernel` "
                       "runs the alpha-scaled PDE and SGD (Problem/Scaling alpha is not used by this command).");
     prm.declare_entry("Radial intervals", "8", Integer(1, 1000),
                       "Intervals of the composite Gauss-Legendre quadrature on the law of |x| (per class).");
@@ -56,7 +56,7 @@ namespace mfdd::ntk
                       "Size of each tangent model's fixed test sample for its Monte Carlo risk.");
     prm.declare_entry("Time units", "mfdd", Selection("mfdd|section 6"),
                       "Unit of the times written: mfdd (the (DD) time t for every alpha; the kernel limit "
-                      "is u*_t = exp(-2 H int_0^t xi) u_0) or section 6 (SCIENCE.md §6's time "
+                      "is u*_t = exp(-2 H int_0^t xi) u_0) or section 6 (doc/theory.md §6's time "
                       "t_6 = 2 int_0^t xi, with u*_{t_6} = exp(-H t_6) u_0). 'section 6' needs a constant xi.");
     prm.leave_subsection();
   }

@@ -81,7 +81,7 @@ namespace mfdd::ntk
   void
   TangentModel::train(double t_end)
   {
-    // Step k runs from time k epsilon to (k + 1) epsilon, as in SGD (SCIENCE.md §2).
+    // Step k runs from time k epsilon to (k + 1) epsilon, as in SGD (doc/theory.md §2).
     const double epsilon = sgd_parameters.epsilon;
     const auto   last    = static_cast<unsigned long>(std::llround(t_end / epsilon));
     for (; k < last; ++k)

@@ -14,7 +14,7 @@ namespace mfdd::compare
    *   risk_gap          |R_other - R_reference| (R_N - R(rho-bar_t) for SGD vs PDE)
    *   risk_gap_no_self  |R_other - self_interaction - R_reference|: the same
    *                     with the exactly known diagonal excess of R_N removed
-   *                     (SCIENCE.md §5; equal to risk_gap when other is a PDE)
+   *                     (doc/theory.md §5; equal to risk_gap when other is a PDE)
    *   w1                (1D) W1 between the two laws of z, exact
    *   w1_<name>         (2D) W1 between the marginals of coordinate <name>
    *   sliced_w1         (2D) the sliced W1 of wasserstein.h

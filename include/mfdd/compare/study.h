@@ -133,7 +133,7 @@ namespace mfdd::compare
     void
     run(const Evolutions &evolutions, MPI_Comm comm) const;
 
-    /// The acceptance checks of issue 5 as lines "PASS|FAIL: what", written into report.md.
+    /// The checks of the width and step-size laws (doc/theory.md §5) as lines "PASS|FAIL: what", written into report.md.
     std::vector<std::string>
     write_results(const StudyTable &table, const std::vector<std::vector<double>> &pde_error) const;
 

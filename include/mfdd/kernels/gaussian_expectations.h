@@ -1,5 +1,5 @@
 // Gaussian expectations of an activation: the building blocks of every
-// population kernel (SCIENCE.md §1, §4).
+// population kernel (doc/theory.md §1, §4).
 #pragma once
 
 #include <mfdd/model/activation.h>

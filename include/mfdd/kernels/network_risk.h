@@ -13,7 +13,7 @@ namespace mfdd::kernels
   class PopulationKernels;
 
   /**
-   * The exact risk of a width-N network in full dimension d (SCIENCE.md §1),
+   * The exact risk of a width-N network in full dimension d (doc/theory.md §1),
    *
    *   R_N = E[y^2] + (2 alpha/N) sum_i V(theta_i) + (alpha/N)^2 sum_{i,j} U(theta_i, theta_j),
    *
@@ -30,7 +30,7 @@ namespace mfdd::kernels
     {
       double risk;
       /// (alpha/N)^2 sum_i [U(theta_i, theta_i) - U-bar(z_i, z_i)]: the part of
-      /// R_N that the angle-averaged kernel does not have (SCIENCE.md §5).
+      /// R_N that the angle-averaged kernel does not have (doc/theory.md §5).
       double self_interaction;
     };
 

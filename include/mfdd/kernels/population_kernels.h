@@ -1,4 +1,4 @@
-// kernels/ owns the population quantities of SCIENCE.md §1 and §4 evaluated
+// kernels/ owns the population quantities of doc/theory.md §1 and §4 evaluated
 // exactly: V, U and their reduced forms v-bar, u-bar with gradients, R(rho-bar)
 // for weighted points, and the exact risk R_N of a network. It knows nothing of
 // meshes, particles' time stepping or files.
@@ -16,7 +16,7 @@ namespace mfdd::kernels
   class AngularQuadrature;
 
   /**
-   * The reduced population kernels of SCIENCE.md §4 in the problem's reduced
+   * The reduced population kernels of doc/theory.md §4 in the problem's reduced
    * coordinates z (layout of model::ReducedSetting: [a] then one radius per
    * input block):
    *

@@ -1,4 +1,4 @@
-// model/ owns the mathematical problem of SCIENCE.md §1, §2 and §4: activation,
+// model/ owns the mathematical problem of doc/theory.md §1, §2 and §4: activation,
 // data model, network form, initial law, step-size schedule and the reduced
 // setting. Every other area reads the problem from here and re-derives nothing.
 #pragma once

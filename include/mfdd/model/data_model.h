@@ -24,7 +24,7 @@ namespace mfdd::model
   };
 
   /**
-   * Gaussian mixture data of SCIENCE.md §4: y = +-1 with probability 1/2 and
+   * Gaussian mixture data of doc/theory.md §4: y = +-1 with probability 1/2 and
    * x | y centred Gaussian, block-diagonal with one variance per block and
    * class. Isotropic data has one block (std 1 +- Delta); anisotropic data two
    * (sizes s0 and d - s0).

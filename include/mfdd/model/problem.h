@@ -48,7 +48,7 @@ namespace mfdd::model
     double                      final_time = 2.;
     double                      temperature = 0.;  ///< tau of noisy SGD
     double                      weight_decay = 0.; ///< lambda of noisy SGD
-    double                      alpha = 1.;        ///< output scaling of SCIENCE.md §6
+    double                      alpha = 1.;        ///< output scaling of doc/theory.md §6
     std::string                 xi_expression = "1";
 
     /// Step-size schedule xi(t).

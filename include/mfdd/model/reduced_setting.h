@@ -41,7 +41,7 @@ namespace mfdd::model
   };
 
   /**
-   * The radially reduced coordinates z of SCIENCE.md §4 and everything tied to
+   * The radially reduced coordinates z of doc/theory.md §4 and everything tied to
    * them: names, the map from a full-dimensional neuron (a, w) to z, the
    * amplitude and block radii held in z, and the initial density of z.
    *

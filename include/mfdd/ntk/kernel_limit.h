@@ -33,7 +33,7 @@ namespace mfdd::ntk
   };
 
   /**
-   * The kernel limit of SCIENCE.md §6 for isotropic data, trainable second
+   * The kernel limit of doc/theory.md §6 for isotropic data, trainable second
    * layer, w ~ N(0, kappa^2/d I) and a independent of w with E[a] = 0.
    *
    * Neural tangent kernel at initialisation. With sigma_*(x; a, w) =
@@ -76,7 +76,7 @@ namespace mfdd::ntk
    *
    * Time (mfdd convention, conventions.md): d_t u = -2 xi(t) H u, so
    *   u*_t = exp(-2 A Lambda(t)) u_0,  Lambda(t) = int_0^t xi,
-   * which is SCIENCE.md §6's exp(-H t_6) u_0 at §6 time t_6 = 2 Lambda(t).
+   * which is doc/theory.md §6's exp(-H t_6) u_0 at §6 time t_6 = 2 Lambda(t).
    * The initial residual is the regression function f (f_alpha,0 = 0 because
    * E[a] = 0), and the risk is E[Var(y|x)] + |u*_t|^2; the part f - P f of f
    * outside V_h (P the L2(p) projection, below 1e-12 with the default

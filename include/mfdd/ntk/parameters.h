@@ -20,7 +20,7 @@ namespace mfdd::ntk
     enum class TimeUnits
     {
       mfdd,     ///< (DD) time t for every alpha (conventions.md)
-      section6  ///< SCIENCE.md §6's time t_6 = 2 int_0^t xi
+      section6  ///< doc/theory.md §6's time t_6 = 2 int_0^t xi
     };
 
     std::vector<double>        alphas = {4., 8., 16., 32.};

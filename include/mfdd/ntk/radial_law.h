@@ -1,4 +1,4 @@
-// ntk/ owns the kernel (lazy) limit of SCIENCE.md §6 for isotropic data with a
+// ntk/ owns the kernel (lazy) limit of doc/theory.md §6 for isotropic data with a
 // trainable second layer: the law of |x| and the target E[y | x] as functions
 // of s = |x|, the radial kernel operator H_{rho_0}, its exponential, and the
 // finite-N tangent (linearised) model. It knows nothing of meshes or of the
@@ -6,7 +6,7 @@
 //
 // Time convention (conventions.md): mfdd time t is the (DD) time for every
 // alpha, so the residual obeys d_t u = -2 xi(t) H_{rho_t} u and the kernel
-// limit is u*_t = exp(-2 H_{rho_0} int_0^t xi) u_0, i.e. SCIENCE.md §6's
+// limit is u*_t = exp(-2 H_{rho_0} int_0^t xi) u_0, i.e. doc/theory.md §6's
 // (kernel limit) at §6 time 2 int_0^t xi.
 #pragma once
 

@@ -1,4 +1,4 @@
-// particles/ owns the SGD side of SCIENCE.md §2: N neurons in full dimension d,
+// particles/ owns the SGD side of doc/theory.md §2: N neurons in full dimension d,
 // trained by one-pass (noisy, mini-batch, alpha-scaled) SGD on fresh samples,
 // partitioned over MPI ranks. It reads the problem from model/ and the exact
 // risk R_N from kernels/; it knows nothing of meshes or the PDE.

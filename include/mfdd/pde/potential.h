@@ -1,5 +1,5 @@
 // pde/ owns the finite-element solver of the reduced distributional dynamics
-// (SCIENCE.md §4): meshes, DG discretisation, time stepping, positivity
+// (doc/theory.md §4): meshes, DG discretisation, time stepping, positivity
 // limiter, the potential psi on the mesh and the PDE outputs. It knows nothing
 // of SGD or of the comparison layer (it hands over a model::ReducedLawTrajectory).
 #pragma once

@@ -81,7 +81,7 @@ namespace mfdd::pde
    *   d_t rho = div(rho (2 xi(t)/alpha) grad psi),   velocity b = -(2 xi/alpha) grad psi,
    *
    * on dim reduced coordinates (1: r; 2: (a, r) or (r1, r2)), and with noise
-   * (tau > 0, SCIENCE.md §4) the reduced Laplacian nu (d_k^2 rho - d_r((m_b - 1) rho / r_b)),
+   * (tau > 0, doc/theory.md §4) the reduced Laplacian nu (d_k^2 rho - d_r((m_b - 1) rho / r_b)),
    * nu = xi tau / D: its first-order part is a drift nu (m_b - 1)/r_b added to
    * b (upwinded like the rest), its second-order part nu Laplacian(rho) is
    * discretised by the symmetric interior penalty method (penalty
@@ -331,7 +331,7 @@ namespace mfdd::pde
     /// with noise, the diffusion limit.
     double
     cfl_time_step(double t) const;
-    /// The noise's diffusion coefficient nu(t) = xi(t) tau / D (SCIENCE.md §2, §4).
+    /// The noise's diffusion coefficient nu(t) = xi(t) tau / D (doc/theory.md §2, §4).
     double
     noise_coefficient(double t) const;
     /// Transport velocity at evaluation point @p p: @p factor grad psi plus,
