@@ -10,6 +10,9 @@ sed -i 's|output/default|out|' base.prm
 source "$MFDD_SOURCE_DIR/tests/cli_expect_error.sh"
 
 expect_error "missing.prm" info missing.prm
+# A folder given as the parameter file (an ifstream would read it as empty).
+mkdir folder.prm
+expect_error "folder.prm: is a folder" pde folder.prm
 expect_error "unknown command" frobnicate base.prm
 expect_error "Nonexistent section" info base.prm --set "Nonexistent section/Key=1"
 expect_error "Colour" info base.prm --set "Problem/Colour=red"
@@ -31,6 +34,12 @@ expect_error "Final time" info base.prm --set "Problem/Final time=0"
 expect_error "Second layer" info base.prm --set "Problem/Data model=anisotropic" --set "Problem/Second layer=trainable"
 expect_error "Initial a lower" info base.prm --set "Problem/Second layer=trainable" --set "Problem/Initial a lower=2"
 expect_error "--set" info base.prm --set "no equals sign"
+# Runs of absurd length are refused before they start (the SGD's cost model).
+expect_error "Run/Maximum estimated hours" sgd base.prm --set "SGD/Step size epsilon=1e-12"
+expect_error "SGD/Step size epsilon" compare base.prm --set "SGD/Step size epsilon=1e-12"
+expect_error "Study/Widths N" study base.prm --set "Study/Widths N=100000000"
+expect_error "Run/Maximum estimated hours" sgd base.prm --set "Run/Maximum estimated hours=1e-9"
+expect_error "Run/Maximum estimated hours" info base.prm --set "Run/Maximum estimated hours=0"
 # A line the parser cannot read at all, in a file.
 printf 'subsection Problem\n  set Delta 0.5\nend\n' > broken.prm
 expect_error "broken.prm" info broken.prm

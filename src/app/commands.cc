@@ -1,5 +1,6 @@
 #include <mfdd/app/commands.h>
 #include <mfdd/compare/parameters.h>
+#include <mfdd/io/input_error.h>
 #include <mfdd/kernels/population_kernels.h>
 #include <mfdd/ntk/parameters.h>
 #include <mfdd/particles/sgd.h>
@@ -11,6 +12,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 
 namespace mfdd::app
 {
@@ -23,6 +25,60 @@ namespace mfdd::app
         std::ofstream out(output.path("parameters.prm"));
         prm.print_parameters(out, dealii::ParameterHandler::ShortPRM);
       }
+  }
+
+  void
+  RunContext::declare_parameters(dealii::ParameterHandler &prm)
+  {
+    prm.enter_subsection("Run");
+    prm.declare_entry("Maximum estimated hours", "24", dealii::Patterns::Double(0.),
+                      "A run whose estimated wall time (from the SGD's cost model, spread over the MPI "
+                      "ranks) exceeds this many hours is refused before it starts: a guard against a typo "
+                      "such as a step size of 1e-12. Raise it for long runs on purpose.");
+    prm.leave_subsection();
+  }
+
+  void
+  RunContext::parse_parameters()
+  {
+    problem.parse_parameters(prm);
+    output.parse_parameters(prm);
+    prm.enter_subsection("Run");
+    maximum_hours = prm.get_double("Maximum estimated hours");
+    prm.leave_subsection();
+    if (!(maximum_hours > 0.))
+      throw io::InputError("Run/Maximum estimated hours = " + dealii::Utilities::to_string(maximum_hours) +
+                           ": must be > 0");
+  }
+
+  void
+  RunContext::check_cost(double core_seconds, const std::string &what, const std::string &cause) const
+  {
+    const unsigned int ranks = dealii::Utilities::MPI::n_mpi_processes(MPI_COMM_WORLD);
+    const double       hours = core_seconds / ranks / 3600.;
+    if (hours > maximum_hours)
+      {
+        std::ostringstream text;
+        text << std::setprecision(3) << "Run/Maximum estimated hours = " << maximum_hours << ": the " << what
+             << " is estimated at " << hours << " hours on " << ranks << " rank(s) (" << cause
+             << "); change those parameters or raise Run/Maximum estimated hours";
+        throw io::InputError(text.str());
+      }
+    if (dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0)
+      std::cout << "estimated cost of the " << what << ": " << std::setprecision(3)
+                << (hours < 1. / 60. ? hours * 3600. : hours < 1. ? hours * 60. : hours)
+                << (hours < 1. / 60. ? " s" : hours < 1. ? " min" : " h") << " on " << ranks
+                << " rank(s), from the SGD's cost model" << std::endl;
+  }
+
+  void
+  RunContext::check_sgd_cost(const model::Problem &problem, const particles::SgdParameters &sgd, unsigned int runs) const
+  {
+    std::ostringstream cause;
+    cause << runs << " SGD run(s) of " << sgd.n_steps(problem) << " steps (Problem/Final time = "
+          << problem.final_time << " over SGD/Step size epsilon = " << sgd.epsilon << ") with SGD/Number of neurons N = " << sgd.N
+          << " in Problem/Dimension d = " << problem.d;
+    check_cost(runs * sgd.estimated_core_seconds(problem), "SGD", cause.str());
   }
 
   pde::SolverParameters
@@ -55,6 +111,7 @@ namespace mfdd::app
   {
     model::Problem::declare_parameters(prm);
     io::OutputParameters::declare_parameters(prm);
+    RunContext::declare_parameters(prm);
     particles::SgdParameters::declare_parameters(prm);
     compare::ComparisonParameters::declare_parameters(prm);
     compare::StudyParameters::declare_parameters(prm);

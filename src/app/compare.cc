@@ -21,6 +21,7 @@ namespace mfdd::app
     particles::SgdParameters sgd_parameters;
     sgd_parameters.parse_parameters(prm);
     sgd_parameters.check(context.problem);
+    context.check_sgd_cost(context.problem, sgd_parameters, comparison.seeds.size());
     context.start_output();
 
     const bool root = dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;

@@ -62,4 +62,10 @@ namespace mfdd::app
   {
     return run_parameters(run).estimated_cost(problems.at(run.d));
   }
+
+  double
+  StudyEvolutions::core_seconds(const compare::RunKey &run) const
+  {
+    return run_parameters(run).estimated_core_seconds(problems.at(run.d));
+  }
 } // namespace mfdd::app

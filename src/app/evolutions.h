@@ -47,6 +47,9 @@ namespace mfdd::app
     /// The SGD's cost model: steps and exact-risk records.
     double
     cost(const compare::RunKey &run) const override;
+    /// cost() in seconds of one core.
+    double
+    core_seconds(const compare::RunKey &run) const;
 
   private:
     particles::SgdParameters

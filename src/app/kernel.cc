@@ -154,6 +154,7 @@ namespace mfdd::app
             scaled.alpha          = alpha;
             sgd_parameters.check(scaled);
           }
+        context.check_sgd_cost(problem, sgd_parameters, parameters.alphas.size() * parameters.sgd_seeds);
       }
     context.start_output();
 

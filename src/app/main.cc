@@ -64,8 +64,7 @@ main(int argc, char **argv)
       mfdd::io::read_parameter_file(prm, args[1], settings);
 
       mfdd::app::RunContext context{prm, args[1], {}, {}};
-      context.problem.parse_parameters(prm);
-      context.output.parse_parameters(prm);
+      context.parse_parameters();
       return command->run(context);
     }
   catch (const mfdd::io::InputError &e)

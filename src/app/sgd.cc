@@ -15,6 +15,7 @@ namespace mfdd::app
     particles::SgdParameters parameters;
     parameters.parse_parameters(context.prm);
     particles::SgdSimulator simulator(context.problem, parameters, parameters.seed, MPI_COMM_WORLD);
+    context.check_sgd_cost(context.problem, parameters, 1);
     context.start_output();
 
     const bool root = dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;

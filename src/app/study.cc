@@ -65,6 +65,18 @@ namespace mfdd::app
               }
           }
 
+    // The whole study's SGD work (a rerun that resumes pays less; the guard is for typos).
+    {
+      const StudyEvolutions probe(problems, pde_parameters, sgd_parameters, context.output);
+      const auto            runs  = compare::study_runs(study);
+      double                total = 0.;
+      for (const auto &run : runs)
+        total += probe.core_seconds(run);
+      context.check_cost(total, "study", std::to_string(runs.size()) +
+                                           " SGD runs of Study/Widths N, Study/Step sizes epsilon, Study/Dimensions d "
+                                           "and seeds");
+    }
+
     const std::string definition = study_definition(prm);
     std::string       problem;
     if (dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0)

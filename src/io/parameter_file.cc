@@ -3,6 +3,7 @@
 
 #include <deal.II/base/utilities.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -53,6 +54,11 @@ namespace mfdd::io
                       const std::string              &filename,
                       const std::vector<std::string> &settings)
   {
+    // An ifstream opens a directory without complaint and reads nothing from it.
+    std::error_code error;
+    if (std::filesystem::is_directory(filename, error))
+      throw InputError(filename + ": is a folder, not a parameter file; give a .prm file "
+                                  "(`mfdd parameters > file.prm` writes a complete one)");
     std::ifstream in(filename);
     if (!in)
       throw InputError(filename + ": cannot open the parameter file; check the path "

@@ -141,6 +141,17 @@ namespace mfdd::particles
   }
 
   double
+  SgdParameters::estimated_core_seconds(const model::Problem &problem) const
+  {
+    // Multiply-adds on a weight per second and core, whole runs included: the
+    // step alone reaches 8.4e9 at (N, d) = (1000, 40) and 6e9 at (10000, 100)
+    // (benchmarks/sgd_step.sh); params/study_full.prm took 3.56 core-hours,
+    // which this rate estimates at 3.7.
+    constexpr double kRate = 2.5e9;
+    return estimated_cost(problem) / kRate;
+  }
+
+  double
   SgdParameters::estimated_cost(const model::Problem &problem) const
   {
     const unsigned int n      = n_output_times(problem);

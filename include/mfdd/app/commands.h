@@ -5,6 +5,7 @@
 
 #include <mfdd/io/output.h>
 #include <mfdd/model/problem.h>
+#include <mfdd/particles/sgd.h>
 #include <mfdd/pde/solver.h>
 
 #include <deal.II/base/parameter_handler.h>
@@ -21,6 +22,23 @@ namespace mfdd::app
     std::string               parameter_file;
     model::Problem            problem;
     io::OutputParameters      output;
+    double                    maximum_hours = 24.; ///< Run/Maximum estimated hours
+
+    /// Declares the Run section (limits that protect a user from a typo).
+    static void
+    declare_parameters(dealii::ParameterHandler &prm);
+    /// Reads Problem, Output and Run.
+    void
+    parse_parameters();
+
+    /// Prints the estimated wall time of @p core_seconds spread over the ranks
+    /// and throws io::InputError, naming @p cause (the parameters that set the
+    /// cost), if it exceeds Run/Maximum estimated hours.
+    void
+    check_cost(double core_seconds, const std::string &what, const std::string &cause) const;
+    /// check_cost() for @p runs SGD runs of @p problem with @p sgd.
+    void
+    check_sgd_cost(const model::Problem &problem, const particles::SgdParameters &sgd, unsigned int runs) const;
 
     /// Creates the output folder and writes the full parameter set used into
     /// it as `parameters.prm`. Call after the command has parsed (and so

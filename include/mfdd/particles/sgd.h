@@ -74,6 +74,10 @@ namespace mfdd::particles
     double
     estimated_cost(const model::Problem &problem) const;
 
+    /// estimated_cost() in seconds of one core, at a rate measured on whole runs.
+    double
+    estimated_core_seconds(const model::Problem &problem) const;
+
   private:
     double
     steps_cost(const model::Problem &problem) const;
