@@ -1,5 +1,5 @@
 // The kernel-limit operator H_{rho_0} on radial functions and u*_t = exp(-2 H Lambda(t)) u_0
-// (ntk/kernel_limit.h; mfdd time, conventions.md).
+// (ntk/kernel_limit.h; mfdd time, doc/theory.md §6).
 #include <mfdd/kernels/population_kernels.h>
 #include <mfdd/ntk/kernel_limit.h>
 

@@ -74,7 +74,7 @@ namespace mfdd::ntk
    * to round-off, and the exact Galerkin operator converges as fast as
    * piecewise polynomials approximate the (smooth) residual.
    *
-   * Time (mfdd convention, conventions.md): d_t u = -2 xi(t) H u, so
+   * Time (mfdd convention, doc/theory.md §6): d_t u = -2 xi(t) H u, so
    *   u*_t = exp(-2 A Lambda(t)) u_0,  Lambda(t) = int_0^t xi,
    * which is doc/theory.md §6's exp(-H t_6) u_0 at §6 time t_6 = 2 Lambda(t).
    * The initial residual is the regression function f (f_alpha,0 = 0 because

@@ -19,7 +19,7 @@ namespace mfdd::ntk
   {
     enum class TimeUnits
     {
-      mfdd,     ///< (DD) time t for every alpha (conventions.md)
+      mfdd,     ///< (DD) time t for every alpha
       section6  ///< doc/theory.md §6's time t_6 = 2 int_0^t xi
     };
 

@@ -4,7 +4,7 @@
 // finite-N tangent (linearised) model. It knows nothing of meshes or of the
 // PDE's and SGD's internals: the `kernel` command hands their results over.
 //
-// Time convention (conventions.md): mfdd time t is the (DD) time for every
+// Time convention: mfdd time t is the (DD) time for every
 // alpha, so the residual obeys d_t u = -2 xi(t) H_{rho_t} u and the kernel
 // limit is u*_t = exp(-2 H_{rho_0} int_0^t xi) u_0, i.e. doc/theory.md §6's
 // (kernel limit) at §6 time 2 int_0^t xi.
