@@ -1,0 +1,54 @@
+// The `PDE` section of the parameter files: discretisation, mesh, initial
+// density and adaptivity of the reduced distributional dynamics' solver.
+#pragma once
+
+#include <deal.II/base/parameter_handler.h>
+
+#include <string>
+#include <vector>
+
+namespace mfdd::pde
+{
+  /**
+   * The `PDE/Adaptive mesh` subsection: refinement and coarsening of the mesh
+   * every few time steps so that it follows the density.
+   */
+  struct AdaptivityParameters
+  {
+    unsigned int interval = 0; ///< time steps between remeshings; 0: the mesh stays fixed
+    std::string  indicator = "jumps"; ///< "jumps" or "mass"
+    double       refine_fraction = 0.99, coarsen_fraction = 0.001;
+    unsigned int minimum_level = 0, maximum_level = 2; ///< level 0: the box or mesh file
+
+    bool
+    enabled() const
+    {
+      return interval > 0;
+    }
+  };
+
+  /**
+   * The `PDE` section: discretisation, mesh and initial density of `mfdd pde`.
+   */
+  struct SolverParameters
+  {
+    unsigned int              degree      = 2;
+    double                    cfl         = 0.15;
+    double                    time_step   = 0.; ///< 0: from the CFL number
+    std::vector<double>       box_lower, box_upper; ///< empty: from the initial law
+    std::vector<unsigned int> subdivisions;         ///< empty: 200 (1D) or 48 per coordinate (2D)
+    unsigned int              global_refinements = 0;
+    std::string               mesh_file;            ///< Gmsh file (2D); empty: generated box
+    std::string               initial_density = "built in";
+    unsigned int              potential_nodes = 96;
+    std::vector<unsigned int> sample_cells;         ///< empty: 10000 (1D) or 400 per coordinate (2D)
+    AdaptivityParameters      adaptivity;
+
+    static void
+    declare_parameters(dealii::ParameterHandler &prm);
+    /// Reads and checks the section (InputError naming the parameter); @p dim is
+    /// the reduced dimension of the problem, for list lengths.
+    void
+    parse_parameters(dealii::ParameterHandler &prm, unsigned int dim);
+  };
+} // namespace mfdd::pde

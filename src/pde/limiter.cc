@@ -1,0 +1,80 @@
+// The Zhang-Shu positivity limiter: each cell's polynomial is scaled towards
+// its mean (which keeps the cell's mass) until it is >= 0 at the limiter
+// points.
+#include <mfdd/io/input_error.h>
+#include <mfdd/pde/solver.h>
+#include "cell_polynomial.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+namespace mfdd::pde
+{
+  using namespace dealii;
+
+  template <int dim>
+  double
+  Solver<dim>::cell_mass(const double *coefficients, const unsigned int c) const
+  {
+    double total = 0.;
+    for (unsigned int q = 0; q < n_q_points; ++q)
+      total += polynomial_value(coefficients, &shape_at_q[q * n_dofs_per_cell], n_dofs_per_cell) *
+               JxW[c * n_q_points + q];
+    return total;
+  }
+
+  template <int dim>
+  double
+  Solver<dim>::limit_cell(double *coefficients, const unsigned int c, const std::vector<double> &shape_at_points) const
+  {
+    const double mean    = cell_mass(coefficients, c) / cell_volume[c];
+    const double minimum = std::min(mean, minimum_value(coefficients, shape_at_points, n_dofs_per_cell));
+    if (minimum >= 0. || mean < 0.)
+      return mean;
+    // Scale towards the mean (partition of unity: coefficients are values).
+    // The factor 1 - 1e-12 keeps round-off from leaving tiny negative values.
+    const double theta = (1. - 1e-12) * mean / (mean - minimum);
+    for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
+      coefficients[i] = mean + theta * (coefficients[i] - mean);
+    return mean;
+  }
+
+  template <int dim>
+  void
+  Solver<dim>::apply_limiter(VectorType &u) const
+  {
+    // With noise the diffusive flux can leave a negative mean in a cell of the
+    // far tails (of size 1e-30, say); such a cell is set to 0 if its mass is
+    // above -negligible_mass (it adds at most that much mass).
+    constexpr double negligible_mass = 1e-20;
+    double           lowest_mean     = 0.;
+    for (unsigned int c = 0; c < n_owned_cells; ++c)
+      {
+        double *coefficients = owned_coefficients(u, c);
+        double  mean         = limit_cell(coefficients, c, shape_at_limiter);
+        if (mean < 0. && mean * cell_volume[c] > -negligible_mass)
+          {
+            std::fill_n(coefficients, n_dofs_per_cell, 0.);
+            mean = 0.;
+          }
+        lowest_mean = std::min(lowest_mean, mean);
+      }
+    lowest_mean = Utilities::MPI::min(lowest_mean, mesh_communicator);
+    if (lowest_mean < 0.)
+      {
+        std::ostringstream message;
+        message << "negative cell mean " << lowest_mean << " at t = " << current_time
+                << " (CFL too large for positivity? reduce PDE/CFL number)";
+        throw io::RunError(message.str());
+      }
+  }
+
+
+#define MFDD_INSTANTIATE(dim) \
+  template double Solver<dim>::cell_mass(const double *coefficients, const unsigned int c) const; \
+  template double Solver<dim>::limit_cell(double *coefficients, const unsigned int c, const std::vector<double> &shape_at_points) const; \
+  template void Solver<dim>::apply_limiter(VectorType &u) const;
+  MFDD_FOR_EACH_REDUCED_DIMENSION(MFDD_INSTANTIATE)
+#undef MFDD_INSTANTIATE
+} // namespace mfdd::pde

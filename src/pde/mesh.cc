@@ -1,0 +1,327 @@
+// The mesh and its numbering: the box (or Gmsh file) on a p4est mesh in 2D
+// and a serial one in 1D, the DoFs, the ghost exchange and the reference-cell
+// shape tables (set up anew after every remeshing), the owned cells'
+// slots and the global cell order (by CellId) that makes every gathered
+// quantity independent of the number of ranks.
+#include <mfdd/io/input_error.h>
+#include <mfdd/pde/solver.h>
+
+#include <deal.II/base/quadrature_lib.h>
+#include <deal.II/dofs/dof_tools.h>
+#include <deal.II/grid/grid_generator.h>
+#include <deal.II/grid/grid_in.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <numeric>
+
+namespace mfdd::pde
+{
+  using namespace dealii;
+
+  template <int dim>
+  void
+  Solver<dim>::make_mesh()
+  {
+    triangulation->clear();
+    if (!parameters.mesh_file.empty())
+      {
+        std::ifstream in(parameters.mesh_file);
+        io::require(bool(in), "PDE/Mesh file", "cannot open '" + parameters.mesh_file + "'");
+        GridIn<dim> grid_in(*triangulation);
+        try
+          {
+            grid_in.read_msh(in);
+          }
+        catch (const std::exception &error)
+          {
+            throw io::InputError("PDE/Mesh file: cannot read '" + parameters.mesh_file + "' as a Gmsh mesh of dimension " +
+                                 std::to_string(dim));
+          }
+      }
+    else
+      {
+        std::vector<double> lower = parameters.box_lower, upper = parameters.box_upper;
+        if (lower.empty())
+          {
+            const auto &setting          = problem.reduced_setting();
+            const auto [low, high]       = setting.initial_support(1e-12);
+            for (unsigned int k = 0; k < dim; ++k)
+              if (setting.has_amplitude() && k == 0)
+                {
+                  const double width = high[0] - low[0];
+                  lower.push_back(low[0] - 0.5 * width);
+                  upper.push_back(high[0] + 0.5 * width);
+                }
+              else
+                {
+                  // With noise the drift (m_b - 1) nu / r_b near r_b = 0 would set tiny time
+                  // steps where there is no mass: start at half the initial 1e-12 quantile
+                  // unless that lies within the first cell (small m_b), where r_b = 0 is closed.
+                  const double start = problem.temperature > 0. ? 0.5 * low[k] : 0.;
+                  upper.push_back(2.5 * high[k]);
+                  lower.push_back(start > (upper.back() - start) / parameters.subdivisions[k] ? start : 0.);
+                }
+          }
+        Point<dim> p0, p1;
+        for (unsigned int k = 0; k < dim; ++k)
+          {
+            p0[k] = lower[k];
+            p1[k] = upper[k];
+          }
+        GridGenerator::subdivided_hyper_rectangle(*triangulation, parameters.subdivisions, p0, p1);
+      }
+    triangulation->refine_global(parameters.global_refinements);
+    setup_discretisation();
+  }
+
+  template <int dim>
+  void
+  Solver<dim>::setup_discretisation()
+  {
+    dof_handler.distribute_dofs(fe);
+    n_dofs_per_cell    = fe.n_dofs_per_cell();
+    locally_owned_dofs = dof_handler.locally_owned_dofs();
+    DoFTools::extract_locally_relevant_dofs(dof_handler, locally_relevant_dofs);
+    solution.reinit(locally_owned_dofs, mesh_communicator);
+    ghosted.reinit(locally_owned_dofs, locally_relevant_dofs, mesh_communicator);
+    ghost_import = std::make_unique<Epetra_Import>(ghosted.trilinos_partitioner(), solution.trilinos_partitioner());
+
+    // Reference tables: volume Gauss points and the Zhang-Shu limiter points.
+    const QGauss<dim> quadrature(parameters.degree + 1);
+    n_q_points = quadrature.size();
+    shape_at_q.resize(n_q_points * n_dofs_per_cell);
+    for (unsigned int q = 0; q < n_q_points; ++q)
+      for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
+        shape_at_q[q * n_dofs_per_cell + i] = fe.shape_value(i, quadrature.point(q));
+    // Limiter points: the volume Gauss points, and in each direction the
+    // Gauss-Lobatto points times the face's Gauss points. On an adaptive 2D
+    // mesh the fluxes through a hanging face are taken at the Gauss points of
+    // its halves: those are added (the composite Gauss rule is as exact, so
+    // the Zhang-Shu argument, hence the CFL bound, is unchanged).
+    std::vector<Point<dim>> limiter_points = quadrature.get_points();
+    {
+      const QGauss<1>        gauss(parameters.degree + 1);
+      const QGaussLobatto<1> lobatto(std::max(2u, (parameters.degree + 4) / 2));
+      std::vector<double>    tangential = {0.5};
+      if (dim == 2)
+        {
+          tangential.clear();
+          for (const auto &p : gauss.get_points())
+            tangential.push_back(p[0]);
+          if (parameters.adaptivity.enabled())
+            for (const auto &p : gauss.get_points())
+              {
+                tangential.push_back(0.5 * p[0]);
+                tangential.push_back(0.5 + 0.5 * p[0]);
+              }
+        }
+      for (unsigned int direction = 0; direction < dim; ++direction)
+        for (unsigned int i = 0; i < lobatto.size(); ++i)
+          for (const double t : tangential)
+            {
+              Point<dim> p;
+              p[direction] = lobatto.point(i)[0];
+              if (dim == 2)
+                p[1 - direction] = t;
+              limiter_points.push_back(p);
+            }
+    }
+    shape_at_limiter.clear();
+    for (const auto &p : limiter_points)
+      for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
+        shape_at_limiter.push_back(fe.shape_value(i, p));
+    // The children of an isotropically refined cell are the reference cell
+    // scaled by 1/2 towards each vertex.
+    shape_at_child_limiter.clear();
+    for (const unsigned int v : GeometryInfo<dim>::vertex_indices())
+      for (const auto &p : limiter_points)
+        {
+          const Point<dim> in_parent = 0.5 * (p + GeometryInfo<dim>::unit_cell_vertex(v));
+          for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
+            shape_at_child_limiter.push_back(fe.shape_value(i, in_parent));
+        }
+
+    number_cells();
+    build_cell_tables();
+    // psi is evaluated where this rank needs it: at its cells' quadrature
+    // points, then on the faces of its cells.
+    std::vector<Point<dim>> evaluation_points = q_points;
+    build_face_tables(evaluation_points);
+    // Each cell's DG DoFs are consecutive; their place in the two vectors.
+    owned_offset.resize(n_owned_cells);
+    ghosted_offset.resize(cells.size());
+    std::vector<types::global_dof_index> dof_indices(n_dofs_per_cell);
+    for (unsigned int c = 0; c < cells.size(); ++c)
+      {
+        cells[c]->get_dof_indices(dof_indices);
+        for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
+          AssertThrow(dof_indices[i] == dof_indices[0] + i, ExcMessage("DG DoFs of a cell are not consecutive"));
+        ghosted_offset[c] = locally_relevant_dofs.index_within_set(dof_indices[0]);
+        if (c < n_owned_cells)
+          owned_offset[c] = locally_owned_dofs.index_within_set(dof_indices[0]);
+      }
+
+    std::vector<double> owned_points, points;
+    for (const auto &p : q_points)
+      for (unsigned int k = 0; k < dim; ++k)
+        owned_points.push_back(p[k]);
+    gather_cells(std::move(owned_points), n_q_points * dim, points);
+    all_q_points.resize(points.size() / dim);
+    for (unsigned int p = 0; p < all_q_points.size(); ++p)
+      for (unsigned int k = 0; k < dim; ++k)
+        all_q_points[p][k] = points[p * dim + k];
+    potential->reinit(bounding_box(), all_q_points, evaluation_points);
+    cell_values.resize(cells.size() * n_dofs_per_cell);
+    density_weights.resize(all_q_points.size());
+    face_flux.resize(faces.size() * QGauss<dim - 1>(parameters.degree + 1).size());
+    face_symmetry.resize(face_flux.size());
+
+    const auto &setting = problem.reduced_setting();
+    radial_drift_at_points.assign(evaluation_points.size(), Tensor<1, dim>());
+    for (unsigned int p = 0; p < evaluation_points.size(); ++p)
+      for (unsigned int b = 0; b < setting.n_blocks(); ++b)
+        {
+          const unsigned int k = setting.first_radius() + b;
+          if (evaluation_points[p][k] > 0.)
+            radial_drift_at_points[p][k] = (problem.data.blocks()[b].size - 1.) / evaluation_points[p][k];
+        }
+  }
+
+  template <int dim>
+  void
+  Solver<dim>::number_cells()
+  {
+    std::vector<std::pair<CellId, active_cell_iterator>> owned;
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        owned.emplace_back(cell->id(), cell);
+    std::sort(owned.begin(), owned.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+    n_owned_cells = owned.size();
+    cells.clear();
+    slot_of_index.assign(triangulation->n_active_cells(), numbers::invalid_unsigned_int);
+    std::vector<CellId> ids;
+    for (const auto &[id, cell] : owned)
+      {
+        slot_of_index[cell->active_cell_index()] = cells.size();
+        cells.push_back(cell);
+        ids.push_back(id);
+      }
+    order = global_cell_order(ids);
+  }
+
+  template <int dim>
+  typename Solver<dim>::GlobalCellOrder
+  Solver<dim>::global_cell_order(const std::vector<CellId> &owned_ids) const
+  {
+    GlobalCellOrder result;
+    result.counts = Utilities::MPI::all_gather(mesh_communicator, int(owned_ids.size()));
+    result.offsets.assign(n_ranks, 0);
+    for (unsigned int r = 1; r < n_ranks; ++r)
+      result.offsets[r] = result.offsets[r - 1] + result.counts[r - 1];
+    const unsigned int n_total = result.offsets.back() + result.counts.back();
+    result.position.resize(n_total);
+    std::iota(result.position.begin(), result.position.end(), 0u);
+    if (n_ranks > 1)
+      {
+        // All ranks' CellIds, in rank order, sorted.
+        const unsigned int        id_size = std::tuple_size<CellId::binary_type>::value;
+        std::vector<unsigned int> owned_binary, all_binary(n_total * id_size);
+        for (const auto &id : owned_ids)
+          for (const unsigned int x : id.template to_binary<dim>())
+            owned_binary.push_back(x);
+        std::vector<int> counts, offsets;
+        for (unsigned int r = 0; r < n_ranks; ++r)
+          {
+            counts.push_back(result.counts[r] * id_size);
+            offsets.push_back(result.offsets[r] * id_size);
+          }
+        MPI_Allgatherv(owned_binary.data(), owned_binary.size(), MPI_UNSIGNED, all_binary.data(), counts.data(),
+                       offsets.data(), MPI_UNSIGNED, mesh_communicator);
+        std::vector<CellId> ids;
+        for (unsigned int j = 0; j < n_total; ++j)
+          {
+            CellId::binary_type binary;
+            std::copy_n(&all_binary[j * id_size], id_size, binary.begin());
+            ids.emplace_back(binary);
+          }
+        std::vector<unsigned int> sorted(n_total);
+        std::iota(sorted.begin(), sorted.end(), 0u);
+        std::sort(sorted.begin(), sorted.end(), [&](unsigned int i, unsigned int j) { return ids[i] < ids[j]; });
+        for (unsigned int k = 0; k < n_total; ++k)
+          result.position[sorted[k]] = k;
+      }
+    for (unsigned int c = 0; c < owned_ids.size(); ++c)
+      result.owned_position.push_back(result.position[result.offsets[rank] + c]);
+    return result;
+  }
+
+  template <int dim>
+  unsigned int
+  Solver<dim>::slot_of(const active_cell_iterator &cell)
+  {
+    unsigned int &slot = slot_of_index[cell->active_cell_index()];
+    if (slot == numbers::invalid_unsigned_int)
+      {
+        slot = cells.size();
+        cells.push_back(cell);
+      }
+    return slot;
+  }
+
+  template <int dim>
+  void
+  Solver<dim>::gather_cells(std::vector<double> owned, const unsigned int n_per_cell, std::vector<double> &global) const
+  {
+    if (n_ranks == 1) // the slots are in the global order
+      {
+        global = std::move(owned);
+        return;
+      }
+    global.resize(order.position.size() * n_per_cell);
+    std::vector<int> counts, offsets;
+    for (unsigned int r = 0; r < n_ranks; ++r)
+      {
+        counts.push_back(order.counts[r] * n_per_cell);
+        offsets.push_back(order.offsets[r] * n_per_cell);
+      }
+    std::vector<double> gathered(global.size());
+    MPI_Allgatherv(owned.data(), owned.size(), MPI_DOUBLE, gathered.data(), counts.data(), offsets.data(), MPI_DOUBLE,
+                   mesh_communicator);
+    for (unsigned int j = 0; j < order.position.size(); ++j)
+      std::copy_n(&gathered[j * n_per_cell], n_per_cell, &global[order.position[j] * n_per_cell]);
+  }
+
+  template <int dim>
+  BoundingBox<dim>
+  Solver<dim>::bounding_box() const
+  {
+    Point<dim> lower, upper;
+    for (unsigned int k = 0; k < dim; ++k)
+      {
+        double low = std::numeric_limits<double>::max(), high = -low;
+        for (unsigned int c = 0; c < n_owned_cells; ++c)
+          for (const unsigned int v : cells[c]->vertex_indices())
+            {
+              low  = std::min(low, cells[c]->vertex(v)[k]);
+              high = std::max(high, cells[c]->vertex(v)[k]);
+            }
+        lower[k] = Utilities::MPI::min(low, mesh_communicator);
+        upper[k] = Utilities::MPI::max(high, mesh_communicator);
+      }
+    return BoundingBox<dim>(std::make_pair(lower, upper));
+  }
+
+
+#define MFDD_INSTANTIATE(dim) \
+  template void Solver<dim>::make_mesh(); \
+  template void Solver<dim>::setup_discretisation(); \
+  template void Solver<dim>::number_cells(); \
+  template typename Solver<dim>::GlobalCellOrder Solver<dim>::global_cell_order(const std::vector<CellId> &owned_ids) const; \
+  template unsigned int Solver<dim>::slot_of(const active_cell_iterator &cell); \
+  template void Solver<dim>::gather_cells(std::vector<double> owned, const unsigned int n_per_cell, std::vector<double> &global) const; \
+  template BoundingBox<dim> Solver<dim>::bounding_box() const;
+  MFDD_FOR_EACH_REDUCED_DIMENSION(MFDD_INSTANTIATE)
+#undef MFDD_INSTANTIATE
+} // namespace mfdd::pde

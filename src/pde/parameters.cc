@@ -1,0 +1,143 @@
+// The PDE section: discretisation, mesh, initial density, adaptivity.
+#include <mfdd/io/input_error.h>
+#include <mfdd/io/parameter_file.h>
+#include <mfdd/pde/parameters.h>
+
+#include <cmath>
+
+namespace mfdd::pde
+{
+  using namespace dealii;
+
+  namespace
+  {
+    std::vector<unsigned int>
+    parse_count_list(const std::string &text, const std::string &parameter)
+    {
+      std::vector<unsigned int> counts;
+      for (const double x : io::parse_double_list(text, parameter))
+        {
+          io::require(x >= 1. && x == std::floor(x), parameter, "entries must be positive integers");
+          counts.push_back(static_cast<unsigned int>(x));
+        }
+      return counts;
+    }
+  } // namespace
+
+  void
+  SolverParameters::declare_parameters(ParameterHandler &prm)
+  {
+    using namespace Patterns;
+    prm.enter_subsection("PDE");
+    prm.declare_entry("Degree", "2", Integer(1, 5), "Polynomial degree k of the FE_DGQ elements (1 to 5).");
+    prm.declare_entry("CFL number", "0.15", Double(0.),
+                      "dt = CFL min_K h_K / max_K |velocity|_1; must be > 0. Positivity of the cell means "
+                      "(Zhang-Shu) holds for CFL <= 1/2 (k = 1), 1/6 (k = 2, 3), 1/12 (k = 4, 5).");
+    prm.declare_entry("Time step", "0", Double(0.),
+                      "Fixed time step (the last step before an output time is shortened); 0: from the CFL number.");
+    prm.declare_entry("Box lower", "", Anything(),
+                      "Lower corner of the generated box, one number per reduced coordinate (a, r; r1, r2); "
+                      "empty: a_lower - (a_upper - a_lower)/2 for a; 0 for radii, or with noise (tau > 0) half "
+                      "the radius below which the initial law has mass 1e-12 if that is more than one cell "
+                      "(the noise's drift (m - 1) nu / r would force tiny time steps near r = 0, where a "
+                      "high-dimensional block has no mass).");
+    prm.declare_entry("Box upper", "", Anything(),
+                      "Upper corner of the generated box; empty: 2.5 times the radius beyond which the "
+                      "initial law has mass 1e-12, a_upper + (a_upper - a_lower)/2 for a.");
+    prm.declare_entry("Subdivisions", "", Anything(),
+                      "Cells of the generated box per coordinate (one number, or one per coordinate); "
+                      "empty: 200 in 1D, 48 per coordinate in 2D.");
+    prm.declare_entry("Global refinements", "0", Integer(0, 10),
+                      "Uniform refinements of the box or of the mesh file's mesh.");
+    prm.declare_entry("Mesh file", "", Anything(),
+                      "A Gmsh (.msh) mesh of the reduced coordinates (2D); relative paths are relative to the "
+                      "parameter file's folder. Empty: the generated box.");
+    prm.declare_entry("Initial density", "built in", Anything(),
+                      "'built in' (the law of z under Problem's initial law) or a muparser expression in the "
+                      "reduced coordinates (r; a,r; r1,r2), non-negative, normalised to mass 1 on the mesh.");
+    prm.declare_entry("Potential nodes", "96", Integer(4, 400),
+                      "Chebyshev-Lobatto nodes per radius on which V and U are interpolated (the amplitude a "
+                      "needs 2, exactly).");
+    prm.declare_entry("Sample cells", "", Anything(),
+                      "Cells per coordinate of the uniform grid on which the density is handed to the "
+                      "comparison layer and written to pde_final.csv; empty: 10000 (1D), 400 (2D).");
+    prm.enter_subsection("Adaptive mesh");
+    prm.declare_entry("Interval", "0", Integer(0),
+                      "Time steps between two adaptations of the mesh to the density (refinement and "
+                      "coarsening; rho is moved by SolutionTransfer, keeping its mass to round-off); "
+                      "0: the mesh stays fixed. The initial density is also adapted to, before the first step.");
+    prm.declare_entry("Indicator", "jumps", Selection("jumps|mass"),
+                      "What decides where to refine. 'jumps': h_K times the integral over the faces of K of "
+                      "|rho_K - rho_neighbour| (the exterior value is 0 on the boundary); for DG the jumps are "
+                      "of the size of the error, so this estimates the L1 error of rho on K. 'mass': int_K rho "
+                      "(fine cells where the mass is).");
+    prm.declare_entry("Refine fraction", "0.99", Double(0., 1.),
+                      "Bulk marking: the cells below Maximum level with the largest indicators are refined until "
+                      "the refined cells and those already at Maximum level carry this fraction of the total "
+                      "indicator (so the coarser cells carry at most 1 - this fraction).");
+    prm.declare_entry("Coarsen fraction", "0.001", Double(0., 1.),
+                      "The cells with the smallest indicators whose sum is at most this fraction of the total are "
+                      "coarsened (where all siblings are; never below Minimum level). Refine fraction + Coarsen "
+                      "fraction must be <= 1.");
+    prm.declare_entry("Minimum level", "0", Integer(0, 20),
+                      "No cell is coarser than this level (level 0: the cells of the box or mesh file, level g "
+                      "after Global refinements = g).");
+    prm.declare_entry("Maximum level", "2", Integer(0, 20),
+                      "No cell is finer than this level. The CFL time step is set by the smallest h_K / |velocity| "
+                      "over the cells, so the finest level usually sets it.");
+    prm.leave_subsection();
+    prm.leave_subsection();
+  }
+
+  void
+  SolverParameters::parse_parameters(ParameterHandler &prm, unsigned int dim)
+  {
+    prm.enter_subsection("PDE");
+    degree             = prm.get_integer("Degree");
+    cfl                = prm.get_double("CFL number");
+    time_step          = prm.get_double("Time step");
+    box_lower          = io::parse_double_list(prm.get("Box lower"), "PDE/Box lower");
+    box_upper          = io::parse_double_list(prm.get("Box upper"), "PDE/Box upper");
+    subdivisions       = parse_count_list(prm.get("Subdivisions"), "PDE/Subdivisions");
+    global_refinements = prm.get_integer("Global refinements");
+    mesh_file          = prm.get("Mesh file");
+    initial_density    = prm.get("Initial density");
+    potential_nodes    = prm.get_integer("Potential nodes");
+    sample_cells       = parse_count_list(prm.get("Sample cells"), "PDE/Sample cells");
+    prm.enter_subsection("Adaptive mesh");
+    adaptivity.interval         = prm.get_integer("Interval");
+    adaptivity.indicator        = prm.get("Indicator");
+    adaptivity.refine_fraction  = prm.get_double("Refine fraction");
+    adaptivity.coarsen_fraction = prm.get_double("Coarsen fraction");
+    adaptivity.minimum_level    = prm.get_integer("Minimum level");
+    adaptivity.maximum_level    = prm.get_integer("Maximum level");
+    prm.leave_subsection();
+    prm.leave_subsection();
+
+    if (adaptivity.enabled())
+      {
+        io::require(adaptivity.minimum_level <= adaptivity.maximum_level, "PDE/Adaptive mesh/Minimum level",
+                    "must not exceed Maximum level");
+        io::require(global_refinements <= adaptivity.maximum_level, "PDE/Adaptive mesh/Maximum level",
+                    "must be at least PDE/Global refinements (the initial mesh is at that level)");
+        io::require(adaptivity.refine_fraction + adaptivity.coarsen_fraction <= 1., "PDE/Adaptive mesh/Refine fraction",
+                    "Refine fraction + Coarsen fraction must be <= 1");
+      }
+
+    io::require(cfl > 0., "PDE/CFL number", "must be positive");
+    io::require(box_lower.size() == box_upper.size(), "PDE/Box lower",
+                "Box lower and Box upper must both be empty or both have one entry per coordinate");
+    io::require(box_lower.empty() || box_lower.size() == dim, "PDE/Box lower",
+                "needs " + std::to_string(dim) + " entries (one per reduced coordinate)");
+    for (unsigned int k = 0; k < box_lower.size(); ++k)
+      io::require(box_lower[k] < box_upper[k], "PDE/Box upper", "must exceed Box lower in every coordinate");
+    io::require(subdivisions.size() <= 1 || subdivisions.size() == dim, "PDE/Subdivisions",
+                "needs one entry or one per coordinate");
+    if (subdivisions.size() == 1)
+      subdivisions.assign(dim, subdivisions[0]);
+    io::require(sample_cells.size() <= 1 || sample_cells.size() == dim, "PDE/Sample cells",
+                "needs one entry or one per coordinate");
+    if (sample_cells.size() == 1)
+      sample_cells.assign(dim, sample_cells[0]);
+  }
+} // namespace mfdd::pde
