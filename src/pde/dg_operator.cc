@@ -260,9 +260,13 @@ namespace mfdd::pde
   double
   Solver<dim>::compute_rate(const VectorType &u, double t, VectorType &rate)
   {
-    gather_cells(owned_density_weights(u, &rho_at_q), n_q_points, density_weights);
-    potential->update(density_weights);
-    potential->evaluate(psi_at_points, grad_psi_at_points);
+    {
+      TimerOutput::Scope scope(timer, "potential");
+      gather_cells(owned_density_weights(u, &rho_at_q), n_q_points, density_weights);
+      potential->update(density_weights);
+      potential->evaluate(psi_at_points, grad_psi_at_points);
+    }
+    TimerOutput::Scope scope(timer, "operator");
     read_cell_values(u);
     const double velocity_factor = -2. * problem.xi(t) / problem.alpha;
     const double nu              = noise_coefficient(t);

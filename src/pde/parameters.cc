@@ -61,6 +61,9 @@ namespace mfdd::pde
     prm.declare_entry("Sample cells", "", Anything(),
                       "Cells per coordinate of the uniform grid on which the density is handed to the "
                       "comparison layer and written to pde_final.csv; empty: 10000 (1D), 400 (2D).");
+    prm.declare_entry("Print timing", "false", Bool(),
+                      "Print, at the end of a run, the wall time spent in each part of the solver "
+                      "(potential, operator, limiter, adaptivity, output) with deal.II's TimerOutput.");
     prm.enter_subsection("Adaptive mesh");
     prm.declare_entry("Interval", "0", Integer(0),
                       "Time steps between two adaptations of the mesh to the density (refinement and "
@@ -104,6 +107,7 @@ namespace mfdd::pde
     initial_density    = prm.get("Initial density");
     potential_nodes    = prm.get_integer("Potential nodes");
     sample_cells       = parse_count_list(prm.get("Sample cells"), "PDE/Sample cells");
+    print_timing       = prm.get_bool("Print timing");
     prm.enter_subsection("Adaptive mesh");
     adaptivity.interval         = prm.get_integer("Interval");
     adaptivity.indicator        = prm.get("Indicator");

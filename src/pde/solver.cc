@@ -64,6 +64,8 @@ namespace mfdd::pde
     , triangulation(create_mesh<dim>(mesh_communicator))
     , fe(parameters.degree)
     , dof_handler(*triangulation)
+    , timer_stream(std::cout, writes_files && parameters.print_timing)
+    , timer(timer_stream, TimerOutput::never, TimerOutput::wall_times)
   {
     if (this->parameters.subdivisions.empty())
       this->parameters.subdivisions.assign(dim, dim == 1 ? 200 : 48);
@@ -134,6 +136,7 @@ namespace mfdd::pde
       {
         if (adaptivity.enabled() && step_count > last_adaptation_step && step_count % adaptivity.interval == 0)
           {
+            TimerOutput::Scope scope(timer, "adaptivity");
             adapt_mesh();
             last_adaptation_step = step_count;
           }
@@ -154,14 +157,18 @@ namespace mfdd::pde
           dt = t_end - t;
 
         // SSP-RK3 (Shu-Osher) with the positivity limiter after every stage.
+        const auto limit = [this](VectorType &u) {
+          TimerOutput::Scope scope(timer, "limiter");
+          apply_limiter(u);
+        };
         combine(u1, 1., solution, 0., solution, dt, k0);
-        apply_limiter(u1);
+        limit(u1);
         const double f1 = compute_rate(u1, t + dt, k1);
         combine(u2, 0.75, solution, 0.25, u1, 0.25 * dt, k1);
-        apply_limiter(u2);
+        limit(u2);
         const double f2 = compute_rate(u2, t + 0.5 * dt, k2);
         combine(solution, 1. / 3., solution, 2. / 3., u2, 2. / 3. * dt, k2);
-        apply_limiter(solution);
+        limit(solution);
         outflow += dt * (f0 + f1 + 4. * f2) / 6.;
 
         current_time = (t + dt > t_end - tolerance) ? t_end : t + dt;
@@ -204,6 +211,7 @@ namespace mfdd::pde
     for (unsigned int k = 0; k < output_times.size(); ++k)
       {
         advance(output_times[k]);
+        TimerOutput::Scope scope(timer, "output");
         trajectory.push_back(snapshot(parameters.sample_cells));
         const double total = mass();
         std::vector<double> row = {current_time, total, outflow, trajectory.back().risk, min_rho(),
@@ -234,6 +242,7 @@ namespace mfdd::pde
             final_density.add_row(row);
           }
       }
+    timer.print_summary();
     return trajectory;
   }
 

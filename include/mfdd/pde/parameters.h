@@ -43,6 +43,7 @@ namespace mfdd::pde
     unsigned int              potential_nodes = 96;
     std::vector<unsigned int> sample_cells;         ///< empty: 10000 (1D) or 400 per coordinate (2D)
     AdaptivityParameters      adaptivity;
+    bool                      print_timing = false; ///< TimerOutput summary at the end of a run
 
     static void
     declare_parameters(dealii::ParameterHandler &prm);

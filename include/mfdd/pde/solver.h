@@ -8,7 +8,9 @@
 
 #include <deal.II/base/function.h>
 #include <deal.II/base/mpi.h>
+#include <deal.II/base/conditional_ostream.h>
 #include <deal.II/base/parameter_handler.h>
+#include <deal.II/base/timer.h>
 #include <deal.II/distributed/tria.h>
 #include <deal.II/dofs/dof_handler.h>
 #include <deal.II/fe/fe_dgq.h>
@@ -371,6 +373,10 @@ namespace mfdd::pde
     /// (m_b - 1)/r_b in each radius's coordinate (0 in a's, and where r_b = 0),
     /// at the evaluation points (cells' quadrature points, then faces').
     std::vector<Tensor<1, dim>> radial_drift_at_points;
+
+    /// Wall time per part of the solver (PDE/Print timing prints it after run()).
+    dealii::ConditionalOStream  timer_stream;
+    mutable dealii::TimerOutput timer;
 
     double       current_time = 0.;
     double       outflow      = 0.;
