@@ -140,6 +140,8 @@ namespace mfdd::pde
                             (face.normal[0][k] < -0.5 && std::abs(values->quadrature_point(0)[k]) <= 1e-12 * h);
             }
         }
+      if (!plus && reflecting_box_sides())
+        face.closed = true;
       if (plus)
         {
           face_plus.reinit(plus->cell, plus->face);

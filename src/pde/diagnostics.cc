@@ -81,6 +81,31 @@ namespace mfdd::pde
 
   template <int dim>
   double
+  Solver<dim>::free_energy(const double risk) const
+  {
+    std::vector<double> owned_rho, weights, rho;
+    gather_cells(owned_density_weights(solution, &owned_rho), n_q_points, weights);
+    gather_cells(owned_rho, n_q_points, rho);
+    const auto  &setting = problem.reduced_setting();
+    const double lambda = problem.weight_decay, entropy_factor = problem.temperature / (2. * problem.neuron_dimension());
+    double       confinement = 0., entropy = 0.;
+    for (unsigned int p = 0; p < all_q_points.size(); ++p)
+      {
+        const Point<dim> &z = all_q_points[p];
+        confinement += z.norm_square() * weights[p];
+        if (entropy_factor > 0. && rho[p] > 0.)
+          {
+            double log_surface = 0.;
+            for (unsigned int b = 0; b < setting.n_blocks(); ++b)
+              log_surface += (problem.data.blocks()[b].size - 1.) * std::log(z[setting.first_radius() + b]);
+            entropy += (std::log(rho[p]) - log_surface) * weights[p];
+          }
+      }
+    return 0.5 * risk + 0.5 * lambda * confinement + entropy_factor * entropy;
+  }
+
+  template <int dim>
+  double
   Solver<dim>::risk()
   {
     gather_cells(owned_density_weights(solution), n_q_points, density_weights);
@@ -272,6 +297,7 @@ namespace mfdd::pde
   template double Solver<dim>::min_rho() const; \
   template std::vector<double> Solver<dim>::mean() const; \
   template double Solver<dim>::risk(); \
+  template double Solver<dim>::free_energy(const double risk) const; \
   template double Solver<dim>::integrate(const Function<dim> &f) const; \
   template double Solver<dim>::l1_error(const Function<dim> &exact) const; \
   template model::GridDensity Solver<dim>::sample(const std::vector<unsigned int> &n) const; \

@@ -61,6 +61,13 @@ namespace mfdd::pde
     prm.declare_entry("Sample cells", "", Anything(),
                       "Cells per coordinate of the uniform grid on which the density is handed to the "
                       "comparison layer and written to pde_final.csv; empty: 10000 (1D), 400 (2D).");
+    prm.declare_entry("Box sides", "automatic", Selection("automatic|absorbing|reflecting"),
+                      "What the sides of the box (or mesh) other than r = 0 do. absorbing: nothing flows in, "
+                      "what flows out is lost and counted in mass_out (right for a box that holds the density "
+                      "up to negligible tails). reflecting: no flux at all, so mass stays in the box and a "
+                      "noisy run can reach its stationary state there. automatic: reflecting when "
+                      "Problem/Temperature tau > 0 and Problem/Weight decay lambda > 0 (the density is "
+                      "confined), absorbing otherwise.");
     prm.declare_entry("Print timing", "false", Bool(),
                       "Print, at the end of a run, the wall time spent in each part of the solver "
                       "(potential, operator, limiter, adaptivity, output) with deal.II's TimerOutput.");
@@ -108,6 +115,7 @@ namespace mfdd::pde
     potential_nodes    = prm.get_integer("Potential nodes");
     sample_cells       = parse_count_list(prm.get("Sample cells"), "PDE/Sample cells");
     print_timing       = prm.get_bool("Print timing");
+    box_sides          = prm.get("Box sides");
     prm.enter_subsection("Adaptive mesh");
     adaptivity.interval         = prm.get_integer("Interval");
     adaptivity.indicator        = prm.get("Indicator");

@@ -119,6 +119,15 @@ namespace mfdd::pde
   }
 
   template <int dim>
+  bool
+  Solver<dim>::reflecting_box_sides() const
+  {
+    if (parameters.box_sides == "automatic")
+      return problem.temperature > 0. && problem.weight_decay > 0.;
+    return parameters.box_sides == "reflecting";
+  }
+
+  template <int dim>
   double
   Solver<dim>::noise_coefficient(const double t) const
   {
@@ -203,6 +212,7 @@ namespace mfdd::pde
         std::vector<std::string> columns = {"t", "mass", "mass_out", "risk", "min_rho", "n_cells", "dt"};
         for (const auto &name : setting.coordinate_names())
           columns.push_back("mean_" + name);
+        columns.push_back("free_energy");
         diagnostics.open(output.path("pde_diagnostics.csv"), columns);
       }
     std::vector<std::pair<double, std::string>> pvd_records;
@@ -218,6 +228,7 @@ namespace mfdd::pde
                                    double(n_cells()), last_dt};
         for (const double m : mean())
           row.push_back(m);
+        row.push_back(free_energy(trajectory.back().risk));
         if (writer)
           diagnostics.add_row(row);
         if (write_files && output.write_vtu)
@@ -252,6 +263,7 @@ namespace mfdd::pde
   template void Solver<dim>::check_finite(const char *where) const; \
   template double Solver<dim>::cfl_time_step(const double t) const; \
   template double Solver<dim>::noise_coefficient(const double t) const; \
+  template bool Solver<dim>::reflecting_box_sides() const; \
   template void Solver<dim>::advance(double t_end); \
   template model::ReducedLawTrajectory Solver<dim>::run(const io::OutputParameters &output, bool write_files);
   MFDD_FOR_EACH_REDUCED_DIMENSION(MFDD_INSTANTIATE)

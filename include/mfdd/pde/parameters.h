@@ -44,6 +44,10 @@ namespace mfdd::pde
     std::vector<unsigned int> sample_cells;         ///< empty: 10000 (1D) or 400 per coordinate (2D)
     AdaptivityParameters      adaptivity;
     bool                      print_timing = false; ///< TimerOutput summary at the end of a run
+    /// The box's sides other than r = 0: "absorbing" (rho = 0 outside, the
+    /// outflow counted in mass_out), "reflecting" (no flux), or "automatic"
+    /// (reflecting when the noise and the weight decay confine the density).
+    std::string               box_sides = "automatic";
 
     static void
     declare_parameters(dealii::ParameterHandler &prm);

@@ -161,6 +161,14 @@ namespace mfdd::pde
     /// Mean of each coordinate, int z rho.
     std::vector<double>
     mean() const;
+    /// F(rho) = R/2 + (lambda/2) int |z|^2 rho + (tau/(2D)) int rho log(rho / s(z))
+    /// (doc/theory.md §8), s(z) the product of r_b^(m_b - 1) over the radii, for
+    /// @p risk = R(rho) of the current density.
+    double
+    free_energy(double risk) const;
+    /// Whether the box's sides are closed (PDE/Box sides, "automatic" resolved).
+    bool
+    reflecting_box_sides() const;
     /// Active cells of the whole mesh.
     unsigned int
     n_cells() const
