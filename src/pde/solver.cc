@@ -21,24 +21,6 @@ namespace mfdd::pde
 
   namespace
   {
-    /// u = (a v + b w) + c r on the locally owned entries, in one pass (a
-    /// Runge-Kutta stage as a copy and two Trilinos updates took three).
-    void
-    combine(TrilinosWrappers::MPI::Vector       &u,
-            const double                         a,
-            const TrilinosWrappers::MPI::Vector &v,
-            const double                         b,
-            const TrilinosWrappers::MPI::Vector &w,
-            const double                         c,
-            const TrilinosWrappers::MPI::Vector &r)
-    {
-      const double *const x = v.begin(), *const y = w.begin(), *const z = r.begin();
-      double *const       out = u.begin();
-      const std::size_t   n   = u.end() - u.begin();
-      for (std::size_t i = 0; i < n; ++i)
-        out[i] = (a * x[i] + b * y[i]) + c * z[i];
-    }
-
     /// The mesh: p4est's on @p communicator in 2D, serial in 1D.
     template <int dim>
     std::unique_ptr<Mesh<dim>>
@@ -138,7 +120,7 @@ namespace mfdd::pde
   void
   Solver<dim>::advance(double t_end)
   {
-    VectorType   k0, k1, k2, u1, u2;
+    VectorType   k0;
     const double tolerance  = 1e-12 * std::max(1., std::abs(t_end));
     const auto  &adaptivity = parameters.adaptivity;
     while (current_time < t_end - tolerance)
@@ -149,10 +131,9 @@ namespace mfdd::pde
             adapt_mesh();
             last_adaptation_step = step_count;
           }
-        // After a remeshing (the vectors share solution's map: a cheap test).
+        // After a remeshing (k0 shares solution's map: a cheap test).
         if (!k0.trilinos_partitioner().SameAs(solution.trilinos_partitioner()))
-          for (auto *v : {&k0, &k1, &k2, &u1, &u2})
-            v->reinit(solution);
+          k0.reinit(solution);
         const double t  = current_time;
         const double f0 = compute_rate(solution, t, k0);
         double       dt = parameters.time_step;
@@ -165,20 +146,13 @@ namespace mfdd::pde
         if (t + dt > t_end - tolerance)
           dt = t_end - t;
 
-        // SSP-RK3 (Shu-Osher) with the positivity limiter after every stage.
-        const auto limit = [this](VectorType &u) {
-          TimerOutput::Scope scope(timer, "limiter");
-          apply_limiter(u);
-        };
-        combine(u1, 1., solution, 0., solution, dt, k0);
-        limit(u1);
-        const double f1 = compute_rate(u1, t + dt, k1);
-        combine(u2, 0.75, solution, 0.25, u1, 0.25 * dt, k1);
-        limit(u2);
-        const double f2 = compute_rate(u2, t + 0.5 * dt, k2);
-        combine(solution, 1. / 3., solution, 2. / 3., u2, 2. / 3. * dt, k2);
-        limit(solution);
-        outflow += dt * (f0 + f1 + 4. * f2) / 6.;
+        outflow += integrator.step(
+          solution, t, dt, k0, f0,
+          [this](const VectorType &u, double time, VectorType &k) { return compute_rate(u, time, k); },
+          [this](VectorType &u) {
+            TimerOutput::Scope scope(timer, "limiter");
+            apply_limiter(u);
+          });
 
         current_time = (t + dt > t_end - tolerance) ? t_end : t + dt;
         last_dt      = dt;

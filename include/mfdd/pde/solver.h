@@ -5,6 +5,7 @@
 #include <mfdd/model/reduced_law.h>
 #include <mfdd/pde/parameters.h>
 #include <mfdd/pde/potential.h>
+#include <mfdd/pde/ssp_runge_kutta.h>
 
 #include <deal.II/base/function.h>
 #include <deal.II/base/mpi.h>
@@ -381,6 +382,8 @@ namespace mfdd::pde
     /// (m_b - 1)/r_b in each radius's coordinate (0 in a's, and where r_b = 0),
     /// at the evaluation points (cells' quadrature points, then faces').
     std::vector<Tensor<1, dim>> radial_drift_at_points;
+
+    SspRungeKutta3 integrator;
 
     /// Wall time per part of the solver (PDE/Print timing prints it after run()).
     dealii::ConditionalOStream  timer_stream;
