@@ -9,3 +9,4 @@ target_compile_definitions(test_pde_convergence PRIVATE MFDD_SOURCE_DIR="${CMAKE
 mfdd_gtest(test_pde_adaptive MPI LIBS mfdd_pde LABELS unit pde TIMEOUT 300)
 target_compile_definitions(test_pde_adaptive PRIVATE MFDD_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 mfdd_gtest(test_pde_free_energy LIBS mfdd_pde LABELS unit pde TIMEOUT 300)
+mfdd_script_test(test_pde_convergence_study test_pde_convergence_study.py LABELS cli pde TIMEOUT 300)

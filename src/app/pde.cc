@@ -1,4 +1,5 @@
 #include <mfdd/app/commands.h>
+#include <mfdd/pde/convergence_study.h>
 #include <mfdd/pde/solver.h>
 
 #include <iomanip>
@@ -10,6 +11,11 @@ namespace mfdd::app
   run_pde(RunContext &context)
   {
     const auto parameters = context.pde_parameters(context.problem.reduced_setting().dimension());
+    if (parameters.convergence_study != "none")
+      {
+        pde::run_convergence_study(context.problem, parameters, context.output, [&context]() { context.start_output(); });
+        return 0;
+      }
 
     const auto trajectory =
       pde::solve(context.problem, parameters, context.output, true, [&context]() { context.start_output(); });

@@ -48,6 +48,9 @@ namespace mfdd::pde
     /// outflow counted in mass_out), "reflecting" (no flux), or "automatic"
     /// (reflecting when the noise and the weight decay confine the density).
     std::string               box_sides = "automatic";
+    /// "none", or the refinement a convergence study varies: "h", "p" or "dt".
+    std::string               convergence_study = "none";
+    unsigned int              convergence_levels = 3; ///< solves of a convergence study
 
     static void
     declare_parameters(dealii::ParameterHandler &prm);
