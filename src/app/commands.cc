@@ -64,11 +64,14 @@ namespace mfdd::app
              << "); change those parameters or raise Run/Maximum estimated hours";
         throw io::InputError(text.str());
       }
+    // A string stream, so that std::cout keeps its precision.
+    std::ostringstream line;
+    line << "estimated cost of the " << what << ": " << std::setprecision(3)
+         << (hours < 1. / 60. ? hours * 3600. : hours < 1. ? hours * 60. : hours)
+         << (hours < 1. / 60. ? " s" : hours < 1. ? " min" : " h") << " on " << ranks
+         << " rank(s), from the SGD's cost model";
     if (dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0)
-      std::cout << "estimated cost of the " << what << ": " << std::setprecision(3)
-                << (hours < 1. / 60. ? hours * 3600. : hours < 1. ? hours * 60. : hours)
-                << (hours < 1. / 60. ? " s" : hours < 1. ? " min" : " h") << " on " << ranks
-                << " rank(s), from the SGD's cost model" << std::endl;
+      std::cout << line.str() << std::endl;
   }
 
   void
