@@ -82,17 +82,19 @@ namespace mfdd::pde
         columns.push_back("mean_" + name + "_error");
         columns.push_back("mean_" + name + "_order");
       }
+    std::vector<std::vector<double>> finest_means;
+    for (const auto &snapshot : finest)
+      finest_means.push_back(means(snapshot, dim));
     std::vector<std::vector<double>> errors(solves.size() - 1);
     for (unsigned int level = 0; level + 1 < solves.size(); ++level)
       {
         std::vector<double> error(1 + dim, 0.);
         for (std::size_t i = 0; i < finest.size(); ++i)
           {
-            error[0]              = std::max(error[0], std::abs(solves[level][i].risk - finest[i].risk));
-            const auto mean       = means(solves[level][i], dim);
-            const auto mean_finest = means(finest[i], dim);
+            error[0]        = std::max(error[0], std::abs(solves[level][i].risk - finest[i].risk));
+            const auto mean = means(solves[level][i], dim);
             for (unsigned int k = 0; k < dim; ++k)
-              error[1 + k] = std::max(error[1 + k], std::abs(mean[k] - mean_finest[k]));
+              error[1 + k] = std::max(error[1 + k], std::abs(mean[k] - finest_means[i][k]));
           }
         errors[level] = error;
         table.add_value("level", level);
