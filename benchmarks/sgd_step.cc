@@ -1,11 +1,12 @@
-// Throughput of the SGD step, reported against baselines measured in
-// the same run: one core's FMA peak (an FMA kernel with independent chains),
-// the stream bandwidth (a triad over arrays far larger than the caches), and
-// the cost of recording R_N in a run with 200 output times.
+// Throughput of the SGD step, reported against baselines measured in the
+// same run: one core's FMA peak (an FMA kernel with independent chains), the
+// step by step update against the blocked one, and the cost of recording R_N
+// in a run with 200 output times.
 //
-//   sgd_step              the table for (N, d) = (1000, 40) and (10000, 100), B = 1,
-//                         then the exact-risk share ("sgd_step table": the table only)
-//   sgd_step scaling N d  steps/s of N neurons on MPI_COMM_WORLD (run under mpirun -np 1 and 2)
+//   sgd_step                 the table for (N, d) = (1000, 40), (10000, 100) and (100000, 100),
+//                            B = 1, then the exact-risk share ("sgd_step table": the table only)
+//   sgd_step blocks N d [m]  steps/s against the block length (or for block length m)
+//   sgd_step scaling N d     steps/s of N neurons on MPI_COMM_WORLD (run under mpirun -np 1 and 2)
 #include <mfdd/particles/sgd.h>
 
 #include <deal.II/base/mpi.h>
@@ -97,78 +98,6 @@ namespace
     return best;
   }
 
-  // Triad a = b + s c over 3 x 80 MB, best of 5: GB/s counting 3 x 8 bytes per entry
-  // (the write-allocate read of a not counted, as STREAM does).
-  double
-  stream_bandwidth()
-  {
-    const std::size_t   n = 10000000;
-    std::vector<double> a(n, 0.), b(n, 1.), c(n, 2.);
-    double              best = 0.;
-    for (int repeat = 0; repeat < 5; ++repeat)
-      {
-        const double start = cpu_seconds();
-        for (std::size_t i = 0; i < n; ++i)
-          a[i] = b[i] + 0.5 * c[i];
-        best = std::max(best, 24. * n / (cpu_seconds() - start) / 1e9);
-        b[repeat] = a[n - 1 - repeat];
-      }
-    return best;
-  }
-
-  // One read and one write of every weight, with one FMA each: the least
-  // memory work any SGD step does (it must update every weight), so its rate
-  // is a ceiling for the steps/s of any implementation of the step.
-#define MFDD_WEIGHT_PASS(V)                                          \
-  constexpr int lanes = sizeof(V) / 8;                               \
-  V            *v     = reinterpret_cast<V *>(w);                    \
-  V             b, c;                                                \
-  for (int l = 0; l < lanes; ++l)                                    \
-    {                                                                \
-      b[l] = 0.999999;                                               \
-      c[l] = 1e-7;                                                   \
-    }                                                                \
-  for (std::size_t j = 0; j < n / lanes; ++j)                        \
-    v[j] = v[j] * b + c;
-
-  __attribute__((target("avx2,fma"))) void
-  weight_pass_avx2(double *w, std::size_t n)
-  {
-    MFDD_WEIGHT_PASS(v4)
-  }
-  __attribute__((target("avx512f,fma"))) void
-  weight_pass_avx512(double *w, std::size_t n)
-  {
-    MFDD_WEIGHT_PASS(v8)
-  }
-#undef MFDD_WEIGHT_PASS
-
-  // Passes per second over N d weights (a multiple of 8), best of 3 of 1 s each.
-  double
-  weight_pass_rate(unsigned int N, unsigned int d, bool avx512)
-  {
-    const std::size_t n = std::size_t(N) * d;
-    double *w = static_cast<double *>(std::aligned_alloc(64, n * sizeof(double)));
-    std::fill(w, w + n, 1.);
-    double best = 0.;
-    for (int repeat = 0; repeat < 3; ++repeat)
-      {
-        long         passes = 0;
-        const double start  = cpu_seconds();
-        while (cpu_seconds() - start < 1.)
-          {
-            for (int m = 0; m < 20; ++m)
-              avx512 ? weight_pass_avx512(w, n) : weight_pass_avx2(w, n);
-            passes += 20;
-          }
-        best = std::max(best, passes / (cpu_seconds() - start));
-      }
-    volatile double sink = w[n - 1];
-    (void)sink;
-    std::free(w);
-    return best;
-  }
-
   model::Problem
   running_example(unsigned int d)
   {
@@ -180,6 +109,20 @@ namespace
     model::Problem problem;
     problem.parse_parameters(prm);
     return problem;
+  }
+
+  // SGD/Block length as declared (the default of a run).
+  unsigned int
+  default_block_length()
+  {
+    dealii::ParameterHandler prm;
+    particles::SgdParameters::declare_parameters(prm);
+    prm.enter_subsection("Output");
+    prm.declare_entry("Output interval", "0.1");
+    prm.leave_subsection();
+    particles::SgdParameters p;
+    p.parse_parameters(prm);
+    return p.block_length;
   }
 
   particles::SgdParameters
@@ -195,10 +138,11 @@ namespace
   // this thread's CPU time (@p cpu) or by wall time (for the MPI scaling, where
   // waiting for the other rank is part of the cost).
   double
-  steps_per_second(unsigned int N, unsigned int d, double seconds, MPI_Comm comm, bool cpu)
+  steps_per_second(unsigned int N, unsigned int d, double seconds, MPI_Comm comm, bool cpu, unsigned int m)
   {
     const auto                problem = running_example(d);
     auto                      p = parameters(N, 1e-9);
+    p.block_length              = m;
     particles::SgdSimulator   sgd(problem, p, 1, comm);
     for (int k = 0; k < 10; ++k)
       sgd.step();
@@ -209,8 +153,9 @@ namespace
     int          go        = 1;
     while (go)
       {
-        sgd.advance(sgd.step_index() + 50);
-        steps += 50;
+        // Pieces of 1024 steps, as SgdSimulator::run() advances between progress lines.
+        sgd.advance(sgd.step_index() + 1024);
+        steps += 1024;
         go = elapsed() < seconds;
         MPI_Bcast(&go, 1, MPI_INT, 0, comm);
       }
@@ -239,10 +184,25 @@ main(int argc, char **argv)
   dealii::Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
   const bool root = dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;
 
+  if ((argc == 4 || argc == 5) && std::string(argv[1]) == "blocks")
+    {
+      // steps/s against the block length (all, or the one given), one core.
+      const unsigned int        N = std::atoi(argv[2]), d = std::atoi(argv[3]);
+      std::vector<unsigned int> lengths = {1, 2, 4, 8, 12, 16, 24, 32, 48, 64};
+      if (argc == 5)
+        lengths = {unsigned(std::atoi(argv[4]))};
+      for (const unsigned int m : lengths)
+        {
+          const double rate = steps_per_second(N, d, 2., MPI_COMM_SELF, true, m);
+          std::printf("blocks N=%u d=%u m=%u steps/s=%.1f GFLOP/s=%.3f\n", N, d, m, rate, 4. * N * d * rate / 1e9);
+          std::fflush(stdout);
+        }
+      return 0;
+    }
   if (argc == 4 && std::string(argv[1]) == "scaling")
     {
       const unsigned int N = std::atoi(argv[2]), d = std::atoi(argv[3]);
-      const double       rate = steps_per_second(N, d, 5., MPI_COMM_WORLD, false);
+      const double       rate = steps_per_second(N, d, 5., MPI_COMM_WORLD, false, default_block_length());
       if (root)
         std::printf("scaling N=%u d=%u ranks=%u steps/s=%.2f GFLOP/s=%.3f\n", N, d,
                     dealii::Utilities::MPI::n_mpi_processes(MPI_COMM_WORLD), rate, 4. * N * d * rate / 1e9);
@@ -252,26 +212,22 @@ main(int argc, char **argv)
   const bool   avx512 = __builtin_cpu_supports("avx512f");
   const double peak2  = fma_peak(false);
   const double peak5  = avx512 ? fma_peak(true) : 0.;
-  const double bandwidth = stream_bandwidth();
   std::printf("one core FMA peak: %.2f GFLOP/s (AVX2)", peak2);
   if (avx512)
     std::printf(", %.2f GFLOP/s (AVX-512)", peak5);
-  std::printf("\nstream triad bandwidth: %.2f GB/s\n", bandwidth);
-  std::printf("N,d,steps_per_s,GFLOP_per_s,fraction_of_avx2_peak,fraction_of_avx512_peak,"
-              "bandwidth_bound_steps_per_s,fraction_of_bandwidth_bound\n");
-  for (const auto &[N, d] : {std::pair<unsigned, unsigned>{1000, 40}, {10000, 100}})
-    {
-      const double rate   = steps_per_second(N, d, 3., MPI_COMM_SELF, true);
-      const double gflops = 4. * N * d * rate / 1e9;
-      // Weights moved per step: each read and written once (the update is
-      // fused with the next step's products <w_i, x_{k+1}>).
-      const double bound = bandwidth * 1e9 / (2. * 8. * N * d);
-      std::printf("%u,%u,%.1f,%.3f,%.3f,%.3f,%.1f,%.3f\n", N, d, rate, gflops, gflops / peak2,
-                  avx512 ? gflops / peak5 : 0., bound, rate / bound);
-    }
-  for (const auto &[N, d] : {std::pair<unsigned, unsigned>{1000, 40}, {10000, 100}})
-    std::printf("weight pass %u,%u: %.1f passes/s (read and write every weight once: a ceiling for steps/s)\n", N,
-                d, weight_pass_rate(N, d, avx512));
+  // The step by step update (block length 1) and the blocked one (the
+  // default block length), one core each, in this run.
+  const unsigned int m = default_block_length();
+  std::printf("\nN,d,block_length,steps_per_s,GFLOP_per_s,fraction_of_avx2_peak,fraction_of_avx512_peak\n");
+  for (const auto &[N, d] : {std::pair<unsigned, unsigned>{1000, 40}, {10000, 100}, {100000, 100}})
+    for (const unsigned int length : {1u, m})
+      {
+        const double rate   = steps_per_second(N, d, 3., MPI_COMM_SELF, true, length);
+        const double gflops = 4. * N * d * rate / 1e9;
+        std::printf("%u,%u,%u,%.1f,%.3f,%.3f,%.3f\n", N, d, length, rate, gflops, gflops / peak2,
+                    avx512 ? gflops / peak5 : 0.);
+        std::fflush(stdout);
+      }
 
   if (argc == 2 && std::string(argv[1]) == "table")
     return 0;
@@ -290,7 +246,7 @@ main(int argc, char **argv)
     const double start  = cpu_seconds();
     sgd.exact_risk();
     const double record = cpu_seconds() - start;
-    const double rate   = steps_per_second(1000, 40, 2., MPI_COMM_SELF, true) * 2. * 1000 * 40;
+    const double rate   = steps_per_second(1000, 40, 2., MPI_COMM_SELF, true, 1) * 2. * 1000 * 40;
     std::printf("R_N record, N=1000, d=40: %.3f s = %.0f multiply-adds of a step per pair (minus d: the "
                 "pair cost of SgdParameters::exact_risk_period)\n",
                 record, record * rate / (0.5 * 1000. * 1000.));

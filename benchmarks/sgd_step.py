@@ -13,7 +13,7 @@ import numpy as np  # noqa: E402
 s1, s2, t1, t2 = -2.5, 7.5, 0.5, 1.5
 slope = (s2 - s1) / (t2 - t1)
 print("N,d,steps_per_s,GFLOP_per_s")
-for N, d in [(1000, 40), (10000, 100)]:
+for N, d in [(1000, 40), (10000, 100), (100000, 100)]:
     rng = np.random.default_rng(1)
     W0 = rng.normal(0.0, 0.8 / np.sqrt(d), size=(N, d))
     W = W0

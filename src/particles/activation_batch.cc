@@ -6,84 +6,80 @@ namespace mfdd::particles
 {
   namespace
   {
-    // Two values at a time (one SSE2 register) with explicit selects: a scalar loop with `?:`
+    // Four values at a time (GCC 12 splits the comparisons of eight-value
+    // vectors into scalars) with explicit selects: a scalar loop with `?:`
     // is compiled to data-dependent branches, which mispredict for the random
-    // pre-activations of SGD. Compiled for baseline x86-64 like model/, so
-    // that s1 + slope (t - t1) is not contracted into an FMA: the same bits
-    // as model::TruncatedReLU.
-    typedef double    v2d __attribute__((vector_size(16)));
-    typedef long long v2i __attribute__((vector_size(16)));
+    // pre-activations of SGD. This file is compiled without FMA contraction,
+    // so that s1 + slope (t - t1) has the same bits as model::TruncatedReLU.
+    typedef double    v4d __attribute__((vector_size(32)));
+    typedef long long v4i __attribute__((vector_size(32)));
 
-    v2d
+    __attribute__((always_inline)) inline v4d
     load(const double *p)
     {
-      v2d v;
+      v4d v;
       std::memcpy(&v, p, sizeof(v));
       return v;
     }
-    void
-    store(double *p, v2d v)
+    __attribute__((always_inline)) inline void
+    store(double *p, v4d v)
     {
       std::memcpy(p, &v, sizeof(v));
     }
-    v2d
+    __attribute__((always_inline)) inline v4d
     broadcast(double s)
     {
-      return v2d{s, s};
+      return v4d{} + s;
+    }
+    // a where the mask (all bits set or none, from a comparison) is set, else b:
+    // by bit operations, which GCC vectorises where it splits `?:` on a vector into scalars.
+    __attribute__((always_inline)) inline v4d
+    select(v4i mask, v4d a, v4d b)
+    {
+      return (v4d)(((v4i)a & mask) | ((v4i)b & ~mask));
     }
   } // namespace
 
-  double
-  evaluate_activation(const model::Activation &sigma,
-                      unsigned int             n,
-                      double                  *h,
-                      double                  *derivative,
-                      const double            *weights)
+  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void
+  evaluate_activation(const model::Activation &sigma, unsigned int n, double *h, double *derivative)
   {
-    const unsigned int blocked      = n - n % 2;
+    const unsigned int blocked      = n - n % 4;
     unsigned int       first_scalar = 0;
-    double             sum          = 0.;
     if (const auto *truncated = dynamic_cast<const model::TruncatedReLU *>(&sigma))
       {
         const double s1 = truncated->s1, s2 = truncated->s2, t1 = truncated->t1, t2 = truncated->t2,
                      slope = truncated->slope;
-        const v2d    S1 = broadcast(s1), S2 = broadcast(s2), T1 = broadcast(t1), T2 = broadcast(t2),
+        const v4d    S1 = broadcast(s1), S2 = broadcast(s2), T1 = broadcast(t1), T2 = broadcast(t2),
                   SLOPE = broadcast(slope), ZERO = broadcast(0.);
-        for (unsigned int i = 0; i < blocked; i += 2)
+        for (unsigned int i = 0; i < blocked; i += 4)
           {
-            const v2d t      = load(h + i);
-            const v2d linear = S1 + SLOPE * (t - T1);
-            const v2i inside = (t >= T1) & (t < T2);
-            store(derivative + i, inside ? SLOPE : ZERO);
-            const v2d value  = t >= T2 ? S2 : (t <= T1 ? S1 : linear);
+            const v4d t      = load(h + i);
+            const v4d linear = S1 + SLOPE * (t - T1);
+            const v4i inside = (t >= T1) & (t < T2);
+            store(derivative + i, select(inside, SLOPE, ZERO));
+            const v4d value = select(t >= T2, S2, select(t <= T1, S1, linear));
             store(h + i, value);
-            sum += weights[i] * value[0];
-            sum += weights[i + 1] * value[1];
           }
         first_scalar = blocked;
       }
     else if (dynamic_cast<const model::ReLU *>(&sigma))
       {
-        const v2d ZERO = broadcast(0.), ONE = broadcast(1.);
-        for (unsigned int i = 0; i < blocked; i += 2)
+        const v4d ZERO = broadcast(0.), ONE = broadcast(1.);
+        for (unsigned int i = 0; i < blocked; i += 4)
           {
-            const v2d t = load(h + i);
-            store(derivative + i, t >= ZERO ? ONE : ZERO);
-            const v2d value = t > ZERO ? t : ZERO;
+            const v4d t = load(h + i);
+            store(derivative + i, select(t >= ZERO, ONE, ZERO));
+            const v4d value = select(t > ZERO, t, ZERO);
             store(h + i, value);
-            sum += weights[i] * value[0];
-            sum += weights[i + 1] * value[1];
           }
         first_scalar = blocked;
       }
-    // The odd last value of the vector paths, or every value of another activation.
+    // The last n % 4 values of the vector paths, or every value of another activation.
     for (unsigned int i = first_scalar; i < n; ++i)
       {
         const double t = h[i];
         derivative[i]  = sigma.derivative(t);
         h[i]           = sigma.value(t);
-        sum += weights[i] * h[i];
       }
-    return sum;
   }
 } // namespace mfdd::particles

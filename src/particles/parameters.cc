@@ -23,6 +23,12 @@ namespace mfdd::particles
     prm.declare_entry("Batch size B", "1", Integer(1),
                       "Mini-batch size B >= 1: a step averages the B per-sample updates, all "
                       "computed at the same weights (B = 1 is the theory's case).");
+    prm.declare_entry("Block length", "16", Integer(1),
+                      "Steps per block of the blocked update (doc/theory.md §10): the products and "
+                      "updates of m steps are matrix-matrix products over the weights, read once per "
+                      "block; the trajectory is the step-by-step one up to the order of additions "
+                      "(round-off). 1 = step by step. Noisy SGD (tau > 0) always steps one by one. "
+                      "The default is the fastest measured by benchmarks/sgd_step.sh.");
     prm.declare_entry("Seed", "1", Integer(0),
                       "Seed of the run (non-negative integer). Initial neurons, samples and noise are "
                       "functions of (seed, neuron, step) only, so a seed identifies a trajectory "
@@ -53,6 +59,7 @@ namespace mfdd::particles
     N                        = prm.get_integer("Number of neurons N");
     epsilon                  = prm.get_double("Step size epsilon");
     batch_size               = prm.get_integer("Batch size B");
+    block_length             = prm.get_integer("Block length");
     seed                     = prm.get_integer("Seed");
     symmetric_initialisation = prm.get_bool("Symmetric initialisation");
     record_exact_risk        = prm.get_bool("Record exact risk");

@@ -3,6 +3,7 @@
 
 #include "activation_batch.h"
 #include "linear_algebra.h"
+#include "ordered_sum.h"
 #include "sgd_files.h"
 
 #include <algorithm>
@@ -66,6 +67,7 @@ namespace mfdd::particles
     const unsigned int B = parameters.batch_size;
     sigma_values.resize(std::size_t(n_mine) * B);
     sigma_derivatives.resize(std::size_t(n_mine) * B);
+    output_sum = std::make_shared<OrderedSum>(N, first, n_mine, comm);
     initialise_neurons();
   }
 
@@ -153,9 +155,9 @@ namespace mfdd::particles
         double *h  = &sigma_values[std::size_t(b) * n_mine];
         double *dh = &sigma_derivatives[std::size_t(b) * n_mine];
         multiply_rows(w.data(), n_mine, d, &x[std::size_t(b) * d], h);
-        prediction[b] = evaluate_activation(sigma, n_mine, h, dh, a.data());
+        evaluate_activation(sigma, n_mine, h, dh);
       }
-    MPI_Allreduce(MPI_IN_PLACE, prediction.data(), B, MPI_DOUBLE, MPI_SUM, comm);
+    output_sum->sum(a.data(), sigma_values.data(), n_mine, B, prediction.data());
 
     // c_b = (2 s / alpha) (y_b - f_alpha(x_b)) / B
     std::vector<double> coefficient(B);
@@ -234,8 +236,9 @@ namespace mfdd::particles
     for (; k < end; ++k)
       {
         const double s = step_size(k);
-        double prediction, sum = evaluate_activation(*problem.activation, n_mine, h, dh, a.data());
-        MPI_Allreduce(&sum, &prediction, 1, MPI_DOUBLE, MPI_SUM, comm);
+        evaluate_activation(*problem.activation, n_mine, h, dh);
+        double prediction;
+        output_sum->sum(a.data(), h, n_mine, 1, &prediction);
         const double residual = y_batch[0] - alpha * prediction / parameters.N;
         if (!std::isfinite(residual))
           throw io::RunError("SGD: the network output is not finite at step " + std::to_string(k) +
@@ -269,6 +272,8 @@ namespace mfdd::particles
   double
   SgdSimulator::advance(unsigned long end)
   {
+    if (parameters.block_length > 1 && problem.temperature == 0.)
+      return blocked_steps(end);
     if (parameters.batch_size == 1 && problem.temperature == 0. && problem.weight_decay == 0.)
       return fused_steps(end);
     double loss = 0.;

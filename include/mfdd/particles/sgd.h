@@ -29,6 +29,9 @@ namespace mfdd::particles
     unsigned int N                        = 1000;
     double       epsilon                  = 1e-3;
     unsigned int batch_size               = 1;
+    /// Steps per block of the blocked update (doc/theory.md §10); 1 = step by step.
+    /// `SGD/Block length` declares the measured default; a struct built by hand steps one by one.
+    unsigned int block_length             = 1;
     unsigned int seed                     = 1;
     bool         symmetric_initialisation = false;
     bool         record_exact_risk        = true;
@@ -106,6 +109,9 @@ namespace mfdd::particles
    * on every rank, the noise of neuron i at step k of (seed, i, k). So a run
    * is the same, to round-off, for every number of ranks.
    */
+  class OrderedSum;
+  class WeightPanels;
+
   class SgdSimulator
   {
   public:
@@ -125,10 +131,12 @@ namespace mfdd::particles
     void
     step();
 
-    /// Steps k -> @p end (what run() does between output times): the same
-    /// trajectory as repeated step(), bit for bit, but for B = 1 without noise
-    /// or weight decay each update is fused with the next step's products.
-    /// Returns the sum of the per-sample losses.
+    /// Steps k -> @p end (what run() does between output times): the
+    /// trajectory of repeated step(). Without noise and with SGD/Block length
+    /// m > 1, in blocks of m steps (doc/theory.md §10: the same arithmetic up to
+    /// the order of additions); else for B = 1 without weight decay each
+    /// update is fused with the next step's products (the same bits as
+    /// step()). Returns the sum of the per-sample losses.
     double
     advance(unsigned long end);
 
@@ -187,6 +195,15 @@ namespace mfdd::particles
     /// sum of the per-sample losses.
     double
     fused_steps(unsigned long end);
+    /// Steps k -> @p end in blocks of parameters.block_length steps (no noise):
+    /// each block's products and updates are matrix-matrix products on
+    /// WeightPanels, the steps within it add the updates of the earlier
+    /// steps through the Gram matrix of the block's samples (doc/theory.md §10).
+    double
+    blocked_steps(unsigned long end);
+    /// The samples of steps [@p first, @p first + @p n) one after the other (n B rows of d) and their labels.
+    void
+    block_samples(unsigned long first, unsigned int n, std::vector<double> &x, std::vector<double> &y) const;
 
     const model::Problem &problem;
     const SgdParameters   parameters;
@@ -198,6 +215,8 @@ namespace mfdd::particles
     std::vector<double>   w, a;
     // Work arrays of a step: <w_i, x_b>, sigma and sigma' there, samples.
     std::vector<double>                  sigma_values, sigma_derivatives, x_batch, y_batch, x_next, y_next;
+    /// The network output summed in an order independent of the partition.
+    std::shared_ptr<OrderedSum> output_sum;
     std::shared_ptr<kernels::NetworkRisk> network_risk;
   };
 

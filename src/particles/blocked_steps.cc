@@ -1,0 +1,122 @@
+// SGD in blocks of m steps (doc/theory.md §10): the products and the updates
+// of a block are matrix-matrix products over the weights, read once per block
+// instead of once per step.
+#include <mfdd/io/input_error.h>
+#include <mfdd/particles/sgd.h>
+
+#include "activation_batch.h"
+#include "linear_algebra.h"
+#include "ordered_sum.h"
+#include "weight_panels.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace mfdd::particles
+{
+  void
+  SgdSimulator::block_samples(unsigned long first_step, unsigned int n, std::vector<double> &x, std::vector<double> &y) const
+  {
+    const unsigned int B = parameters.batch_size;
+    x.resize(std::size_t(n) * B * d);
+    y.resize(std::size_t(n) * B);
+    std::vector<double> xs, ys;
+    for (unsigned int j = 0; j < n; ++j)
+      {
+        samples(first_step + j, xs, ys);
+        std::copy(xs.begin(), xs.end(), x.begin() + std::size_t(j) * B * d);
+        std::copy(ys.begin(), ys.end(), y.begin() + std::size_t(j) * B);
+      }
+  }
+
+  double
+  SgdSimulator::blocked_steps(unsigned long end)
+  {
+    if (k >= end)
+      return 0.;
+    const unsigned int B = parameters.batch_size, m = parameters.block_length;
+    const bool         trainable = problem.trainable_second_layer;
+    const double       alpha     = problem.alpha;
+    WeightPanels       panels;
+    panels.pack(w.data(), n_mine, d);
+    const unsigned int np = panels.n_padded();
+
+    // Rows of np per sample c = j B + b of the block: H the products with the
+    // block's first weights, C the factors of the updates (0 beyond n_mine).
+    std::vector<double> H(std::size_t(m) * B * np), C(std::size_t(m) * B * np, 0.), h(std::size_t(B) * np),
+      gram(std::size_t(m) * B * m * B), increment(trainable ? n_mine : 0), prediction(B), coefficient(B);
+    std::vector<double> x, y, x_next, y_next;
+    unsigned int        n_steps = std::min<unsigned long>(m, end - k);
+    block_samples(k, n_steps, x, y);
+    panels.multiply(x.data(), n_steps * B, H.data());
+
+    double loss = 0.;
+    while (true)
+      {
+        const unsigned int M = n_steps * B;
+        // gram[c M + i] = <x_i, x_c> for i < c.
+        for (unsigned int c = 0; c < M; ++c)
+          multiply_rows(x.data(), c, d, &x[std::size_t(c) * d], &gram[c * M]);
+        // Within the block W_j = P_j V_j, P_j the product of the decays
+        // 1 - 2 lambda s of the steps before j, V_j = V_0 + sum of the
+        // updates of the earlier steps divided by P after them (C holds them so).
+        double scale = 1.;
+        for (unsigned int j = 0; j < n_steps; ++j, ++k)
+          {
+            const double s = step_size(k);
+            for (unsigned int b = 0; b < B; ++b)
+              {
+                const unsigned int c = j * B + b;
+                correct_products(&H[std::size_t(c) * np], C.data(), np, &gram[c * M], j * B, scale, np,
+                                 &h[std::size_t(b) * np]);
+                evaluate_activation(*problem.activation, n_mine, &h[std::size_t(b) * np], &C[std::size_t(c) * np]);
+              }
+            output_sum->sum(a.data(), h.data(), np, B, prediction.data());
+            for (unsigned int b = 0; b < B; ++b)
+              {
+                const double residual = y[j * B + b] - alpha * prediction[b] / parameters.N;
+                if (!std::isfinite(residual))
+                  throw io::RunError("SGD: the network output is not finite at step " + std::to_string(k) +
+                                     " (t = " + std::to_string(k * parameters.epsilon) +
+                                     "); reduce SGD/Step size epsilon");
+                loss += residual * residual / B;
+                coefficient[b] = 2. * s / alpha * residual / B;
+              }
+            // As update(): factor sigma' (c_b a_l) and the amplitude increment
+            // sum_b c_b sigma, both at the old a; then the decay.
+            const double decay = 1. - 2. * problem.weight_decay * s;
+            scale *= decay;
+            std::fill(increment.begin(), increment.end(), 0.);
+            for (unsigned int b = 0; b < B; ++b)
+              {
+                double       *factor = &C[(std::size_t(j) * B + b) * np];
+                const double *value  = &h[std::size_t(b) * np];
+                for (unsigned int l = 0; l < n_mine; ++l)
+                  {
+                    if (trainable)
+                      increment[l] += coefficient[b] * value[l];
+                    factor[l] *= coefficient[b] * a[l];
+                  }
+                if (scale != 1.)
+                  for (unsigned int l = 0; l < n_mine; ++l)
+                    factor[l] /= scale;
+              }
+            if (trainable)
+              for (unsigned int l = 0; l < n_mine; ++l)
+                a[l] = a[l] * decay + increment[l];
+          }
+        // W = P (V_0 + C x), fused with the next block's products.
+        const unsigned int next = std::min<unsigned long>(m, end - k);
+        if (next > 0)
+          block_samples(k, next, x_next, y_next);
+        panels.update_and_multiply(C.data(), x.data(), M, scale, x_next.data(), next * B, H.data());
+        if (next == 0)
+          break;
+        std::swap(x, x_next);
+        std::swap(y, y_next);
+        n_steps = next;
+      }
+    panels.unpack(w.data());
+    return loss;
+  }
+} // namespace mfdd::particles

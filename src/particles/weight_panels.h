@@ -1,0 +1,77 @@
+// The weights of a block of SGD steps (doc/theory.md §10) in the layout of
+// its matrix-matrix products, and the register-blocked kernels on it.
+#pragma once
+
+#include <vector>
+
+namespace mfdd::particles
+{
+  /**
+   * This rank's n x d weights as panels of `width` neurons, each stored d x
+   * width (panel p, coordinate k, lane q at (p d + k) width + q; the last
+   * panel padded with zero rows). Products and updates run over a panel with
+   * one vector register per coordinate and several samples at a time, so
+   * that each weight loaded from memory serves many samples. Every entry is
+   * a chain of FMAs in a fixed order (over k for a product, over the samples
+   * for an update) whatever the panel or the tile it falls in: a neuron's
+   * arithmetic does not depend on how the neurons are split over ranks.
+   * Arrays of per-neuron values (products H, factors C) are rows of
+   * n_padded() entries, one row per sample.
+   */
+  class WeightPanels
+  {
+  public:
+    static constexpr unsigned int width = 8;
+
+    /// Copies the row-major n x d weights @p w in.
+    void
+    pack(const double *w, unsigned int n, unsigned int d);
+    /// Copies the weights back to the row-major @p w.
+    void
+    unpack(double *w) const;
+    unsigned int
+    n_padded() const
+    {
+      return n_panels * width;
+    }
+
+    /// H[c n_padded() + l] = <W_l, x_c> for the @p n_samples rows x_c of @p x (length d each).
+    void
+    multiply(const double *x, unsigned int n_samples, double *H) const;
+
+    /**
+     * W_l <- scale (W_l + sum_c C[c n_padded() + l] x_c) over the @p n_samples
+     * rows x_c of @p x, then H_next = W x_nextᵀ as multiply() for the
+     * @p n_next rows of @p x_next, panel by panel while it is in cache. A
+     * panel whose factors are all 0 is not written when scale = 1.
+     */
+    void
+    update_and_multiply(const double *C,
+                        const double *x,
+                        unsigned int  n_samples,
+                        double        scale,
+                        const double *x_next,
+                        unsigned int  n_next,
+                        double       *H_next);
+
+  private:
+    unsigned int        n = 0, d = 0, n_panels = 0;
+    std::vector<double> panels;
+  };
+
+  /**
+   * h[l] = scale (H[l] + sum_{i < n_previous} C[i stride + l] g[i]) for
+   * l < @p n (a multiple of WeightPanels::width): the pre-activations of a
+   * sample from the block's products and the updates of the earlier samples
+   * in the block, g[i] = <x_i, x> (sum in the order of i).
+   */
+  void
+  correct_products(const double *H,
+                   const double *C,
+                   unsigned int  stride,
+                   const double *g,
+                   unsigned int  n_previous,
+                   double        scale,
+                   unsigned int  n,
+                   double       *h);
+} // namespace mfdd::particles
