@@ -37,14 +37,21 @@ namespace mfdd::particles
     const unsigned int B = parameters.batch_size, m = parameters.block_length;
     const bool         trainable = problem.trainable_second_layer;
     const double       alpha     = problem.alpha;
+    const unsigned int columns = m * B;
     WeightPanels       panels;
-    panels.pack(w.data(), n_mine, d);
+    panels.pack(w.data(), n_mine, d, columns);
     const unsigned int np = panels.n_padded();
 
-    // Rows of np per sample c = j B + b of the block: H the products with the
-    // block's first weights, C the factors of the updates (0 beyond n_mine).
-    std::vector<double> H(std::size_t(m) * B * np), C(std::size_t(m) * B * np, 0.), h(std::size_t(B) * np),
-      gram(std::size_t(m) * B * m * B), increment(trainable ? n_mine : 0), prediction(B), coefficient(B);
+    // Per sample c = j B + b of the block and neuron, stored by panel (see
+    // WeightPanels): H the products with the block's first weights, C the
+    // factors of the updates (0 beyond n_mine). Per sample of the step, one
+    // row of np: sigma (h) and sigma' (derivative).
+    std::vector<double> H(std::size_t(columns) * np), C(std::size_t(columns) * np, 0.), h(std::size_t(B) * np),
+      derivative(std::size_t(B) * np), gram(std::size_t(columns) * columns), increment(trainable ? n_mine : 0),
+      prediction(B), coefficient(B);
+    const auto at = [columns](unsigned int c, unsigned int l) {
+      return (std::size_t(l / WeightPanels::width) * columns + c) * WeightPanels::width + l % WeightPanels::width;
+    };
     std::vector<double> x, y, x_next, y_next;
     unsigned int        n_steps = std::min<unsigned long>(m, end - k);
     block_samples(k, n_steps, x, y);
@@ -67,9 +74,10 @@ namespace mfdd::particles
             for (unsigned int b = 0; b < B; ++b)
               {
                 const unsigned int c = j * B + b;
-                correct_products(&H[std::size_t(c) * np], C.data(), np, &gram[c * M], j * B, scale, np,
+                correct_products(H.data(), C.data(), columns, c, &gram[c * M], j * B, scale, np / WeightPanels::width,
                                  &h[std::size_t(b) * np]);
-                evaluate_activation(*problem.activation, n_mine, &h[std::size_t(b) * np], &C[std::size_t(c) * np]);
+                evaluate_activation(*problem.activation, n_mine, &h[std::size_t(b) * np],
+                                    &derivative[std::size_t(b) * np]);
               }
             output_sum->sum(a.data(), h.data(), np, B, prediction.data());
             for (unsigned int b = 0; b < B; ++b)
@@ -89,17 +97,16 @@ namespace mfdd::particles
             std::fill(increment.begin(), increment.end(), 0.);
             for (unsigned int b = 0; b < B; ++b)
               {
-                double       *factor = &C[(std::size_t(j) * B + b) * np];
-                const double *value  = &h[std::size_t(b) * np];
+                const unsigned int c      = j * B + b;
+                const double      *dsigma = &derivative[std::size_t(b) * np];
+                const double      *value  = &h[std::size_t(b) * np];
                 for (unsigned int l = 0; l < n_mine; ++l)
                   {
                     if (trainable)
                       increment[l] += coefficient[b] * value[l];
-                    factor[l] *= coefficient[b] * a[l];
+                    const double factor = dsigma[l] * (coefficient[b] * a[l]);
+                    C[at(c, l)]         = scale != 1. ? factor / scale : factor;
                   }
-                if (scale != 1.)
-                  for (unsigned int l = 0; l < n_mine; ++l)
-                    factor[l] /= scale;
               }
             if (trainable)
               for (unsigned int l = 0; l < n_mine; ++l)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <utility>
 
 namespace mfdd::particles
 {
@@ -28,7 +29,7 @@ namespace mfdd::particles
     template <unsigned int n_columns>
     __attribute__((always_inline)) inline void
     panel_products(const double *__restrict panel, unsigned int d, const double *__restrict x,
-                   double *__restrict H, std::size_t stride)
+                   double *__restrict H)
     {
       v8d acc[n_columns] = {};
       for (unsigned int k = 0; k < d; ++k)
@@ -38,12 +39,12 @@ namespace mfdd::particles
             acc[q] += w * x[std::size_t(q) * d + k];
         }
       for (unsigned int q = 0; q < n_columns; ++q)
-        store8(H + q * stride, acc[q]);
+        store8(H + q * 8, acc[q]);
     }
 
     template <unsigned int n_rows>
     __attribute__((always_inline)) inline void
-    panel_update(double *__restrict panel, const double *__restrict C, std::size_t stride,
+    panel_update(double *__restrict panel, const double *__restrict C,
                  const double *__restrict x, unsigned int d, unsigned int n_samples, double scale)
     {
       v8d acc[n_rows];
@@ -51,7 +52,7 @@ namespace mfdd::particles
         acc[q] = load8(panel + q * 8);
       for (unsigned int c = 0; c < n_samples; ++c)
         {
-          const v8d f = load8(C + c * stride);
+          const v8d f = load8(C + c * 8);
           for (unsigned int q = 0; q < n_rows; ++q)
             acc[q] += f * x[std::size_t(c) * d + q];
         }
@@ -59,47 +60,50 @@ namespace mfdd::particles
         store8(panel + q * 8, acc[q] * scale);
     }
 
-    // The remainder r < tile of a loop in tiles (0: nothing), by a
-    // compile-time count so that the accumulators stay in registers.
-    template <unsigned int tile>
+    // panel_products<count> and panel_update<count> for a run-time count in
+    // [1, max_count], so that the accumulators of each count stay in registers.
+    template <unsigned int max_count>
     __attribute__((always_inline)) inline void
-    panel_products_remainder(unsigned int r, const double *panel, unsigned int d, const double *x, double *H,
-                             std::size_t stride)
+    panel_products_n(unsigned int count, const double *panel, unsigned int d, const double *x, double *H)
     {
-      if constexpr (tile > 1)
-        {
-          if (r == tile - 1)
-            panel_products<tile - 1>(panel, d, x, H, stride);
-          else
-            panel_products_remainder<tile - 1>(r, panel, d, x, H, stride);
-        }
+      if (count == max_count)
+        panel_products<max_count>(panel, d, x, H);
+      else if constexpr (max_count > 1)
+        panel_products_n<max_count - 1>(count, panel, d, x, H);
     }
-    template <unsigned int tile>
+    template <unsigned int max_count>
     __attribute__((always_inline)) inline void
-    panel_update_remainder(unsigned int r, double *panel, const double *C, std::size_t stride, const double *x,
-                           unsigned int d, unsigned int n_samples, double scale)
+    panel_update_n(unsigned int count, double *panel, const double *C, const double *x,
+                   unsigned int d, unsigned int n_samples, double scale)
     {
-      if constexpr (tile > 1)
-        {
-          if (r == tile - 1)
-            panel_update<tile - 1>(panel, C, stride, x, d, n_samples, scale);
-          else
-            panel_update_remainder<tile - 1>(r, panel, C, stride, x, d, n_samples, scale);
-        }
+      if (count == max_count)
+        panel_update<max_count>(panel, C, x, d, n_samples, scale);
+      else if constexpr (max_count > 1)
+        panel_update_n<max_count - 1>(count, panel, C, x, d, n_samples, scale);
     }
 
-    // Products of one panel with all the samples, `tile` at a time.
+    // Tile t of ceil(n / tile) tiles whose sizes differ by at most one (a
+    // short last tile would have too few independent FMA chains): its first
+    // index and its size. (Loops over tiles, not a lambda: a lambda would be
+    // compiled for the default target, not the kernel's.)
+    template <unsigned int tile>
+    __attribute__((always_inline)) inline std::pair<unsigned int, unsigned int>
+    balanced_tile(unsigned int n, unsigned int t)
+    {
+      const unsigned int n_tiles = (n + tile - 1) / tile, base = n / n_tiles, extra = n % n_tiles;
+      return {t * base + std::min(t, extra), base + (t < extra ? 1 : 0)};
+    }
+
+    // Products of one panel with all the samples.
     template <unsigned int tile>
     __attribute__((always_inline)) inline void
-    panel_products_all(const double *panel, unsigned int d, const double *x, unsigned int n_samples, double *H,
-                       std::size_t stride)
+    panel_products_all(const double *panel, unsigned int d, const double *x, unsigned int n_samples, double *H)
     {
-      unsigned int c = 0;
-      for (; c + tile <= n_samples; c += tile)
-        panel_products<tile>(panel, d, x + std::size_t(c) * d, H + c * stride, stride);
-      const double *xr = x + std::size_t(c) * d;
-      double       *Hr = H + c * stride;
-      panel_products_remainder<tile>(n_samples - c, panel, d, xr, Hr, stride);
+      for (unsigned int t = 0; t < (n_samples + tile - 1) / tile; ++t)
+        {
+          const auto [c, size] = balanced_tile<tile>(n_samples, t);
+          panel_products_n<tile>(size, panel, d, x + std::size_t(c) * d, H + c * 8);
+        }
     }
 
     // The tile is the number of independent FMA chains: enough to cover the
@@ -108,48 +112,43 @@ namespace mfdd::particles
     // (12 of 32; with 6, 1000 x 40 ran at 0.75 of the rate of 12).
     template <unsigned int tile>
     __attribute__((always_inline)) inline void
-    multiply_all(const double *panels, unsigned int n_panels, unsigned int d, const double *x,
-                 unsigned int n_samples, double *H)
+    multiply_all(const double *panels, unsigned int n_panels, unsigned int d, unsigned int columns,
+                 const double *x, unsigned int n_samples, double *H)
     {
-      const std::size_t stride = std::size_t(n_panels) * 8;
       for (unsigned int p = 0; p < n_panels; ++p)
-        panel_products_all<tile>(panels + std::size_t(p) * d * 8, d, x, n_samples, H + p * 8, stride);
+        panel_products_all<tile>(panels + std::size_t(p) * d * 8, d, x, n_samples, H + std::size_t(p) * columns * 8);
     }
 
     template <unsigned int tile>
     __attribute__((always_inline)) inline void
-    update_and_multiply_all(double *panels, unsigned int n_panels, unsigned int d, const double *C,
-                            const double *x, unsigned int n_samples, double scale, const double *x_next,
-                            unsigned int n_next, double *H_next)
+    update_and_multiply_all(double *panels, unsigned int n_panels, unsigned int d, unsigned int columns,
+                            const double *C, const double *x, unsigned int n_samples, double scale,
+                            const double *x_next, unsigned int n_next, double *H_next)
     {
-      const std::size_t stride = std::size_t(n_panels) * 8;
       for (unsigned int p = 0; p < n_panels; ++p)
         {
           double       *panel = panels + std::size_t(p) * d * 8;
-          const double *Cp    = C + p * 8;
+          const double *Cp    = C + std::size_t(p) * columns * 8;
           bool          moved = scale != 1.;
-          for (unsigned int c = 0; c < n_samples && !moved; ++c)
-            for (unsigned int q = 0; q < 8; ++q)
-              moved = moved || Cp[c * stride + q] != 0.;
+          for (unsigned int e = 0; e < n_samples * 8 && !moved; ++e)
+            moved = Cp[e] != 0.;
           if (moved)
-            {
-              unsigned int k = 0;
-              for (; k + tile <= d; k += tile)
-                panel_update<tile>(panel + k * 8, Cp, stride, x + k, d, n_samples, scale);
-              double       *rows = panel + k * 8;
-              const double *xk   = x + k;
-              panel_update_remainder<tile>(d - k, rows, Cp, stride, xk, d, n_samples, scale);
-            }
-          panel_products_all<tile>(panel, d, x_next, n_next, H_next + p * 8, stride);
+            for (unsigned int t = 0; t < (d + tile - 1) / tile; ++t)
+              {
+                const auto [k, size] = balanced_tile<tile>(d, t);
+                panel_update_n<tile>(size, panel + k * 8, Cp, x + k, d, n_samples, scale);
+              }
+          panel_products_all<tile>(panel, d, x_next, n_next, H_next + std::size_t(p) * columns * 8);
         }
     }
   } // namespace
 
   void
-  WeightPanels::pack(const double *w, unsigned int n_, unsigned int d_)
+  WeightPanels::pack(const double *w, unsigned int n_, unsigned int d_, unsigned int columns_)
   {
     n        = n_;
     d        = d_;
+    columns  = columns_;
     n_panels = (n + width - 1) / width;
     panels.assign(std::size_t(n_panels) * d * width, 0.);
     for (unsigned int l = 0; l < n; ++l)
@@ -167,16 +166,17 @@ namespace mfdd::particles
 
   // The kernels for each instruction set, picked once at run time.
 #define MFDD_PANEL_KERNELS(suffix, target, tile)                                                                      \
-  target void multiply_##suffix(const double *panels, unsigned int n_panels, unsigned int d, const double *x,         \
-                                unsigned int n_samples, double *H)                                                    \
+  target void multiply_##suffix(const double *panels, unsigned int n_panels, unsigned int d, unsigned int columns,   \
+                                const double *x, unsigned int n_samples, double *H)                                   \
   {                                                                                                                   \
-    multiply_all<tile>(panels, n_panels, d, x, n_samples, H);                                                         \
+    multiply_all<tile>(panels, n_panels, d, columns, x, n_samples, H);                                                \
   }                                                                                                                   \
-  target void update_and_multiply_##suffix(double *panels, unsigned int n_panels, unsigned int d, const double *C,    \
-                                           const double *x, unsigned int n_samples, double scale,                     \
-                                           const double *x_next, unsigned int n_next, double *H_next)                 \
+  target void update_and_multiply_##suffix(double *panels, unsigned int n_panels, unsigned int d,                     \
+                                           unsigned int columns, const double *C, const double *x,                    \
+                                           unsigned int n_samples, double scale, const double *x_next,                \
+                                           unsigned int n_next, double *H_next)                                       \
   {                                                                                                                   \
-    update_and_multiply_all<tile>(panels, n_panels, d, C, x, n_samples, scale, x_next, n_next, H_next);               \
+    update_and_multiply_all<tile>(panels, n_panels, d, columns, C, x, n_samples, scale, x_next, n_next, H_next);      \
   }
   namespace
   {
@@ -192,7 +192,8 @@ namespace mfdd::particles
   void
   WeightPanels::multiply(const double *x, unsigned int n_samples, double *H) const
   {
-    (has_avx512 ? multiply_v4 : has_avx2 ? multiply_v3 : multiply_base)(panels.data(), n_panels, d, x, n_samples, H);
+    (has_avx512 ? multiply_v4 : has_avx2 ? multiply_v3 : multiply_base)(panels.data(), n_panels, d, columns, x,
+                                                                        n_samples, H);
   }
 
   void
@@ -205,38 +206,40 @@ namespace mfdd::particles
                                     double       *H_next)
   {
     (has_avx512 ? update_and_multiply_v4 : has_avx2 ? update_and_multiply_v3 : update_and_multiply_base)(
-      panels.data(), n_panels, d, C, x, n_samples, scale, x_next, n_next, H_next);
+      panels.data(), n_panels, d, columns, C, x, n_samples, scale, x_next, n_next, H_next);
   }
 
   __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void
   correct_products(const double *__restrict H,
                    const double *__restrict C,
-                   unsigned int  stride,
+                   unsigned int  columns,
+                   unsigned int  c,
                    const double *__restrict g,
                    unsigned int  n_previous,
                    double        scale,
-                   unsigned int  n,
+                   unsigned int  n_panels,
                    double *__restrict h)
   {
-    // Four registers of neurons at a time: four independent FMA chains.
-    unsigned int l = 0;
-    for (; l + 32 <= n; l += 32)
+    // Four panels at a time: four independent FMA chains.
+    const std::size_t panel_size = std::size_t(columns) * 8;
+    unsigned int      p          = 0;
+    for (; p + 4 <= n_panels; p += 4)
       {
         v8d acc[4];
-        for (unsigned int q = 0; q < 4; ++q)
-          acc[q] = load8(H + l + 8 * q);
+        for (unsigned int r = 0; r < 4; ++r)
+          acc[r] = load8(H + (p + r) * panel_size + c * 8);
         for (unsigned int i = 0; i < n_previous; ++i)
-          for (unsigned int q = 0; q < 4; ++q)
-            acc[q] += load8(C + std::size_t(i) * stride + l + 8 * q) * g[i];
-        for (unsigned int q = 0; q < 4; ++q)
-          store8(h + l + 8 * q, acc[q] * scale);
+          for (unsigned int r = 0; r < 4; ++r)
+            acc[r] += load8(C + (p + r) * panel_size + i * 8) * g[i];
+        for (unsigned int r = 0; r < 4; ++r)
+          store8(h + (p + r) * 8, acc[r] * scale);
       }
-    for (; l < n; l += 8)
+    for (; p < n_panels; ++p)
       {
-        v8d acc = load8(H + l);
+        v8d acc = load8(H + p * panel_size + c * 8);
         for (unsigned int i = 0; i < n_previous; ++i)
-          acc += load8(C + std::size_t(i) * stride + l) * g[i];
-        store8(h + l, acc * scale);
+          acc += load8(C + p * panel_size + i * 8) * g[i];
+        store8(h + p * 8, acc * scale);
       }
   }
 } // namespace mfdd::particles

@@ -15,17 +15,19 @@ namespace mfdd::particles
    * a chain of FMAs in a fixed order (over k for a product, over the samples
    * for an update) whatever the panel or the tile it falls in: a neuron's
    * arithmetic does not depend on how the neurons are split over ranks.
-   * Arrays of per-neuron values (products H, factors C) are rows of
-   * n_padded() entries, one row per sample.
+   * Arrays of per-neuron, per-sample values of a block (products H,
+   * update factors C) are stored by panel too: sample c of neuron l at
+   * ((l / width) columns + c) width + l % width, `columns` the most samples
+   * a block has, so that a panel's values for all the samples are contiguous.
    */
   class WeightPanels
   {
   public:
     static constexpr unsigned int width = 8;
 
-    /// Copies the row-major n x d weights @p w in.
+    /// Copies the row-major n x d weights @p w in; blocks have up to @p columns samples.
     void
-    pack(const double *w, unsigned int n, unsigned int d);
+    pack(const double *w, unsigned int n, unsigned int d, unsigned int columns);
     /// Copies the weights back to the row-major @p w.
     void
     unpack(double *w) const;
@@ -35,12 +37,12 @@ namespace mfdd::particles
       return n_panels * width;
     }
 
-    /// H[c n_padded() + l] = <W_l, x_c> for the @p n_samples rows x_c of @p x (length d each).
+    /// H(c, l) = <W_l, x_c> for the @p n_samples rows x_c of @p x (length d each).
     void
     multiply(const double *x, unsigned int n_samples, double *H) const;
 
     /**
-     * W_l <- scale (W_l + sum_c C[c n_padded() + l] x_c) over the @p n_samples
+     * W_l <- scale (W_l + sum_c C(c, l) x_c) over the @p n_samples
      * rows x_c of @p x, then H_next = W x_nextᵀ as multiply() for the
      * @p n_next rows of @p x_next, panel by panel while it is in cache. A
      * panel whose factors are all 0 is not written when scale = 1.
@@ -55,23 +57,25 @@ namespace mfdd::particles
                         double       *H_next);
 
   private:
-    unsigned int        n = 0, d = 0, n_panels = 0;
+    unsigned int        n = 0, d = 0, n_panels = 0, columns = 0;
     std::vector<double> panels;
   };
 
   /**
-   * h[l] = scale (H[l] + sum_{i < n_previous} C[i stride + l] g[i]) for
-   * l < @p n (a multiple of WeightPanels::width): the pre-activations of a
-   * sample from the block's products and the updates of the earlier samples
-   * in the block, g[i] = <x_i, x> (sum in the order of i).
+   * h[l] = scale (H(c, l) + sum_{i < n_previous} C(i, l) g[i]) for the
+   * neurons l of @p n_panels panels (H and C stored by panel as in
+   * WeightPanels, h one row): the pre-activations of sample @p c from the
+   * block's products and the updates of the earlier samples of the block,
+   * g[i] = <x_i, x_c> (summed in the order of i).
    */
   void
   correct_products(const double *H,
                    const double *C,
-                   unsigned int  stride,
+                   unsigned int  columns,
+                   unsigned int  c,
                    const double *g,
                    unsigned int  n_previous,
                    double        scale,
-                   unsigned int  n,
+                   unsigned int  n_panels,
                    double       *h);
 } // namespace mfdd::particles
