@@ -150,12 +150,15 @@ namespace mfdd::particles
   double
   SgdParameters::estimated_core_seconds(const model::Problem &problem) const
   {
-    // Multiply-adds on a weight per second and core, whole runs included: the
-    // step alone reaches 8.4e9 at (N, d) = (1000, 40) and 6e9 at (10000, 100)
-    // (benchmarks/sgd_step.sh); params/study_full.prm took 3.56 core-hours,
-    // which this rate estimates at 3.7.
-    constexpr double kRate = 2.5e9;
-    return estimated_cost(problem) / kRate;
+    // Multiply-adds on a weight per second and core, whole runs included.
+    // Step by step: 8.4e9 at (N, d) = (1000, 40) and 6e9 at (10000, 100) for
+    // the step alone (benchmarks/sgd_step.sh); params/study_full.prm took
+    // 3.56 core-hours, which 2.5e9 estimates at 3.7. Blocked: its largest run
+    // (N = 102400, d = 80, 1e5 steps, 1.6e12 multiply-adds) took 144 s of CPU
+    // time with the PDE, 1.1e10 per second.
+    const bool       blocked = block_length > 1 && problem.temperature == 0.;
+    const double     rate    = blocked ? 1e10 : 2.5e9;
+    return estimated_cost(problem) / rate;
   }
 
   double
