@@ -111,7 +111,7 @@ namespace
     return problem;
   }
 
-  // SGD/Block length as declared (the default of a run).
+  // SGD/Block length as declared (the default of a run; 0 = automatic).
   unsigned int
   default_block_length()
   {
@@ -218,14 +218,16 @@ main(int argc, char **argv)
   // The step by step update (block length 1) and the blocked one (the
   // default block length), one core each, in this run.
   const unsigned int m = default_block_length();
-  std::printf("\nN,d,block_length,steps_per_s,GFLOP_per_s,fraction_of_avx2_peak,fraction_of_avx512_peak\n");
+  std::printf("\nN,d,update,block_length,steps_per_s,GFLOP_per_s,fraction_of_avx2_peak,fraction_of_avx512_peak\n");
   for (const auto &[N, d] : {std::pair<unsigned, unsigned>{1000, 40}, {10000, 100}, {100000, 100}})
     for (const unsigned int length : {1u, m})
       {
         const double rate   = steps_per_second(N, d, 3., MPI_COMM_SELF, true, length);
         const double gflops = 4. * N * d * rate / 1e9;
-        std::printf("%u,%u,%u,%.1f,%.3f,%.3f,%.3f\n", N, d, length, rate, gflops, gflops / peak2,
-                    avx512 ? gflops / peak5 : 0.);
+        auto         p      = parameters(N, 1e-9);
+        p.block_length      = length;
+        std::printf("%u,%u,%s,%u,%.1f,%.3f,%.3f,%.3f\n", N, d, length == 1 ? "step" : "blocked",
+                    p.steps_per_block(running_example(d)), rate, gflops, gflops / peak2, avx512 ? gflops / peak5 : 0.);
         std::fflush(stdout);
       }
 

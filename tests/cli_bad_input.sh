@@ -34,6 +34,8 @@ expect_error "Final time" info base.prm --set "Problem/Final time=0"
 expect_error "Second layer" info base.prm --set "Problem/Data model=anisotropic" --set "Problem/Second layer=trainable"
 expect_error "Initial a lower" info base.prm --set "Problem/Second layer=trainable" --set "Problem/Initial a lower=2"
 expect_error "--set" info base.prm --set "no equals sign"
+expect_error "SGD/Block length" sgd base.prm --set "SGD/Block length=0"
+expect_error "SGD/Block length" sgd base.prm --set "SGD/Block length=many"
 # Runs of absurd length are refused before they start (the SGD's cost model).
 expect_error "Run/Maximum estimated hours" sgd base.prm --set "SGD/Step size epsilon=1e-12"
 expect_error "SGD/Step size epsilon" compare base.prm --set "SGD/Step size epsilon=1e-12"

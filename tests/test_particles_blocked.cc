@@ -109,3 +109,26 @@ TEST(BlockedSgd, SameBitsOnOneAndTwoRanks)
           }
       }
 }
+
+// SGD/Block length: 'automatic' is 2 sqrt(d) / B rounded, at least 2.
+TEST(BlockedSgd, AutomaticBlockLength)
+{
+  dealii::ParameterHandler prm;
+  SgdParameters::declare_parameters(prm);
+  prm.enter_subsection("Output");
+  prm.declare_entry("Output interval", "0.1");
+  prm.leave_subsection();
+  SgdParameters p;
+  p.parse_parameters(prm);
+  EXPECT_EQ(p.block_length, 0u);
+  EXPECT_EQ(p.steps_per_block(make_problem({{"Dimension d", "100"}})), 20u);
+  EXPECT_EQ(p.steps_per_block(make_problem({{"Dimension d", "40"}})), 13u);
+  p.batch_size = 4;
+  EXPECT_EQ(p.steps_per_block(make_problem({{"Dimension d", "100"}})), 5u);
+  EXPECT_EQ(p.steps_per_block(make_problem({{"Dimension d", "2"}})), 2u);
+  prm.enter_subsection("SGD");
+  prm.set("Block length", "7");
+  prm.leave_subsection();
+  p.parse_parameters(prm);
+  EXPECT_EQ(p.steps_per_block(make_problem({})), 7u);
+}

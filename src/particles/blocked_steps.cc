@@ -34,7 +34,7 @@ namespace mfdd::particles
   {
     if (k >= end)
       return 0.;
-    const unsigned int B = parameters.batch_size, m = parameters.block_length;
+    const unsigned int B = parameters.batch_size, m = parameters.steps_per_block(problem);
     const bool         trainable = problem.trainable_second_layer;
     const double       alpha     = problem.alpha;
     const unsigned int columns = m * B;

@@ -23,12 +23,14 @@ namespace mfdd::particles
     prm.declare_entry("Batch size B", "1", Integer(1),
                       "Mini-batch size B >= 1: a step averages the B per-sample updates, all "
                       "computed at the same weights (B = 1 is the theory's case).");
-    prm.declare_entry("Block length", "16", Integer(1),
+    prm.declare_entry("Block length", "automatic", Anything(),
                       "Steps per block of the blocked update (doc/theory.md §10): the products and "
                       "updates of m steps are matrix-matrix products over the weights, read once per "
                       "block; the trajectory is the step-by-step one up to the order of additions "
-                      "(round-off). 1 = step by step. Noisy SGD (tau > 0) always steps one by one. "
-                      "The default is the fastest measured by benchmarks/sgd_step.sh.");
+                      "(round-off). A positive integer (1 = step by step) or 'automatic': m = 2 sqrt(d) / B "
+                      "rounded, at least 2, which balances the weights read per step (2 N d / m) against "
+                      "the triangular correction (N m B^2 / 2); benchmarks/sgd_step blocks measures it. "
+                      "Noisy SGD (tau > 0) always steps one by one.");
     prm.declare_entry("Seed", "1", Integer(0),
                       "Seed of the run (non-negative integer). Initial neurons, samples and noise are "
                       "functions of (seed, neuron, step) only, so a seed identifies a trajectory "
@@ -59,7 +61,25 @@ namespace mfdd::particles
     N                        = prm.get_integer("Number of neurons N");
     epsilon                  = prm.get_double("Step size epsilon");
     batch_size               = prm.get_integer("Batch size B");
-    block_length             = prm.get_integer("Block length");
+    const std::string length = prm.get("Block length");
+    if (length == "automatic")
+      block_length = 0;
+    else
+      {
+        std::size_t end = 0;
+        long        value = 0;
+        try
+          {
+            value = std::stol(length, &end);
+          }
+        catch (const std::exception &)
+          {
+            end = 0;
+          }
+        require(end == length.size() && end > 0 && value >= 1 && value <= 4096, "SGD/Block length",
+                "must be 'automatic' or an integer from 1 to 4096 (got '" + length + "')");
+        block_length = value;
+      }
     seed                     = prm.get_integer("Seed");
     symmetric_initialisation = prm.get_bool("Symmetric initialisation");
     record_exact_risk        = prm.get_bool("Record exact risk");
@@ -93,6 +113,14 @@ namespace mfdd::particles
             "pairs (a, w) with (-a, w): set Problem/Second layer = trainable");
     require(!symmetric_initialisation || N % 2 == 0, "SGD/Symmetric initialisation",
             "pairs neurons, so SGD/Number of neurons N must be even (got " + std::to_string(N) + ")");
+  }
+
+  unsigned int
+  SgdParameters::steps_per_block(const model::Problem &problem) const
+  {
+    if (block_length > 0)
+      return block_length;
+    return std::max(2, int(std::lround(2. * std::sqrt(double(problem.d)) / batch_size)));
   }
 
   unsigned long
@@ -156,7 +184,7 @@ namespace mfdd::particles
     // 3.56 core-hours, which 2.5e9 estimates at 3.7. Blocked: its largest run
     // (N = 102400, d = 80, 1e5 steps, 1.6e12 multiply-adds) took 144 s of CPU
     // time with the PDE, 1.1e10 per second.
-    const bool       blocked = block_length > 1 && problem.temperature == 0.;
+    const bool       blocked = steps_per_block(problem) > 1 && problem.temperature == 0.;
     const double     rate    = blocked ? 1e10 : 2.5e9;
     return estimated_cost(problem) / rate;
   }

@@ -272,7 +272,7 @@ namespace mfdd::particles
   double
   SgdSimulator::advance(unsigned long end)
   {
-    if (parameters.block_length > 1 && problem.temperature == 0.)
+    if (parameters.steps_per_block(problem) > 1 && problem.temperature == 0.)
       return blocked_steps(end);
     if (parameters.batch_size == 1 && problem.temperature == 0. && problem.weight_decay == 0.)
       return fused_steps(end);

@@ -29,8 +29,9 @@ namespace mfdd::particles
     unsigned int N                        = 1000;
     double       epsilon                  = 1e-3;
     unsigned int batch_size               = 1;
-    /// Steps per block of the blocked update (doc/theory.md §10); 1 = step by step.
-    /// `SGD/Block length` declares the measured default; a struct built by hand steps one by one.
+    /// Steps per block of the blocked update (doc/theory.md §10); 1 = step by
+    /// step, 0 = automatic (steps_per_block()). `SGD/Block length` declares
+    /// automatic; a struct built by hand steps one by one.
     unsigned int block_length             = 1;
     unsigned int seed                     = 1;
     bool         symmetric_initialisation = false;
@@ -57,6 +58,10 @@ namespace mfdd::particles
     /// Number of output times: multiples of output_interval below T, then T (as the PDE).
     unsigned int
     n_output_times(const model::Problem &problem) const;
+
+    /// The block length m: block_length, or if 0, 2 sqrt(d) / B rounded and at least 2.
+    unsigned int
+    steps_per_block(const model::Problem &problem) const;
 
     /// T/epsilon (check() makes sure it is an integer up to rounding).
     unsigned long
