@@ -4,6 +4,7 @@
 #include <mfdd/kernels/population_kernels.h>
 #include <mfdd/ntk/parameters.h>
 #include <mfdd/particles/sgd.h>
+#include <mfdd/pde/gibbs.h>
 #include <mfdd/pde/solver.h>
 
 #include <deal.II/base/mpi.h>
@@ -105,6 +106,7 @@ namespace mfdd::app
       {"study", "sweep N, epsilon and d; fitted rates, plots and report.md (resumable, MPI)", &run_study},
       {"sgd", "run one-pass SGD of N neurons in dimension d (sgd_diagnostics.csv, sgd_reduced_<n>.csv, sgd.pvd)", &run_sgd},
       {"kernel", "alpha-scaled PDE and SGD against the kernel (NTK) limit (kernel.csv, kernel_report.md, PNGs)", &run_kernel},
+      {"gibbs", "the stationary state of the noisy dynamics, solved directly (gibbs.pvd, gibbs.csv, gibbs_summary.csv)", &run_gibbs},
     };
     return list;
   }
@@ -119,6 +121,7 @@ namespace mfdd::app
     compare::ComparisonParameters::declare_parameters(prm);
     compare::StudyParameters::declare_parameters(prm);
     pde::SolverParameters::declare_parameters(prm);
+    pde::GibbsParameters::declare_parameters(prm);
     ntk::KernelLimitParameters::declare_parameters(prm);
   }
 

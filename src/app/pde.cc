@@ -1,5 +1,6 @@
 #include <mfdd/app/commands.h>
 #include <mfdd/pde/convergence_study.h>
+#include <mfdd/pde/gibbs.h>
 #include <mfdd/pde/solver.h>
 
 #include <iomanip>
@@ -22,6 +23,22 @@ namespace mfdd::app
     if (dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0)
       std::cout << "pde: t = " << trajectory.back().t << ", risk " << std::setprecision(12)
                 << trajectory.back().risk << " (R(rho_0) = " << trajectory.front().risk << "), output in "
+                << context.output.folder << std::endl;
+    return 0;
+  }
+
+  int
+  run_gibbs(RunContext &context)
+  {
+    const auto           parameters = context.pde_parameters(context.problem.reduced_setting().dimension());
+    pde::GibbsParameters gibbs;
+    gibbs.parse_parameters(context.prm);
+    const auto result =
+      pde::solve_gibbs(context.problem, parameters, gibbs, context.output, true, [&context]() { context.start_output(); });
+    if (dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0)
+      std::cout << "gibbs: " << (result.converged ? "converged" : "NOT converged") << " after " << result.iterations
+                << " iterations (residual " << std::setprecision(3) << result.residual << "), risk "
+                << std::setprecision(12) << result.risk << ", free energy " << result.free_energy << ", output in "
                 << context.output.folder << std::endl;
     return 0;
   }

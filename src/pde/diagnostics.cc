@@ -208,11 +208,11 @@ namespace mfdd::pde
 
   template <int dim>
   void
-  Solver<dim>::write_vtu(const io::OutputParameters &output, unsigned int index,
+  Solver<dim>::write_vtu(const io::OutputParameters &output, const std::string &name, unsigned int index,
                          std::vector<std::pair<double, std::string>> &pvd_records) const
   {
     std::ostringstream file;
-    file << "pde_" << std::setw(4) << std::setfill('0') << index << (n_ranks == 1 ? ".vtu" : ".pvtu");
+    file << name << "_" << std::setw(4) << std::setfill('0') << index << (n_ranks == 1 ? ".vtu" : ".pvtu");
     pvd_records.emplace_back(current_time, file.str());
     if (n_ranks == 1 && !writes_files)
       return; // 1D: the whole mesh is on every rank, rank 0 writes it
@@ -266,12 +266,42 @@ namespace mfdd::pde
         data_out.write_vtu(out);
       }
     else
-      data_out.write_vtu_with_pvtu_record(output.folder + "/", "pde", index, mesh_communicator, 4, 0);
+      data_out.write_vtu_with_pvtu_record(output.folder + "/", name, index, mesh_communicator, 4, 0);
     if (writes_files)
       {
-        std::ofstream pvd(output.path("pde.pvd"));
+        std::ofstream pvd(output.path(name + ".pvd"));
         DataOutBase::write_pvd_record(pvd, pvd_records);
       }
+  }
+
+  template <int dim>
+  void
+  Solver<dim>::write_grid_csv(const std::string &path, const model::GridDensity &grid) const
+  {
+    std::vector<std::string> columns = problem.reduced_setting().coordinate_names();
+    columns.push_back("rho");
+    io::CsvWriter csv(path, columns);
+    for (unsigned int index = 0; index < grid.values.size(); ++index)
+      {
+        std::vector<double> row;
+        for (unsigned int k = 0, rest = index; k < dim; rest /= grid.n[k], ++k)
+          row.push_back(grid.lower[k] + (rest % grid.n[k] + 0.5) * (grid.upper[k] - grid.lower[k]) / grid.n[k]);
+        row.push_back(grid.values[index]);
+        csv.add_row(row);
+      }
+  }
+
+  template <int dim>
+  void
+  Solver<dim>::write_state(const io::OutputParameters &output, const std::string &name)
+  {
+    risk(); // the potential of the current density, for psi and the velocity
+    std::vector<std::pair<double, std::string>> pvd_records;
+    if (output.write_vtu)
+      write_vtu(output, name, 0, pvd_records);
+    const auto grid = sample(parameters.sample_cells);
+    if (writes_files)
+      write_grid_csv(output.path(name + ".csv"), grid);
   }
 
   template <int dim>
@@ -301,7 +331,9 @@ namespace mfdd::pde
   template double Solver<dim>::integrate(const Function<dim> &f) const; \
   template double Solver<dim>::l1_error(const Function<dim> &exact) const; \
   template model::GridDensity Solver<dim>::sample(const std::vector<unsigned int> &n) const; \
-  template void Solver<dim>::write_vtu(const io::OutputParameters &output, unsigned int index, std::vector<std::pair<double, std::string>> &pvd_records) const; \
+  template void Solver<dim>::write_vtu(const io::OutputParameters &output, const std::string &name, unsigned int index, std::vector<std::pair<double, std::string>> &pvd_records) const; \
+  template void Solver<dim>::write_grid_csv(const std::string &path, const model::GridDensity &grid) const; \
+  template void Solver<dim>::write_state(const io::OutputParameters &output, const std::string &name); \
   template model::ReducedLawSnapshot Solver<dim>::snapshot(const std::vector<unsigned int> &grid_cells);
   MFDD_FOR_EACH_REDUCED_DIMENSION(MFDD_INSTANTIATE)
 #undef MFDD_INSTANTIATE

@@ -127,6 +127,24 @@ namespace mfdd::pde
 
   template <int dim>
   void
+  Solver<dim>::set_density(const VectorType &coefficients)
+  {
+    solution = coefficients;
+    apply_limiter(solution);
+    solution /= mass();
+  }
+
+  template <int dim>
+  void
+  Solver<dim>::set_density(const Function<dim> &f)
+  {
+    io::require(project_density(f) > 0., "PDE/Initial density", "has no mass on the mesh");
+    apply_limiter(solution);
+    solution /= mass();
+  }
+
+  template <int dim>
+  void
   Solver<dim>::set_initial_density()
   {
     const auto &setting = problem.reduced_setting();
@@ -162,7 +180,9 @@ namespace mfdd::pde
 #define MFDD_INSTANTIATE(dim) \
   template double Solver<dim>::project_density(const Function<dim> &density); \
   template void Solver<dim>::set_initial_density(const Function<dim> &density, bool check_containment); \
-  template void Solver<dim>::set_initial_density();
+  template void Solver<dim>::set_initial_density(); \
+  template void Solver<dim>::set_density(const VectorType &coefficients); \
+  template void Solver<dim>::set_density(const Function<dim> &f);
   MFDD_FOR_EACH_REDUCED_DIMENSION(MFDD_INSTANTIATE)
 #undef MFDD_INSTANTIATE
 } // namespace mfdd::pde

@@ -206,27 +206,14 @@ namespace mfdd::pde
         if (writer)
           diagnostics.add_row(row);
         if (write_files && output.write_vtu)
-          write_vtu(output, k, pvd_records);
+          write_vtu(output, "pde", k, pvd_records);
         progress.update(current_time, "risk " + std::to_string(trajectory.back().risk));
         if (!(total > 0.) || !std::isfinite(total))
           throw io::RunError("PDE: mass " + std::to_string(total) + " at t = " + std::to_string(current_time) +
                              " is not positive (blow-up)");
       }
     if (writer)
-      {
-        const auto   &grid = trajectory.back().grid;
-        std::vector<std::string> columns = setting.coordinate_names();
-        columns.push_back("rho");
-        io::CsvWriter final_density(output.path("pde_final.csv"), columns);
-        for (unsigned int index = 0; index < grid.values.size(); ++index)
-          {
-            std::vector<double> row;
-            for (unsigned int k = 0, rest = index; k < dim; rest /= grid.n[k], ++k)
-              row.push_back(grid.lower[k] + (rest % grid.n[k] + 0.5) * (grid.upper[k] - grid.lower[k]) / grid.n[k]);
-            row.push_back(grid.values[index]);
-            final_density.add_row(row);
-          }
-      }
+      write_grid_csv(output.path("pde_final.csv"), trajectory.back().grid);
     timer.print_summary();
     return trajectory;
   }

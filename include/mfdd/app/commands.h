@@ -80,4 +80,6 @@ namespace mfdd::app
   run_pde(RunContext &context);
   int
   run_kernel(RunContext &context);
+  int
+  run_gibbs(RunContext &context);
 } // namespace mfdd::app

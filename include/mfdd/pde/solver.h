@@ -124,6 +124,24 @@ namespace mfdd::pde
     void
     set_initial_density();
 
+    /// The DG coefficients of rho_h (this rank's cells).
+    const VectorType &
+    density() const
+    {
+      return solution;
+    }
+    /// Sets rho_h to @p coefficients (same mesh), limited and scaled to mass 1.
+    void
+    set_density(const VectorType &coefficients);
+    /// Sets rho_h to the cell-wise L2 projection of @p f on the current mesh
+    /// (no adaptation), limited and scaled to mass 1.
+    void
+    set_density(const dealii::Function<dim> &f);
+    /// Writes rho_h, psi and the velocity as <name>_0000.vtu (.pvtu) with
+    /// <name>.pvd, and rho_h on the PDE/Sample cells grid as <name>.csv.
+    void
+    write_state(const io::OutputParameters &output, const std::string &name);
+
     /// Refines and coarsens the mesh by the density (AdaptivityParameters),
     /// moving rho by SolutionTransfer (mass kept to round-off, rho >= 0 at the
     /// limiter points); returns false if no cell changed. advance() calls it
@@ -320,9 +338,13 @@ namespace mfdd::pde
     /// Limits every owned cell; RunError on every rank if a mean is negative.
     void
     apply_limiter(VectorType &u) const;
+    /// rho_h, psi and the velocity as <name>_<index>.vtu (or .pvtu), and <name>.pvd with @p pvd_records.
     void
-    write_vtu(const io::OutputParameters &output, unsigned int index,
+    write_vtu(const io::OutputParameters &output, const std::string &name, unsigned int index,
               std::vector<std::pair<double, std::string>> &pvd_records) const;
+    /// rho_h on the grid of @p grid as a CSV file (coordinates of the grid cells' centres, rho).
+    void
+    write_grid_csv(const std::string &path, const model::GridDensity &grid) const;
     model::ReducedLawSnapshot
     snapshot(const std::vector<unsigned int> &grid_cells);
     void
