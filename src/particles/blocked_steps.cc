@@ -36,7 +36,6 @@ namespace mfdd::particles
       return 0.;
     const unsigned int B = parameters.batch_size, m = parameters.steps_per_block(problem);
     const bool         trainable = problem.trainable_second_layer;
-    const double       alpha     = problem.alpha;
     const unsigned int columns = m * B;
     WeightPanels       panels;
     panels.pack(w.data(), n_mine, d, columns);
@@ -80,16 +79,7 @@ namespace mfdd::particles
                                     &derivative[std::size_t(b) * np]);
               }
             output_sum->sum(a.data(), h.data(), np, B, prediction.data());
-            for (unsigned int b = 0; b < B; ++b)
-              {
-                const double residual = y[j * B + b] - alpha * prediction[b] / parameters.N;
-                if (!std::isfinite(residual))
-                  throw io::RunError("SGD: the network output is not finite at step " + std::to_string(k) +
-                                     " (t = " + std::to_string(k * parameters.epsilon) +
-                                     "); reduce SGD/Step size epsilon");
-                loss += residual * residual / B;
-                coefficient[b] = 2. * s / alpha * residual / B;
-              }
+            loss += step_coefficients(&y[j * B], prediction.data(), s, k, coefficient.data());
             // As update(): factor sigma' (c_b a_l) and the amplitude increment
             // sum_b c_b sigma, both at the old a; then the decay.
             const double decay = 1. - 2. * problem.weight_decay * s;

@@ -1,4 +1,5 @@
 #include "linear_algebra.h"
+#include "vector_registers.h"
 
 #include <cstddef>
 #include <cstring>
@@ -7,23 +8,8 @@ namespace mfdd::particles
 {
   namespace
   {
-    // Eight doubles: one AVX-512 register, two AVX2 or four SSE2 registers.
-    typedef double v8d __attribute__((vector_size(64)));
     typedef double v4d __attribute__((vector_size(32)));
     typedef double v2d __attribute__((vector_size(16)));
-
-    __attribute__((always_inline)) inline v8d
-    load8(const double *p)
-    {
-      v8d v;
-      std::memcpy(&v, p, sizeof(v));
-      return v;
-    }
-    __attribute__((always_inline)) inline void
-    store8(double *p, v8d v)
-    {
-      std::memcpy(p, &v, sizeof(v));
-    }
 
     // ((a0 + a4) + (a1 + a5)) + ((a2 + a6) + (a3 + a7)) with two vector
     // additions before the last scalar one (a scalar tree costs 7 additions

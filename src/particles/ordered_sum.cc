@@ -1,4 +1,5 @@
 #include "ordered_sum.h"
+#include "vector_registers.h"
 
 #include <algorithm>
 #include <cstring>
@@ -7,8 +8,6 @@ namespace mfdd::particles
 {
   namespace
   {
-    typedef double v8d __attribute__((vector_size(64)));
-
     // The sum of the 32 terms v[j] (zero-padded), by a fixed tree of vector additions.
     double
     chunk_sum(const v8d *v)
@@ -18,13 +17,6 @@ namespace mfdd::particles
       return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
     }
 
-    v8d
-    load8(const double *p)
-    {
-      v8d v;
-      std::memcpy(&v, p, sizeof(v));
-      return v;
-    }
   } // namespace
 
   OrderedSum::Layout

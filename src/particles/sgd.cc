@@ -145,7 +145,6 @@ namespace mfdd::particles
     const unsigned int B         = parameters.batch_size;
     const bool         trainable = problem.trainable_second_layer;
     const auto        &sigma     = *problem.activation;
-    const double       alpha     = problem.alpha;
 
     // h_bi = <w_i, x_b>, then sigma and sigma' there (arrays B x n_local);
     // the batch predictions are the only communication of a step.
@@ -159,19 +158,8 @@ namespace mfdd::particles
       }
     output_sum->sum(a.data(), sigma_values.data(), n_mine, B, prediction.data());
 
-    // c_b = (2 s / alpha) (y_b - f_alpha(x_b)) / B
     std::vector<double> coefficient(B);
-    double              loss = 0.;
-    for (unsigned int b = 0; b < B; ++b)
-      {
-        const double residual = y[b] - alpha * prediction[b] / parameters.N;
-        if (!std::isfinite(residual))
-          throw io::RunError("SGD: the network output is not finite at step " + std::to_string(step) +
-                             " (t = " + std::to_string(step * parameters.epsilon) +
-                             "); reduce SGD/Step size epsilon");
-        loss += residual * residual / B;
-        coefficient[b] = 2. * s / alpha * residual / B;
-      }
+    const double        loss = step_coefficients(y.data(), prediction.data(), s, step, coefficient.data());
 
     // theta_i = (1 - 2 lambda s) theta_i + sum_b c_b grad sigma_*(x_b; theta_i) + noise,
     // every gradient taken at the old theta_i: a's increment uses the old a.
@@ -223,12 +211,30 @@ namespace mfdd::particles
   }
 
   double
+  SgdSimulator::step_coefficients(const double *y, const double *prediction, double s, unsigned long step,
+                                  double *coefficient) const
+  {
+    const unsigned int B    = parameters.batch_size;
+    double             loss = 0.;
+    for (unsigned int b = 0; b < B; ++b)
+      {
+        const double residual = y[b] - problem.alpha * prediction[b] / parameters.N;
+        if (!std::isfinite(residual))
+          throw io::RunError("SGD: the network output is not finite at step " + std::to_string(step) +
+                             " (t = " + std::to_string(step * parameters.epsilon) +
+                             "); reduce SGD/Step size epsilon");
+        loss += residual * residual / B;
+        coefficient[b] = 2. * s / problem.alpha * residual / B;
+      }
+    return loss;
+  }
+
+  double
   SgdSimulator::fused_steps(unsigned long end)
   {
     if (k >= end)
       return 0.;
     const bool   trainable = problem.trainable_second_layer;
-    const double alpha     = problem.alpha;
     double      *h = sigma_values.data(), *dh = sigma_derivatives.data();
     samples(k, x_batch, y_batch);
     multiply_rows(w.data(), n_mine, d, x_batch.data(), h);
@@ -237,14 +243,9 @@ namespace mfdd::particles
       {
         const double s = step_size(k);
         evaluate_activation(*problem.activation, n_mine, h, dh);
-        double prediction;
+        double prediction, coefficient;
         output_sum->sum(a.data(), h, n_mine, 1, &prediction);
-        const double residual = y_batch[0] - alpha * prediction / parameters.N;
-        if (!std::isfinite(residual))
-          throw io::RunError("SGD: the network output is not finite at step " + std::to_string(k) +
-                             " (t = " + std::to_string(k * parameters.epsilon) + "); reduce SGD/Step size epsilon");
-        loss += residual * residual / 1;
-        const double coefficient = 2. * s / alpha * residual / 1;
+        loss += step_coefficients(y_batch.data(), &prediction, s, k, &coefficient);
         for (unsigned int l = 0; l < n_mine; ++l)
           dh[l] *= coefficient * a[l];
         if (trainable)

@@ -1,4 +1,5 @@
 #include "weight_panels.h"
+#include "vector_registers.h"
 
 #include <algorithm>
 #include <cstddef>
@@ -9,22 +10,7 @@ namespace mfdd::particles
 {
   namespace
   {
-    // One panel row: one AVX-512 register, two AVX2 registers.
-    typedef double v8d __attribute__((vector_size(64)));
-    static_assert(WeightPanels::width == 8);
-
-    __attribute__((always_inline)) inline v8d
-    load8(const double *p)
-    {
-      v8d v;
-      std::memcpy(&v, p, sizeof(v));
-      return v;
-    }
-    __attribute__((always_inline)) inline void
-    store8(double *p, v8d v)
-    {
-      std::memcpy(p, &v, sizeof(v));
-    }
+    static_assert(WeightPanels::width == 8, "a panel row is one v8d");
 
     template <unsigned int n_columns>
     __attribute__((always_inline)) inline void

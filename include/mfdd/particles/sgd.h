@@ -206,6 +206,11 @@ namespace mfdd::particles
     /// steps through the Gram matrix of the block's samples (doc/theory.md §10).
     double
     blocked_steps(unsigned long end);
+    /// The update coefficients c_b = (2 s / alpha) (y_b - f_alpha(x_b)) / B of the
+    /// step @p step from the labels @p y and the network outputs @p prediction
+    /// (B each); returns the mean per-sample loss. RunError if an output is not finite.
+    double
+    step_coefficients(const double *y, const double *prediction, double s, unsigned long step, double *coefficient) const;
     /// The samples of steps [@p first, @p first + @p n) one after the other (n B rows of d) and their labels.
     void
     block_samples(unsigned long first, unsigned int n, std::vector<double> &x, std::vector<double> &y) const;
