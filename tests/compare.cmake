@@ -7,4 +7,5 @@ mfdd_script_test(test_compare_cli_runs test_compare_cli_runs.sh LABELS cli mpi T
 # The checks of the width and step-size laws on params/study_quick.prm (minutes on 2 cores).
 mfdd_script_test(test_compare_study_quick test_compare_study_quick.py LABELS slow mpi TIMEOUT 1800)
 mfdd_script_test(test_compare_noise test_compare_noise.py LABELS cli TIMEOUT 300)
+mfdd_script_test(test_compare_gibbs test_compare_gibbs.py LABELS cli TIMEOUT 300)
 mfdd_script_test(test_compare_two_radii test_compare_two_radii.py LABELS cli TIMEOUT 300)

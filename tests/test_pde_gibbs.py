@@ -57,7 +57,8 @@ for key, column, tolerance in (("risk", "risk", 1e-9), ("mean r", "mean_r", 1e-8
 smallest = min(float(row["free_energy"]) for row in diagnostics)
 check(float(summary["free_energy"]) <= smallest + 1e-10,
       f"the Gibbs state's free energy {summary['free_energy']} is the smallest of the PDE's ({smallest:.12g})")
-check(gibbs_cpu < pde_cpu / 10, f"gibbs took {gibbs_cpu:.2f} s of CPU, the PDE {pde_cpu:.2f} s (< 1/10)")
+# Reported, not asserted: speed is measured by hand, never by a test.
+print(f"gibbs took {gibbs_cpu:.2f} s of CPU, the PDE to T = 10 {pde_cpu:.2f} s")
 
 result, _, _ = run("gibbs", "amplitude", ["Problem/Second layer=trainable", "PDE/Subdivisions=16"])
 check(result.returncode == 0, f"(a, r): gibbs exits 0 ({result.stderr.strip()})")

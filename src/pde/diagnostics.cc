@@ -306,7 +306,7 @@ namespace mfdd::pde
 
   template <int dim>
   model::ReducedLawSnapshot
-  Solver<dim>::snapshot(const std::vector<unsigned int> &grid_cells)
+  Solver<dim>::snapshot()
   {
     model::ReducedLawSnapshot result;
     result.t    = current_time;
@@ -317,7 +317,7 @@ namespace mfdd::pde
           result.points.push_back(all_q_points[p][k]);
         result.weights.push_back(density_weights[p]);
       }
-    result.grid = sample(grid_cells);
+    result.grid = sample(parameters.sample_cells);
     return result;
   }
 
@@ -334,7 +334,7 @@ namespace mfdd::pde
   template void Solver<dim>::write_vtu(const io::OutputParameters &output, const std::string &name, unsigned int index, std::vector<std::pair<double, std::string>> &pvd_records) const; \
   template void Solver<dim>::write_grid_csv(const std::string &path, const model::GridDensity &grid) const; \
   template void Solver<dim>::write_state(const io::OutputParameters &output, const std::string &name); \
-  template model::ReducedLawSnapshot Solver<dim>::snapshot(const std::vector<unsigned int> &grid_cells);
+  template model::ReducedLawSnapshot Solver<dim>::snapshot();
   MFDD_FOR_EACH_REDUCED_DIMENSION(MFDD_INSTANTIATE)
 #undef MFDD_INSTANTIATE
 } // namespace mfdd::pde

@@ -215,6 +215,8 @@ namespace mfdd::pde
       result.risk        = solver.risk();
       result.free_energy = solver.free_energy(result.risk);
       result.mean        = solver.mean();
+      result.state       = solver.snapshot();
+      result.state.t     = problem.final_time;
       if (!result.converged && root)
         std::cerr << "mfdd: warning: Gibbs/Maximum iterations = " << gibbs.max_iterations
                   << " reached with residual " << result.residual << " above Gibbs/Tolerance = " << gibbs.tolerance

@@ -196,7 +196,7 @@ namespace mfdd::pde
       {
         advance(output_times[k]);
         TimerOutput::Scope scope(timer, "output");
-        trajectory.push_back(snapshot(parameters.sample_cells));
+        trajectory.push_back(snapshot());
         const double total = mass();
         std::vector<double> row = {current_time, total, outflow, trajectory.back().risk, min_rho(),
                                    double(n_cells()), last_dt};

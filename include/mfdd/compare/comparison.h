@@ -49,4 +49,41 @@ namespace mfdd::compare
     std::vector<std::vector<double>> rows;
     std::vector<MeanInterval>        sups;
   };
+
+  /**
+   * The long-time laws against a stationary state (the Gibbs state of the
+   * noisy dynamics, doc/theory.md §8): per metric the gap of the PDE's last
+   * snapshot and the seed mean and 95% interval of the gaps of the SGD runs'
+   * last snapshots.
+   */
+  class StationaryComparison
+  {
+  public:
+    StationaryComparison(const SnapshotMetrics                          &metrics,
+                         const model::ReducedLawSnapshot                &stationary,
+                         const model::ReducedLawSnapshot                &pde_final,
+                         const std::vector<model::ReducedLawTrajectory> &sgd_runs);
+
+    /// compare_gibbs.csv: metric,pde_final,sgd_final_mean,sgd_final_ci95_half_width,n_seeds
+    void
+    write(const std::string &filename) const;
+
+    /// Per metric: the PDE's gap at the final time.
+    const std::vector<double> &
+    pde_gaps() const
+    {
+      return pde;
+    }
+    /// Per metric: mean and 95% interval over seeds of the SGD's gap at the final time.
+    const std::vector<MeanInterval> &
+    sgd_statistics() const
+    {
+      return sgd;
+    }
+
+  private:
+    const SnapshotMetrics    &metrics;
+    std::vector<double>       pde;
+    std::vector<MeanInterval> sgd;
+  };
 } // namespace mfdd::compare

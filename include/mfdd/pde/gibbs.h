@@ -4,6 +4,7 @@
 
 #include <mfdd/io/output.h>
 #include <mfdd/model/problem.h>
+#include <mfdd/model/reduced_law.h>
 #include <mfdd/pde/parameters.h>
 
 #include <deal.II/base/parameter_handler.h>
@@ -39,6 +40,8 @@ namespace mfdd::pde
     bool                converged  = false;
     double              risk = 0., free_energy = 0.;
     std::vector<double> mean; ///< of each reduced coordinate
+    /// The Gibbs density as the comparison layer sees it (t = Problem/Final time).
+    model::ReducedLawSnapshot state;
   };
 
   /**

@@ -142,6 +142,11 @@ namespace mfdd::pde
     void
     write_state(const io::OutputParameters &output, const std::string &name);
 
+    /// rho_h now, as the comparison layer sees it: the risk, the quadrature
+    /// points with rho_h JxW (all ranks), rho_h on the PDE/Sample cells grid.
+    model::ReducedLawSnapshot
+    snapshot();
+
     /// Refines and coarsens the mesh by the density (AdaptivityParameters),
     /// moving rho by SolutionTransfer (mass kept to round-off, rho >= 0 at the
     /// limiter points); returns false if no cell changed. advance() calls it
@@ -345,8 +350,6 @@ namespace mfdd::pde
     /// rho_h on the grid of @p grid as a CSV file (coordinates of the grid cells' centres, rho).
     void
     write_grid_csv(const std::string &path, const model::GridDensity &grid) const;
-    model::ReducedLawSnapshot
-    snapshot(const std::vector<unsigned int> &grid_cells);
     void
     check_finite(const char *where) const;
 
