@@ -7,6 +7,24 @@
 
 namespace mfdd::compare
 {
+  namespace
+  {
+    /// Per metric, the mean and 95% interval over seeds of @p by_seed[seed][metric].
+    std::vector<MeanInterval>
+    over_seeds(const std::vector<std::vector<double>> &by_seed, std::size_t n_metrics)
+    {
+      std::vector<MeanInterval> result;
+      for (std::size_t m = 0; m < n_metrics; ++m)
+        {
+          std::vector<double> values;
+          for (const auto &seed : by_seed)
+            values.push_back(seed[m]);
+          result.push_back(mean_with_interval(values));
+        }
+      return result;
+    }
+  } // namespace
+
   SeedComparison::SeedComparison(const SnapshotMetrics                          &metrics,
                                  const model::ReducedLawTrajectory              &pde,
                                  const std::vector<model::ReducedLawTrajectory> &sgd_runs)
@@ -28,26 +46,18 @@ namespace mfdd::compare
           }
         const auto          risk = mean_with_interval(risks);
         std::vector<double> row  = {pde[k].t, pde[k].risk, risk.mean, risk.std_dev, mean_with_interval(selfs).mean};
-        for (std::size_t m = 0; m < n_metrics; ++m)
-          {
-            std::vector<double> values;
-            for (const auto &g : gaps)
-              values.push_back(g[k][m]);
-            row.push_back(mean_with_interval(values).mean);
-          }
+        std::vector<std::vector<double>> at_time; // [seed][metric]
+        for (const auto &g : gaps)
+          at_time.push_back(g[k]);
+        for (const auto &statistics : over_seeds(at_time, n_metrics))
+          row.push_back(statistics.mean);
         rows.push_back(row);
       }
 
     std::vector<std::vector<double>> seed_sups; // [seed][metric]
     for (const auto &g : gaps)
       seed_sups.push_back(sup_over_time(g));
-    for (std::size_t m = 0; m < n_metrics; ++m)
-      {
-        std::vector<double> values;
-        for (const auto &s : seed_sups)
-          values.push_back(s[m]);
-        sups.push_back(mean_with_interval(values));
-      }
+    sups = over_seeds(seed_sups, n_metrics);
   }
 
   std::vector<std::string>
@@ -116,13 +126,7 @@ namespace mfdd::compare
     std::vector<std::vector<double>> gaps; // [seed][metric]
     for (const auto &run : sgd_runs)
       gaps.push_back(metrics(stationary, run.back()));
-    for (std::size_t m = 0; m < metrics.names().size(); ++m)
-      {
-        std::vector<double> values;
-        for (const auto &g : gaps)
-          values.push_back(g[m]);
-        sgd.push_back(mean_with_interval(values));
-      }
+    sgd = over_seeds(gaps, metrics.names().size());
   }
 
   void

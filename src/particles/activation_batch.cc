@@ -1,6 +1,5 @@
 #include "activation_batch.h"
-
-#include <cstring>
+#include "vector_registers.h"
 
 namespace mfdd::particles
 {
@@ -11,21 +10,8 @@ namespace mfdd::particles
     // is compiled to data-dependent branches, which mispredict for the random
     // pre-activations of SGD. This file is compiled without FMA contraction,
     // so that s1 + slope (t - t1) has the same bits as model::TruncatedReLU.
-    typedef double    v4d __attribute__((vector_size(32)));
     typedef long long v4i __attribute__((vector_size(32)));
 
-    __attribute__((always_inline)) inline v4d
-    load(const double *p)
-    {
-      v4d v;
-      std::memcpy(&v, p, sizeof(v));
-      return v;
-    }
-    __attribute__((always_inline)) inline void
-    store(double *p, v4d v)
-    {
-      std::memcpy(p, &v, sizeof(v));
-    }
     __attribute__((always_inline)) inline v4d
     broadcast(double s)
     {
@@ -53,12 +39,12 @@ namespace mfdd::particles
                   SLOPE = broadcast(slope), ZERO = broadcast(0.);
         for (unsigned int i = 0; i < blocked; i += 4)
           {
-            const v4d t      = load(h + i);
+            const v4d t      = load_vector<v4d>(h + i);
             const v4d linear = S1 + SLOPE * (t - T1);
             const v4i inside = (t >= T1) & (t < T2);
-            store(derivative + i, select(inside, SLOPE, ZERO));
+            store_vector(derivative + i, select(inside, SLOPE, ZERO));
             const v4d value = select(t >= T2, S2, select(t <= T1, S1, linear));
-            store(h + i, value);
+            store_vector(h + i, value);
           }
         first_scalar = blocked;
       }
@@ -67,10 +53,10 @@ namespace mfdd::particles
         const v4d ZERO = broadcast(0.), ONE = broadcast(1.);
         for (unsigned int i = 0; i < blocked; i += 4)
           {
-            const v4d t = load(h + i);
-            store(derivative + i, select(t >= ZERO, ONE, ZERO));
+            const v4d t = load_vector<v4d>(h + i);
+            store_vector(derivative + i, select(t >= ZERO, ONE, ZERO));
             const v4d value = select(t > ZERO, t, ZERO);
-            store(h + i, value);
+            store_vector(h + i, value);
           }
         first_scalar = blocked;
       }

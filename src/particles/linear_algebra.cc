@@ -32,7 +32,7 @@ namespace mfdd::particles
       const unsigned int blocked = d - d % 8;
       v8d                acc     = {};
       for (unsigned int j = 0; j < blocked; j += 8)
-        acc += load8(row + j) * load8(x + j);
+        acc += load_vector<v8d>(row + j) * load_vector<v8d>(x + j);
       double sum = reduce(acc);
       for (unsigned int j = blocked; j < d; ++j)
         sum += row[j] * x[j];
@@ -89,9 +89,9 @@ namespace mfdd::particles
         v8d acc = {};
         for (unsigned int j = 0; j < blocked; j += 8)
           {
-            const v8d updated = load8(row + j) + f * load8(x + j);
-            store8(row + j, updated);
-            acc += updated * load8(x_next + j);
+            const v8d updated = load_vector<v8d>(row + j) + f * load_vector<v8d>(x + j);
+            store_vector(row + j, updated);
+            acc += updated * load_vector<v8d>(x_next + j);
           }
         double sum = reduce(acc);
         for (unsigned int j = blocked; j < d; ++j)

@@ -71,7 +71,7 @@ namespace mfdd::particles
           if (count == chunk)
             {
               for (unsigned int q = 0; q < chunk / 8; ++q)
-                terms[q] = load8(weights + l0 + 8 * q) * load8(row + 8 * q);
+                terms[q] = load_vector<v8d>(weights + l0 + 8 * q) * load_vector<v8d>(row + 8 * q);
               sent[b * n_values + v] = chunk_sum(terms);
             }
           else

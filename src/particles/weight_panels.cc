@@ -20,12 +20,12 @@ namespace mfdd::particles
       v8d acc[n_columns] = {};
       for (unsigned int k = 0; k < d; ++k)
         {
-          const v8d w = load8(panel + std::size_t(k) * 8);
+          const v8d w = load_vector<v8d>(panel + std::size_t(k) * 8);
           for (unsigned int q = 0; q < n_columns; ++q)
             acc[q] += w * x[std::size_t(q) * d + k];
         }
       for (unsigned int q = 0; q < n_columns; ++q)
-        store8(H + q * 8, acc[q]);
+        store_vector(H + q * 8, acc[q]);
     }
 
     template <unsigned int n_rows>
@@ -35,15 +35,15 @@ namespace mfdd::particles
     {
       v8d acc[n_rows];
       for (unsigned int q = 0; q < n_rows; ++q)
-        acc[q] = load8(panel + q * 8);
+        acc[q] = load_vector<v8d>(panel + q * 8);
       for (unsigned int c = 0; c < n_samples; ++c)
         {
-          const v8d f = load8(C + c * 8);
+          const v8d f = load_vector<v8d>(C + c * 8);
           for (unsigned int q = 0; q < n_rows; ++q)
             acc[q] += f * x[std::size_t(c) * d + q];
         }
       for (unsigned int q = 0; q < n_rows; ++q)
-        store8(panel + q * 8, acc[q] * scale);
+        store_vector(panel + q * 8, acc[q] * scale);
     }
 
     // panel_products<count> and panel_update<count> for a run-time count in
@@ -213,19 +213,19 @@ namespace mfdd::particles
       {
         v8d acc[4];
         for (unsigned int r = 0; r < 4; ++r)
-          acc[r] = load8(H + (p + r) * panel_size + c * 8);
+          acc[r] = load_vector<v8d>(H + (p + r) * panel_size + c * 8);
         for (unsigned int i = 0; i < n_previous; ++i)
           for (unsigned int r = 0; r < 4; ++r)
-            acc[r] += load8(C + (p + r) * panel_size + i * 8) * g[i];
+            acc[r] += load_vector<v8d>(C + (p + r) * panel_size + i * 8) * g[i];
         for (unsigned int r = 0; r < 4; ++r)
-          store8(h + (p + r) * 8, acc[r] * scale);
+          store_vector(h + (p + r) * 8, acc[r] * scale);
       }
     for (; p < n_panels; ++p)
       {
-        v8d acc = load8(H + p * panel_size + c * 8);
+        v8d acc = load_vector<v8d>(H + p * panel_size + c * 8);
         for (unsigned int i = 0; i < n_previous; ++i)
-          acc += load8(C + p * panel_size + i * 8) * g[i];
-        store8(h + p * 8, acc * scale);
+          acc += load_vector<v8d>(C + p * panel_size + i * 8) * g[i];
+        store_vector(h + p * 8, acc * scale);
       }
   }
 } // namespace mfdd::particles
