@@ -5,7 +5,12 @@ study_summary.csv, written by mfdd).
     /usr/bin/python3 scripts/plot_study.py <study folder>
 
 writes error_vs_N.png (log-log, with a reference slope -1/2), error_vs_epsilon.png
-and error_vs_D_epsilon.png (every d on one axis: the collapse the theorem predicts).
+and error_vs_D_epsilon.png (every d on one axis: the collapse the theorem predicts)
+from the sup over t. A study with error times (study_summary_by_time.csv) also gets
+exponent_vs_t.png (the N- and epsilon-exponents against t with their 95% bands, from
+rates.csv), error_vs_t.png (error against t at the smallest epsilon, one line per N)
+and N_risk_gap_vs_t.png (N x risk_gap_no_self against t: a collapse onto one curve
+b(t) is the 1/N regime).
 """
 import csv
 import math
@@ -87,6 +92,72 @@ def sweep_figure(path, rows, metrics, dims, select, x_key, x_label, title, refer
     plt.close(fig)
 
 
+def read_csv(path):
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+def clean(metric):
+    return metric.startswith("w1") or metric == "sliced_w1" or metric.startswith("test_gap") \
+        or metric == "risk_gap_no_self"
+
+
+def exponent_figure(path, rates, metrics):
+    """Exponent against t per metric: N-sweep and epsilon-sweep, one line per d, 95% band."""
+    fig, axes = panel_grid(metrics)
+    for ax, metric in zip(axes, metrics):
+        for sweep, reference in (("N", -0.5), ("epsilon", 0.5)):
+            for d in sorted({int(r["d"]) for r in rates if r["sweep"] == sweep}):
+                line = sorted(((float(r["t"]), float(r["exponent"]), float(r["ci95_half_width"]))
+                               for r in rates if r["metric"] == metric and r["sweep"] == sweep
+                               and r["t"] != "sup" and int(r["d"]) == d and r["fitted"] == "1"
+                               and math.isfinite(float(r["exponent"]))))
+                if not line:
+                    continue
+                t, e, h = zip(*line)
+                h = [0.0 if math.isnan(x) else x for x in h]
+                drawn, = ax.plot(t, e, marker="o", label="%s, d = %d" % (sweep, d))
+                ax.fill_between(t, [a - b for a, b in zip(e, h)], [a + b for a, b in zip(e, h)], alpha=0.2,
+                                color=drawn.get_color())
+            ax.axhline(reference, color="k", ls="--", lw=1)
+        ax.set_title(metric)
+        ax.set_xlabel("t")
+        ax.set_ylabel("exponent (95% band)")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def time_figure(path, rows, metrics, scale_by_n, ylabel):
+    """Seed means against t at the smallest epsilon, one line per N (and d), log y unless scaled."""
+    eps_min = min(float(r["epsilon"]) for r in rows)
+    fig, axes = panel_grid(metrics)
+    for ax, metric in zip(axes, metrics):
+        for d in sorted({int(float(r["d"])) for r in rows}):
+            for N in sorted({int(float(r["N"])) for r in rows}):
+                line = sorted((float(r["t"]), float(r[metric + "_mean"]), float(r[metric + "_ci95"]))
+                              for r in rows if int(float(r["d"])) == d and int(float(r["N"])) == N
+                              and math.isclose(float(r["epsilon"]), eps_min, rel_tol=1e-12))
+                line = [p for p in line if math.isfinite(p[1])]
+                if not line:
+                    continue
+                t, y, ci = zip(*line)
+                factor = N if scale_by_n else 1.0
+                ci = [0.0 if math.isnan(c) else c * factor for c in ci]
+                ax.errorbar(t, [v * factor for v in y], yerr=ci, marker="o", capsize=2,
+                            label="N = %d, d = %d" % (N, d))
+        ax.set_title("%s, epsilon = %g" % (metric, eps_min))
+        ax.set_xlabel("t")
+        ax.set_ylabel(ylabel)
+        if not scale_by_n:
+            ax.set_yscale("log")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 def main(folder):
     rows, metrics = read_summary(folder)
     if not rows:
@@ -103,6 +174,16 @@ def main(folder):
                  "step size epsilon", "N = %d" % n_max)
     sweep_figure(os.path.join(folder, "error_vs_D_epsilon.png"), rows, metrics, dims, at_n_max, "Deps",
                  "D epsilon", "N = %d" % n_max)
+    by_time = os.path.join(folder, "study_summary_by_time.csv")
+    if os.path.exists(by_time):
+        rows_t = read_csv(by_time)
+        rates = read_csv(os.path.join(folder, "rates.csv"))
+        exponent_figure(os.path.join(folder, "exponent_vs_t.png"), rates, [m for m in metrics if clean(m)])
+        time_figure(os.path.join(folder, "error_vs_t.png"), rows_t, [m for m in metrics if clean(m)], False,
+                    "error at t")
+        if "risk_gap_no_self" in metrics:
+            time_figure(os.path.join(folder, "N_risk_gap_vs_t.png"), rows_t, ["risk_gap_no_self"], True,
+                        "N x risk_gap_no_self")
     return 0
 
 

@@ -158,7 +158,7 @@ TEST(StudyRates, KnownExponentsFromASyntheticTable)
   // error = 2 N^{-1/2} (epsilon/1e-4)^{0.8} (d/10)^{0.1}, exactly: every fit
   // recovers its exponent with a zero-width interval.
   const auto p = small_study();
-  StudyTable table{{"w1"}, {}};
+  StudyTable table{{"w1"}, {}, {}};
   for (const auto &run : study_runs(p))
     table.rows.push_back({run,
                           {2. / std::sqrt(double(run.N)) * std::pow(run.epsilon / 1e-4, 0.8) *
@@ -186,6 +186,8 @@ TEST(StudyRun, IndependentOfRankCountAndResumable)
   SyntheticEvolutions evolutions;
   Study(p, metrics(), folder, 0).run(evolutions, MPI_COMM_WORLD);
   const auto parallel = sorted_rows(folder);
+  // rank 0 rewrites study.csv below: nobody may still be reading it
+  MPI_Barrier(MPI_COMM_WORLD);
   ASSERT_EQ(parallel.size(), study_runs(p).size());
 
   if (dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0)
@@ -236,6 +238,8 @@ TEST(StudyRun, IndependentOfRankCountAndResumable)
   const unsigned int calls = dealii::Utilities::MPI::sum(resumed.sgd_calls, MPI_COMM_WORLD);
   EXPECT_EQ(calls, study_runs(p).size() - 10);
   const auto after = sorted_rows(folder);
+  // the next run starts with rank 0 rewriting study.csv
+  MPI_Barrier(MPI_COMM_WORLD);
   ASSERT_EQ(after.size(), parallel.size());
   for (std::size_t i = 0; i < after.size(); ++i)
     EXPECT_EQ(after[i].values, parallel[i].values);
@@ -262,6 +266,139 @@ TEST(StudyRun, IndependentOfRankCountAndResumable)
       EXPECT_GT(std::stod(fields[3]), 1e-7);
       EXPECT_EQ(std::stod(fields[1]), 0.);
     }
+}
+
+TEST(StudyRates, KnownExponentsAtEveryErrorTime)
+{
+  // w1 = N^{p(t)} epsilon^{q(t)} with p = -1/2, -1/2, -1 and q = 0.8, 1, 0.5
+  // for the sup, t = 0.5 and t = 1: each time gets its own exponents.
+  const auto                p = small_study();
+  const std::vector<double> times = {0.5, 1.};
+  const double              n_exponent[] = {-0.5, -0.5, -1.}, eps_exponent[] = {0.8, 1., 0.5};
+  StudyTable                table{{"w1"}, times, {}};
+  for (const auto &run : study_runs(p))
+    {
+      std::vector<double> values;
+      for (unsigned int slot = 0; slot < 3; ++slot)
+        values.push_back(std::pow(double(run.N), n_exponent[slot]) * std::pow(run.epsilon, eps_exponent[slot]));
+      table.rows.push_back({run, values, 0.});
+    }
+  EXPECT_EQ(table.columns(), (std::vector<std::string>{"N", "epsilon", "d", "seed", "w1", "w1@0.5", "w1@1", "seconds"}));
+  const auto rates = fit_rates(table, p);
+  ASSERT_EQ(rates.size(), 3u * (2 * 2 + 3));
+  unsigned int by_slot[3] = {0, 0, 0};
+  for (const auto &r : rates)
+    {
+      const unsigned int slot = std::isnan(r.t) ? 0 : r.t == 0.5 ? 1 : 2;
+      ++by_slot[slot];
+      const double expected = r.sweep == "N" ? n_exponent[slot] : r.sweep == "epsilon" ? eps_exponent[slot] : 0.;
+      EXPECT_NEAR(r.fit.exponent, expected, 1e-12) << r.sweep << " at slot " << slot;
+      EXPECT_FALSE(r.refused);
+    }
+  EXPECT_EQ(by_slot[0], 7u);
+  EXPECT_EQ(by_slot[1], 7u);
+  EXPECT_EQ(by_slot[2], 7u);
+}
+
+TEST(StudyRates, RefusedWhereThePdeErrorIsNotTenTimesSmaller)
+{
+  // w1 = N^{-1/2} >= 800^{-1/2} = 0.035 at the smallest step; a PDE error of
+  // 0.0036 for d = 10 (just above a tenth) refuses its rates, 0.0034 for d = 20 does not.
+  const auto p = small_study();
+  StudyTable table{{"w1"}, {}, {}};
+  for (const auto &run : study_runs(p))
+    table.rows.push_back({run, {1. / std::sqrt(double(run.N))}, 0.});
+  const std::vector<std::vector<double>> pde_error = {{10., 0.0036}, {20., 0.0034}};
+  for (const auto &r : fit_rates(table, p, pde_error))
+    {
+      if (r.sweep == "N")
+        {
+          EXPECT_EQ(r.refused, r.d == 10) << r.d;
+          EXPECT_NEAR(r.smallest_gap, 1. / std::sqrt(800.), 1e-15);
+          EXPECT_EQ(std::isnan(r.fit.exponent), r.d == 10);
+        }
+      if (r.sweep == "d") // takes the larger PDE error of the two d
+        {
+          EXPECT_EQ(r.refused, r.N == 800);
+        }
+    }
+}
+
+namespace
+{
+  std::vector<std::vector<std::string>>
+  csv_rows(const std::string &file)
+  {
+    std::ifstream                         in(file);
+    std::vector<std::vector<std::string>> rows;
+    for (std::string line; std::getline(in, line);)
+      rows.push_back(dealii::Utilities::split_string_list(line, ','));
+    return rows;
+  }
+} // namespace
+
+TEST(StudyRun, ErrorTimes)
+{
+  auto p        = small_study();
+  p.error_times = {0.5, 1.};
+  const auto          folder = fresh_folder("times");
+  SyntheticEvolutions evolutions;
+  Study(p, metrics(), folder, 0).run(evolutions, MPI_COMM_WORLD);
+
+  // a time that is not an output time: an InputError on every rank
+  auto wrong        = small_study();
+  wrong.error_times = {0.3};
+  EXPECT_THROW(Study(wrong, metrics(), fresh_folder("wrong_time"), 0).run(evolutions, MPI_COMM_WORLD),
+               io::InputError);
+
+  if (dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) != 0)
+    return;
+  const auto table = StudyTable::read(folder + "/study.csv", metrics().names(), p.error_times);
+  ASSERT_EQ(table.rows.size(), study_runs(p).size());
+  const std::size_t n_metrics = metrics().names().size(); // risk_gap, risk_gap_no_self, w1, test_gap_1
+  for (const auto &row : table.rows)
+    {
+      ASSERT_EQ(row.values.size(), 3 * n_metrics);
+      for (std::size_t m = 0; m < n_metrics; ++m)
+        {
+          // the sup over t = 0, 0.5, 1 bounds the values at 0.5 and 1
+          EXPECT_GE(row.values[m], row.values[n_metrics + m]);
+          EXPECT_GE(row.values[m], row.values[2 * n_metrics + m]);
+        }
+      // W1 at eps = 1e-2, d = 20 is the shift 5 d epsilon t: 0.5 at t = 0.5, 1 at t = 1
+      if (row.key.epsilon == 1e-2 && row.key.d == 20)
+        {
+          EXPECT_NEAR(row.values[n_metrics + 2], 0.5, 0.1);
+          EXPECT_NEAR(row.values[2 * n_metrics + 2], 1., 0.1);
+        }
+    }
+
+  const auto by_time = csv_rows(folder + "/study_summary_by_time.csv");
+  ASSERT_FALSE(by_time.empty());
+  EXPECT_EQ(by_time[0][0], "t");
+  EXPECT_EQ(by_time.size(), 1 + 2 * summarize(table).size());
+
+  const auto rates = csv_rows(folder + "/rates.csv");
+  EXPECT_EQ(rates[0][1], "t");
+  unsigned int n_sup = 0, n_half = 0, n_one = 0;
+  for (std::size_t i = 1; i < rates.size(); ++i)
+    {
+      n_sup += rates[i][1] == "sup";
+      n_half += rates[i][1] == "0.5";
+      n_one += rates[i][1] == "1";
+    }
+  EXPECT_EQ(n_sup, n_half);
+  EXPECT_EQ(n_sup, n_one);
+  EXPECT_EQ(n_sup, (rates.size() - 1) / 3);
+
+  const auto pde = csv_rows(folder + "/pde_error.csv");
+  EXPECT_EQ(pde[0].size(), 1 + 3 * n_metrics + 1);
+  EXPECT_EQ(pde[0][1 + n_metrics + 2], "w1@0.5");
+
+  std::ifstream report(folder + "/report.md");
+  const std::string text((std::istreambuf_iterator<char>(report)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("## The risk gap: N^(-1/2) fluctuations or a 1/N law"), std::string::npos);
+  EXPECT_NE(text.find("| w1 | 0.5 | N |"), std::string::npos);
 }
 
 namespace

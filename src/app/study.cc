@@ -8,6 +8,7 @@
 
 #include <deal.II/base/mpi.h>
 
+#include <cmath>
 #include <sstream>
 
 namespace mfdd::app
@@ -64,6 +65,17 @@ namespace mfdd::app
                                      " in d = " + std::to_string(d) + " (" + e.what() + ")");
               }
           }
+
+    // Error times must be output times (multiples of the output interval, or T).
+    for (const double t : study.error_times)
+      {
+        const double T = context.problem.final_time, k = t / sgd_parameters.output_interval;
+        const bool   output_time = std::abs(t - T) <= 1e-12 * T || (t < T && std::abs(k - std::round(k)) <= 1e-9 * std::max(1., k));
+        io::require(output_time, "Study/Error times",
+                    "t = " + dealii::Utilities::to_string(t) + " is not an output time; choose multiples of "
+                      "Output/Output interval = " + dealii::Utilities::to_string(sgd_parameters.output_interval) +
+                      " up to Problem/Final time = " + dealii::Utilities::to_string(T));
+      }
 
     // The whole study's SGD work (a rerun that resumes pays less; the guard is for typos).
     {

@@ -81,6 +81,11 @@ namespace mfdd::compare
                       "its own PDE solve, shared by every run with that d.");
     prm.declare_entry("Seeds", "1, 2, 3, 4", dealii::Patterns::List(dealii::Patterns::Integer()),
                       "Comma-separated seeds (non-negative integers); every configuration runs each.");
+    prm.declare_entry("Error times", "", dealii::Patterns::List(dealii::Patterns::Double()),
+                      "Comma-separated times at which every metric is also evaluated, fitted and "
+                      "plotted, besides the sup over t <= T (e.g. 0.05, 0.25, 0.5, 1, 2). Each must be an "
+                      "output time of the runs: a multiple of Output/Output interval, or Problem/Final "
+                      "time. Empty: the sup only.");
     prm.declare_entry("Design", "cross", dealii::Patterns::Selection("cross|full"),
                       "cross: for each d, every N at the smallest epsilon and every epsilon at the "
                       "largest N (all that the fitted rates use); full: every (N, epsilon, d).");
@@ -99,6 +104,7 @@ namespace mfdd::compare
     prm.enter_subsection("Study");
     const std::string widths_text = prm.get("Widths N"), steps_text = prm.get("Step sizes epsilon");
     const std::string dims_text = prm.get("Dimensions d"), seeds_text = prm.get("Seeds");
+    const std::string times_text = prm.get("Error times");
     full_grid         = prm.get("Design") == "full";
     dimension_check_n = prm.get_integer("Dimension check N");
     plots             = prm.get_bool("Plots");
@@ -117,6 +123,12 @@ namespace mfdd::compare
         std::sort(list->begin(), list->end());
         list->erase(std::unique(list->begin(), list->end()), list->end());
       }
+    error_times = io::parse_double_list(times_text, "Study/Error times");
+    for (const double t : error_times)
+      require(t >= 0. && std::isfinite(t), "Study/Error times",
+              "times must be non-negative, got " + dealii::Utilities::to_string(t));
+    std::sort(error_times.begin(), error_times.end());
+    error_times.erase(std::unique(error_times.begin(), error_times.end()), error_times.end());
     std::sort(step_sizes.begin(), step_sizes.end());
     step_sizes.erase(std::unique(step_sizes.begin(), step_sizes.end()), step_sizes.end());
     require(dimension_check_n == 0 || std::count(widths.begin(), widths.end(), dimension_check_n) == 1,

@@ -102,6 +102,32 @@ namespace mfdd::compare
   }
 
   std::vector<double>
+  study_values(const std::vector<std::vector<double>> &rows,
+               const model::ReducedLawTrajectory      &reference,
+               const std::vector<double>              &times)
+  {
+    std::vector<double> values = sup_over_time(rows);
+    for (const double t : times)
+      {
+        const auto at = std::find_if(reference.begin(), reference.end(), [&](const model::ReducedLawSnapshot &s) {
+          return std::abs(s.t - t) <= 1e-9 * std::max(1., std::abs(t));
+        });
+        if (at == reference.end())
+          {
+            std::string output_times;
+            for (const auto &s : reference)
+              output_times += (output_times.empty() ? "" : ", ") + number(s.t, 6);
+            throw io::InputError("Study/Error times: t = " + number(t) +
+                                 " is not an output time of the runs (" + output_times +
+                                 "); choose among these or change Output/Output interval");
+          }
+        const auto &row = rows.at(at - reference.begin());
+        values.insert(values.end(), row.begin(), row.end());
+      }
+    return values;
+  }
+
+  std::vector<double>
   pack(const model::ReducedLawTrajectory &trajectory)
   {
     std::vector<double> data = {double(trajectory.size())};
@@ -193,14 +219,16 @@ namespace mfdd::compare
   {
     const unsigned int rank = dealii::Utilities::MPI::this_mpi_process(comm);
     const unsigned int size = dealii::Utilities::MPI::n_mpi_processes(comm);
-    const auto        &names = metrics.names();
+    const auto        &names  = metrics.names();
+    const auto        &times  = parameters.error_times;
+    const auto         values = study_value_names(names, times);
 
     // Finished runs and PDE error estimates, read by rank 0, known to all.
     std::vector<double> finished, pde_done;
-    StudyTable          table{names, {}};
+    StudyTable          table{names, times, {}};
     if (rank == 0)
       {
-        table = StudyTable::read(path("study.csv"), names);
+        table = StudyTable::read(path("study.csv"), names, times);
         // Rewrite the table without a cut-off last line before appending.
         std::ofstream out(path("study.csv"));
         out << csv_header(table.columns());
@@ -212,7 +240,7 @@ namespace mfdd::compare
             out << csv_line(v);
             finished.insert(finished.end(), v.begin(), v.begin() + 4);
           }
-        for (const auto &row : read_numeric_csv(path("pde_error.csv"), pde_error_columns(names)))
+        for (const auto &row : read_numeric_csv(path("pde_error.csv"), pde_error_columns(values)))
           pde_done.push_back(row[0]);
       }
     finished = broadcast_vector(finished, 0, comm);
@@ -257,22 +285,28 @@ namespace mfdd::compare
               {
                 const auto          rows = compare_trajectories(metrics, evolutions.pde(d, 1), base);
                 std::vector<double> line = {double(d)};
-                const auto          sup  = sup_over_time(rows);
-                line.insert(line.end(), sup.begin(), sup.end());
+                const auto          all  = study_values(rows, base, times);
+                line.insert(line.end(), all.begin(), all.end());
                 line.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
                 const std::string file = path("pde_error.csv");
                 if (!std::filesystem::exists(file))
-                  append_line(file, csv_header(pde_error_columns(names)));
+                  append_line(file, csv_header(pde_error_columns(values)));
                 append_line(file, csv_line(line));
               }
             std::cout << "study: PDE for d = " << d << " done" << std::endl;
           }
+          catch (const io::InputError &e)
+            {
+              failure = std::string("input:") + e.what();
+            }
           catch (const std::exception &e)
             {
               failure = "the PDE solve for d = " + std::to_string(d) + " failed: " + e.what();
             }
         // A failure on one rank stops every rank (nobody waits forever).
         failure = dealii::Utilities::MPI::broadcast(comm, failure, owner);
+        if (failure.rfind("input:", 0) == 0)
+          throw io::InputError(failure.substr(6));
         if (!failure.empty())
           throw io::RunError(failure);
         pde[d] = unpack(broadcast_vector(data, owner, comm));
@@ -286,7 +320,7 @@ namespace mfdd::compare
       {
         const auto start = std::chrono::steady_clock::now();
         const auto rows  = compare_trajectories(metrics, pde.at(run.d), evolutions.sgd(run));
-        const auto sup   = sup_over_time(rows);
+        const auto sup   = study_values(rows, pde.at(run.d), times);
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         std::vector<double> line = {double(run.N), run.epsilon, double(run.d), double(run.seed)};
         line.insert(line.end(), sup.begin(), sup.end());
@@ -313,9 +347,9 @@ namespace mfdd::compare
         throw io::RunError(f + " (finished runs are kept in study.csv; rerun to resume)");
     if (rank != 0)
       return;
-    const StudyTable         all = StudyTable::read(path("study.csv"), names);
+    const StudyTable         all = StudyTable::read(path("study.csv"), names, times);
     std::vector<std::vector<double>> pde_error;
-    for (auto row : read_numeric_csv(path("pde_error.csv"), pde_error_columns(names)))
+    for (auto row : read_numeric_csv(path("pde_error.csv"), pde_error_columns(values)))
       {
         row.pop_back(); // seconds
         pde_error.push_back(row);

@@ -93,4 +93,11 @@ namespace mfdd::compare::internal
       line += (i ? "," : "") + columns[i];
     return line + "\n";
   }
+
+  bool
+  is_clean_metric(const std::string &name)
+  {
+    return name.rfind("w1", 0) == 0 || name == "sliced_w1" || name.rfind("test_gap", 0) == 0 ||
+           name == "risk_gap_no_self";
+  }
 } // namespace mfdd::compare::internal

@@ -1,7 +1,9 @@
-// Helpers shared by the study's driver (study.cc) and its results
-// (study_results.cc): number formatting, CSV lines, the tolerant reading of
-// the study's own CSV files.
+// Helpers shared by the study's driver (study.cc), its results
+// (study_results.cc) and its report (study_report.cc): number formatting, CSV
+// lines, the tolerant reading of the study's own CSV files.
 #pragma once
+
+#include <mfdd/compare/study.h>
 
 #include <string>
 #include <vector>
@@ -28,4 +30,23 @@ namespace mfdd::compare::internal
 
   std::string
   csv_header(const std::vector<std::string> &columns);
+
+  // The metrics the width and step-size laws speak about: the unbiased ones.
+  bool
+  is_clean_metric(const std::string &name);
+
+  // Everything report.md says.
+  struct StudyReport
+  {
+    const StudyParameters                  &parameters;
+    unsigned int                            extra_dimension;
+    const StudyTable                       &table;
+    const std::vector<ConfigurationSummary> &summary;
+    const std::vector<Rate>                &rates;
+    const std::vector<std::vector<double>> &pde_error;
+    const std::vector<std::string>         &checks;
+  };
+
+  void
+  write_study_report(const std::string &filename, const StudyReport &report);
 } // namespace mfdd::compare::internal

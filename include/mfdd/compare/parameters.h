@@ -43,6 +43,9 @@ namespace mfdd::compare
     std::vector<double>       step_sizes;
     std::vector<unsigned int> dimensions;
     std::vector<unsigned int> seeds;
+    /// Times at which every metric is evaluated and fitted besides the sup
+    /// over t <= T (sorted, without duplicates; empty: the sup only).
+    std::vector<double> error_times;
     /// cross: (every N, smallest epsilon) and (largest N, every epsilon) for
     /// each d, which is all the fits need; full: every combination.
     bool         full_grid          = false;

@@ -62,15 +62,23 @@ namespace mfdd::compare
     }
   };
 
-  /// study.csv: one row per finished run, N,epsilon,d,seed followed by the sup
-  /// over t of every metric and the run's wall time.
+  /**
+   * The names of a study's values: every metric's sup over t <= T, then
+   * every metric at each of the error times ("w1@0.5").
+   */
+  std::vector<std::string>
+  study_value_names(const std::vector<std::string> &metrics, const std::vector<double> &times);
+
+  /// study.csv: one row per finished run, N,epsilon,d,seed followed by the
+  /// values of study_value_names and the run's wall time.
   struct StudyTable
   {
     std::vector<std::string> metrics;
+    std::vector<double>      times; ///< the error times
     struct Row
     {
       RunKey              key;
-      std::vector<double> values;
+      std::vector<double> values; ///< [slot * metrics + m]: slot 0 the sup, slot k time k - 1
       double              seconds;
     };
     std::vector<Row> rows;
@@ -79,12 +87,22 @@ namespace mfdd::compare
     columns() const;
     /// Reads @p filename (missing file: no rows). Rows that are cut short (an
     /// interrupted write) are dropped; a header that does not match
-    /// @p metrics is an InputError.
+    /// @p metrics and @p times is an InputError.
     static StudyTable
-    read(const std::string &filename, const std::vector<std::string> &metrics);
+    read(const std::string &filename, const std::vector<std::string> &metrics, const std::vector<double> &times = {});
     bool
     has(const RunKey &key) const;
   };
+
+  /**
+   * The values of one run for study.csv: the sup over the rows of
+   * compare_trajectories, then the row of each error time. InputError naming
+   * Study/Error times if a time is not one of the trajectory's output times.
+   */
+  std::vector<double>
+  study_values(const std::vector<std::vector<double>> &rows,
+               const model::ReducedLawTrajectory      &reference,
+               const std::vector<double>              &times);
 
   /// The seed average of every configuration (N, epsilon, d) of a table.
   struct ConfigurationSummary
@@ -92,31 +110,43 @@ namespace mfdd::compare
     unsigned int              N;
     double                    epsilon;
     unsigned int              d;
-    std::vector<MeanInterval> metrics;
+    std::vector<MeanInterval> metrics; ///< one per value, laid out as StudyTable::Row::values
   };
   std::vector<ConfigurationSummary>
   summarize(const StudyTable &table);
 
   /**
-   * A fitted exponent of one metric along one sweep:
+   * A fitted exponent of one metric at one time (t: NaN for the sup over
+   * t <= T) along one sweep:
    *   N        error against N at the smallest epsilon, for one d
    *   epsilon  error against epsilon at the largest N, for one d
    *   d        error against d at one N and the smallest epsilon; ratio is the
    *            mean error at the largest d over that at the smallest d
    * Fitted to the seed means (weighted log-log least squares, fit_power_law_of_means).
+   * A rate is refused (fit NaN, refused true) where the PDE's own error of
+   * the metric is not at least 10x below the smallest seed mean of the sweep:
+   * the gap would then measure the PDE as much as the SGD.
    */
   struct Rate
   {
     std::string  metric;
+    double       t;
     std::string  sweep;
     unsigned int d; ///< 0 for the d sweep
     unsigned int N;
     double       epsilon;
     PowerLawFit  fit;
     double       ratio;
+    bool         refused       = false;
+    double       pde_error     = 0.; ///< the PDE's own error of the metric (largest over the sweep's d)
+    double       smallest_gap  = 0.; ///< the smallest seed mean of the sweep
   };
+  /// @p pde_error: rows d, then the PDE's own error of every value (as pde_error.csv without seconds);
+  /// none: no rate is refused.
   std::vector<Rate>
-  fit_rates(const StudyTable &table, const StudyParameters &parameters);
+  fit_rates(const StudyTable                       &table,
+            const StudyParameters                  &parameters,
+            const std::vector<std::vector<double>> &pde_error = {});
 
   /// The sweeps and checks of `mfdd study`, driven over MPI ranks.
   class Study
