@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `mfdd compare` and `mfdd study` on a tiny problem: the files and columns it
-# documents; a study gives the same numbers on one and two MPI ranks; a rerun
-# after an interruption computes only the missing runs.
+# documents; a study (params/study_quick.prm shortened) gives the same numbers
+# on one and two MPI ranks, at the sup over t and at its error times; a rerun
+# after an interruption computes only the missing runs; an error time that is
+# not an output time is refused.
 set -eu
 mfdd="$MFDD_BINARY"
 work=$(mktemp -d)
@@ -18,14 +20,25 @@ grep -q '^test_gap_1,.*,2,"exp(-r^2)"$' c/compare_summary.csv
 
 study=(study "$MFDD_SOURCE_DIR/params/study_quick.prm" "${tiny[@]}" --set "Study/Widths N=20, 40"
        --set "Study/Step sizes epsilon=1e-2, 2e-2" --set "Study/Dimensions d=40" --set "Study/Seeds=1, 2"
-       --set "Study/Plots=false")
+       --set "Study/Error times=0.1, 0.2" --set "Study/Plots=false")
 "$mfdd" "${study[@]}" --set "Output/Folder=one" > one.log
 mpirun -np 2 "$mfdd" "${study[@]}" --set "Output/Folder=two" > two.log
 # same rows (without the wall time) in any order
 strip() { cut -d, -f1-$(($(head -1 "$1" | tr ',' '\n' | wc -l) - 1)) "$1" | sort; }
 diff <(strip one/study.csv) <(strip two/study.csv)
 [ "$(wc -l < one/study.csv)" -eq 7 ]   # header + 3 configurations x 2 seeds
-for f in study_summary.csv rates.csv report.md pde_error.csv study_definition.prm; do [ -s one/$f ]; done
+for f in study_summary.csv study_summary_by_time.csv rates.csv report.md pde_error.csv study_definition.prm; do
+  [ -s one/$f ]
+done
+head -1 one/study.csv | grep -q ",test_gap_2,risk_gap@0.1,.*,test_gap_2@0.2,seconds$"
+[ "$(wc -l < one/study_summary_by_time.csv)" -eq 7 ]   # header + 2 times x 3 configurations
+head -1 one/rates.csv | grep -q "^metric,t,sweep,"
+[ "$(grep -c '^w1,sup,N,' one/rates.csv)" -eq 1 ] && [ "$(grep -c '^w1,0.2,N,' one/rates.csv)" -eq 1 ]
+grep -q "## The risk gap: N^(-1/2) fluctuations or a 1/N law" one/report.md
+if "$mfdd" "${study[@]}" --set "Output/Folder=times" --set "Study/Error times=0.15" 2> times.txt; then
+  echo "FAIL: an error time between output times was accepted"; exit 1
+fi
+grep -q "Study/Error times" times.txt
 
 # interrupt: keep the header and two runs, rerun: four runs computed
 head -3 one/study.csv > cut.csv && cp cut.csv one/study.csv
@@ -37,4 +50,18 @@ if "$mfdd" "${study[@]}" --set "Output/Folder=one" --set "Study/Seeds=1, 2, 3" 2
   echo "FAIL: a different study was accepted"; exit 1
 fi
 grep -q "start fresh" refused.txt
+# the 2D settings: (a, r) with a trainable second layer and (r1, r2), per metric and time
+two_d=(--set "Problem/Final time=0.2" --set "Output/Output interval=0.1" --set "Study/Widths N=20, 40"
+       --set "Study/Step sizes epsilon=1e-2, 2e-2" --set "Study/Dimensions d=40" --set "Study/Seeds=1, 2"
+       --set "Study/Error times=0.1, 0.2" --set "Study/Plots=false" --set "SGD/Exact risk every=1")
+"$mfdd" study "$MFDD_SOURCE_DIR/params/study_full_amplitude_radius.prm" "${two_d[@]}" \
+  --set "PDE/Subdivisions=12" --set "PDE/Potential nodes=24" --set "Output/Folder=amplitude" > amplitude.log
+"$mfdd" study "$MFDD_SOURCE_DIR/params/compare_two_radii.prm" "${two_d[@]}" \
+  --set "PDE/Potential nodes=12" --set "Output/Folder=radii" > radii.log
+for coordinates in "amplitude w1_a w1_r" "radii w1_r1 w1_r2"; do
+  set -- $coordinates
+  head -1 $1/study.csv | grep -q ",$2,$3,sliced_w1,.*,sliced_w1@0.2,"
+  [ "$(wc -l < $1/study.csv)" -eq 7 ]
+  for metric in $2 $3 sliced_w1; do grep -q "^$metric,0.2,N,40," $1/rates.csv; done
+done
 echo "1 passed, 0 failed"

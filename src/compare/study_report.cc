@@ -59,7 +59,8 @@ namespace mfdd::compare::internal
              "raw risk gap carries a bias b/N from the diagonal terms of R_N and can show an exponent "
              "near -1 at small N.\n"
           << "* in epsilon (at the largest N): at least 1/2 (the theorem's sqrt(epsilon)); a bias of order "
-             "D epsilon shows as an exponent near 1.\n"
+             "D epsilon shows as an exponent near 1. Not checked for the risk gap: where a deterministic b(t)/N "
+             "dominates it at the largest N, the epsilon-sweep cannot see the step-size term.\n"
           << "* in d (at fixed N and the smallest epsilon): none. The width term is dimension-free, so "
              "the error should not grow with d (exponent near 0, ratio largest-d/smallest-d near 1) as "
              "long as D epsilon stays small.\n\n";

@@ -268,7 +268,13 @@ namespace mfdd::compare
     };
     for (const auto &r : rates)
       {
-        if (!is_clean_metric(r.metric) || (r.sweep == "d" && r.N != parameters.dimension_check_width()))
+        // The risk gap's epsilon-exponent is reported only: where a deterministic b(t)/N
+        // dominates the gap at the largest N, the epsilon-sweep cannot see the step-size term.
+        if (!is_clean_metric(r.metric) || (r.sweep == "d" && r.N != parameters.dimension_check_width()) ||
+            (r.sweep == "epsilon" && r.metric == "risk_gap_no_self"))
+          continue;
+        // No values to fit (e.g. R_N not recorded at that time): nothing to check.
+        if (!r.refused && (std::isnan(r.fit.exponent) || (r.sweep == "d" && std::isnan(r.ratio))))
           continue;
         const std::string when = std::isnan(r.t) ? "sup over t" : "t = " + number(r.t, 4);
         const std::string where =
