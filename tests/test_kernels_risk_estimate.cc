@@ -110,8 +110,9 @@ TEST(SampledRisk, UnbiasedWithHonestStandardError)
 }
 
 // The control variate against plain pair sampling with the same M: measured
-// 50x smaller at d = 20 (and 80x at d = 40 for an SGD-trained network,
-// benchmarks/risk_estimate); asserted 10x. Plain sampling is still unbiased.
+// 88x smaller on this network at d = 20 (84x at d = 40 and 130x at d = 100
+// for SGD-trained networks, benchmarks/risk_estimate); asserted 30x. Plain
+// sampling is unbiased too.
 TEST(SampledRisk, ControlVariateCutsStandardError)
 {
   const auto         problem = reference::make_problem({{"Dimension d", "20"}});
@@ -125,7 +126,7 @@ TEST(SampledRisk, ControlVariateCutsStandardError)
     std::cout << "standard error: control variate " << control.standard_error << ", plain "
               << plain.standard_error << " (ratio " << plain.standard_error / control.standard_error << ")"
               << std::endl;
-  EXPECT_GT(plain.standard_error, 10. * control.standard_error);
+  EXPECT_GT(plain.standard_error, 30. * control.standard_error);
   EXPECT_NEAR(plain.risk, exact, 4. * plain.standard_error);
   EXPECT_NEAR(control.risk, exact, 4. * control.standard_error);
 }

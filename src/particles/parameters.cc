@@ -61,9 +61,11 @@ namespace mfdd::particles
                       "output time fit in 'Exact risk share', sampled otherwise. 'Record exact risk', "
                       "'Exact risk every' and 'Exact risk share' apply to either estimate.");
     // Measured with benchmarks/risk_estimate (running example after SGD to
-    // t = 1, one core): M = 1e6 gives a standard error of 2e-5 at d = 40 and
-    // N = 25600 in 0.6 s per record; see README for d = 100 and N = 102400.
-    prm.declare_entry("Risk sample pairs", "1000000", Anything(),
+    // t = 1, one core, M = 4e6): standard error 9.8e-6 in 1.1 s per record at
+    // N = 25600, d = 40; 5.0e-6 in 1.5 s at d = 100; at N = 102400 9.9e-6 in
+    // 3.4 s (d = 40) and 5.0e-6 in 3.7 s (d = 100), mostly per-neuron work.
+    // Plain pair sampling: 1.6e-3 and 1.3e-3 at M = 1e6 (80x and 130x larger).
+    prm.declare_entry("Risk sample pairs", "4000000", Anything(),
                       "Number M >= 1 of sampled pairs of a sampled R_N (rounded up to a multiple of 16). "
                       "The standard error falls as 1/sqrt(M), the cost grows as M (d + 330) multiply-adds.");
     prm.leave_subsection();

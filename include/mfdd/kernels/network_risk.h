@@ -54,7 +54,7 @@ namespace mfdd::kernels
     struct Sampling
     {
       /// Number M of sampled pairs (rounded up to a multiple of 16).
-      unsigned long pairs = 1000000;
+      unsigned long pairs = 4000000;
       /// Philox key (seed, stream) and the record's index: the pairs are a
       /// function of these and of N only.
       std::uint64_t seed = 0, stream = 0, record = 0;

@@ -51,7 +51,7 @@ namespace mfdd::particles
     };
     RiskEstimate risk_estimate = RiskEstimate::exact;
     /// Number M of sampled pairs of a sampled record.
-    unsigned long risk_sample_pairs = 1000000;
+    unsigned long risk_sample_pairs = 4000000;
     /// Output/Output interval
     double output_interval = 0.1;
 
