@@ -8,3 +8,4 @@ set_tests_properties(test_kernels_reference_full PROPERTIES LABELS "unit;slow" T
 mfdd_gtest(test_kernels_expectations LIBS mfdd_kernels LABELS unit TIMEOUT 300)
 mfdd_gtest(test_kernels_monte_carlo LIBS mfdd_kernels LABELS unit TIMEOUT 300)
 mfdd_gtest(test_kernels_network_risk LIBS mfdd_kernels LABELS unit MPI TIMEOUT 300)
+mfdd_gtest(test_kernels_risk_estimate LIBS mfdd_kernels LABELS unit MPI TIMEOUT 300)

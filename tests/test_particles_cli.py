@@ -90,7 +90,7 @@ check(r1.returncode == 0 and r2.returncode == 0, f"runs failed: {r1.stderr} {r2.
 
 columns, diag1 = read_csv(os.path.join(serial, "sgd_diagnostics.csv"))
 _, diag2 = read_csv(os.path.join(parallel, "sgd_diagnostics.csv"))
-check(columns == ["k", "t", "risk_exact", "risk_online", "self_interaction", "mean_a", "mean_r"],
+check(columns == ["k", "t", "risk_exact", "risk_online", "self_interaction", "risk_standard_error", "mean_a", "mean_r"],
       f"diagnostics columns {columns}")
 check([row[1] for row in diag1] == [0, 0.25, 0.5, 0.75, 1.0], f"output times {[row[1] for row in diag1]}")
 check([row[0] for row in diag1] == [0, 25, 50, 75, 100], "output steps")

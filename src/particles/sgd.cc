@@ -294,12 +294,31 @@ namespace mfdd::particles
     ++k;
   }
 
-  kernels::NetworkRisk::Result
-  SgdSimulator::exact_risk() const
+  const kernels::NetworkRisk &
+  SgdSimulator::risk_kernels() const
   {
     if (!network_risk)
       const_cast<SgdSimulator *>(this)->network_risk = std::make_shared<kernels::NetworkRisk>(problem);
-    return (*network_risk)(w.data(), a.data(), n_mine, comm);
+    return *network_risk;
+  }
+
+  kernels::NetworkRisk::Result
+  SgdSimulator::exact_risk() const
+  {
+    return risk_kernels()(w.data(), a.data(), n_mine, comm);
+  }
+
+  kernels::NetworkRisk::Result
+  SgdSimulator::recorded_risk(unsigned int record) const
+  {
+    if (parameters.resolved_risk_estimate(problem) == SgdParameters::RiskEstimate::exact)
+      return exact_risk();
+    kernels::NetworkRisk::Sampling sampling;
+    sampling.pairs  = parameters.risk_sample_pairs;
+    sampling.seed   = seed;
+    sampling.stream = RandomStreams::risk_pairs;
+    sampling.record = record;
+    return risk_kernels().sampled(w.data(), a.data(), n_mine, sampling, comm);
   }
 
   std::vector<double>
@@ -376,12 +395,14 @@ namespace mfdd::particles
         model::ReducedLawSnapshot snapshot;
         snapshot.t                = k * parameters.epsilon;
         snapshot.risk             = std::nan("");
-        snapshot.self_interaction = std::nan("");
+        snapshot.self_interaction    = std::nan("");
+        snapshot.risk_standard_error = std::nan("");
         if (period > 0 && n % period == 0)
           {
-            const auto risk           = exact_risk();
-            snapshot.risk             = risk.risk;
-            snapshot.self_interaction = risk.self_interaction;
+            const auto risk              = recorded_risk(n);
+            snapshot.risk                = risk.risk;
+            snapshot.self_interaction    = risk.self_interaction;
+            snapshot.risk_standard_error = risk.standard_error;
           }
         snapshot.points = gathered_reduced_coordinates();
         snapshot.weights.assign(parameters.N, 1. / parameters.N);

@@ -23,7 +23,8 @@ namespace mfdd::particles
     : output(output)
     , names(setting.coordinate_names())
   {
-    std::vector<std::string> columns = {"k", "t", "risk_exact", "risk_online", "self_interaction"};
+    std::vector<std::string> columns = {"k", "t", "risk_exact", "risk_online", "self_interaction",
+                                        "risk_standard_error"};
     for (const auto &name : names)
       columns.push_back("mean_" + name);
     diagnostics.open(output.path("sgd_diagnostics.csv"), columns);
@@ -34,7 +35,8 @@ namespace mfdd::particles
   {
     const unsigned int m = names.size();
     const std::size_t  N = snapshot.weights.size();
-    std::vector<double> row = {double(k), snapshot.t, snapshot.risk, risk_online, snapshot.self_interaction};
+    std::vector<double> row = {double(k), snapshot.t, snapshot.risk, risk_online, snapshot.self_interaction,
+                               snapshot.risk_standard_error};
     for (unsigned int c = 0; c < m; ++c)
       {
         double mean = 0.;

@@ -29,6 +29,9 @@ namespace mfdd::model
     double risk = 0.;
     /// SGD only: the self-interaction part of R_N (kernels::NetworkRisk::Result).
     double self_interaction = 0.;
+    /// SGD only: the standard error of a sampled risk (SGD/Risk estimate =
+    /// sampled; 0 for the exact R_N, NaN where no risk is recorded).
+    double risk_standard_error = 0.;
     /// The law as weighted points, coordinates row by row: SGD's neurons with
     /// weight 1/N each, or the PDE's quadrature points with rho-bar JxW.
     std::vector<double> points;

@@ -23,6 +23,7 @@ namespace mfdd::particles
       sample_labels     = 3, ///< (i = step k, j = b): y
       noise             = 4, ///< (i = neuron, j = step k): g_i^k
       test_sample       = 5, ///< (i = test point m, j = 0): class (uniform), then x (normals); ntk's tangent model
+      risk_pairs        = 6, ///< counter (record, row, 0, 0): the pairs of kernels::NetworkRisk::sampled
     };
 
     explicit RandomStreams(std::uint64_t seed)

@@ -40,6 +40,18 @@ namespace mfdd::particles
     unsigned int exact_risk_every = 0;
     /// Automatic mode: the largest share of the run's time the exact risk may take.
     double exact_risk_share = 0.2;
+    /// How R_N is recorded: exactly (O(N^2 d)), sampled (kernels::NetworkRisk::sampled,
+    /// O(N d^2 + M d)) or automatic (see resolved_risk_estimate()). `SGD/Risk
+    /// estimate` declares automatic; a struct built by hand records the exact risk.
+    enum class RiskEstimate
+    {
+      exact,
+      sampled,
+      automatic
+    };
+    RiskEstimate risk_estimate = RiskEstimate::exact;
+    /// Number M of sampled pairs of a sampled record.
+    unsigned long risk_sample_pairs = 4000000;
     /// Output/Output interval
     double output_interval = 0.1;
 
@@ -69,13 +81,21 @@ namespace mfdd::particles
 
     /**
      * Every how many output times R_N is recorded (output times 0, p, 2p, ...),
-     * 0 = never. A record costs O(N^2 d) (N^2/2 pair expectations), the whole
-     * run O(2 N d B T/epsilon); automatic mode (exact_risk_every = 0) spreads
+     * 0 = never. An exact record costs O(N^2 d) (N^2/2 pair expectations), a
+     * sampled one O(N d^2 + M d), the whole run O(2 N d B T/epsilon); automatic mode (exact_risk_every = 0) spreads
      * as many records over the @p n_output_times as fit in exact_risk_share of
      * the steps' estimated cost, and none if not even one fits.
      */
     unsigned int
     exact_risk_period(const model::Problem &problem, unsigned int n_output_times) const;
+
+    /**
+     * exact or sampled: risk_estimate, or if automatic the exact risk where it
+     * is the cheaper record or where its records at every output time fit in
+     * exact_risk_share of the steps' cost, and the sampled one otherwise.
+     */
+    RiskEstimate
+    resolved_risk_estimate(const model::Problem &problem) const;
 
     /// Estimated cost of a whole run, in multiply-adds on a weight: the steps
     /// and the R_N records of exact_risk_period() (the model it uses).
@@ -89,8 +109,11 @@ namespace mfdd::particles
   private:
     double
     steps_cost(const model::Problem &problem) const;
+    /// Cost of one record of the resolved estimate.
     double
     record_cost(const model::Problem &problem) const;
+    double
+    record_cost(const model::Problem &problem, RiskEstimate estimate) const;
   };
 
   /**
@@ -158,6 +181,11 @@ namespace mfdd::particles
     kernels::NetworkRisk::Result
     exact_risk() const;
 
+    /// R_N as SGD/Risk estimate asks: exact, or sampled from the pairs of
+    /// record @p record (collective; the same bits for every number of ranks).
+    kernels::NetworkRisk::Result
+    recorded_risk(unsigned int record) const;
+
     /// All neurons' reduced coordinates, row by row (collective; every rank gets them).
     std::vector<double>
     gathered_reduced_coordinates() const;
@@ -192,6 +220,9 @@ namespace mfdd::particles
   private:
     void
     initialise_neurons();
+    /// The NetworkRisk of the problem, made on first use.
+    const kernels::NetworkRisk &
+    risk_kernels() const;
     double
     step_size(unsigned long step) const;
     /// Steps k -> @p end for B = 1 without noise or weight decay, each update
