@@ -30,7 +30,7 @@ diff <(strip one/study.csv) <(strip two/study.csv)
 for f in study_summary.csv study_summary_by_time.csv rates.csv report.md pde_error.csv study_definition.prm; do
   [ -s one/$f ]
 done
-head -1 one/study.csv | grep -q ",test_gap_2,risk_gap@0.1,.*,test_gap_2@0.2,seconds$"
+head -1 one/study.csv | grep -q ",test_gap_2,risk_gap@0.1,.*,test_gap_2@0.2,risk_standard_error,seconds$"
 [ "$(wc -l < one/study_summary_by_time.csv)" -eq 7 ]   # header + 2 times x 3 configurations
 head -1 one/rates.csv | grep -q "^metric,t,sweep,"
 [ "$(grep -c '^w1,sup,N,' one/rates.csv)" -eq 1 ] && [ "$(grep -c '^w1,0.2,N,' one/rates.csv)" -eq 1 ]

@@ -75,6 +75,8 @@ namespace
           s.t                = t;
           s.self_interaction = 6.5 / run.N;
           s.risk             = 1. - 0.1 * t + s.self_interaction + normal(rng) / std::sqrt(double(run.N));
+          // as if R_N were sampled: no record at t = 0.5
+          s.risk_standard_error = t == 0.5 ? std::nan("") : 0.01 * (1. + t) / run.N;
           while (s.points.size() < run.N)
             {
               const double r = 2. * uniform(rng);
@@ -163,6 +165,7 @@ TEST(StudyRates, KnownExponentsFromASyntheticTable)
     table.rows.push_back({run,
                           {2. / std::sqrt(double(run.N)) * std::pow(run.epsilon / 1e-4, 0.8) *
                            std::pow(run.d / 10., 0.1)},
+                          0.,
                           0.});
   const auto rates = fit_rates(table, p);
   ASSERT_EQ(rates.size(), 2u * 2 + 3);
@@ -281,9 +284,10 @@ TEST(StudyRates, KnownExponentsAtEveryErrorTime)
       std::vector<double> values;
       for (unsigned int slot = 0; slot < 3; ++slot)
         values.push_back(std::pow(double(run.N), n_exponent[slot]) * std::pow(run.epsilon, eps_exponent[slot]));
-      table.rows.push_back({run, values, 0.});
+      table.rows.push_back({run, values, 0., 0.});
     }
-  EXPECT_EQ(table.columns(), (std::vector<std::string>{"N", "epsilon", "d", "seed", "w1", "w1@0.5", "w1@1", "seconds"}));
+  EXPECT_EQ(table.columns(), (std::vector<std::string>{"N", "epsilon", "d", "seed", "w1", "w1@0.5", "w1@1",
+                                                       "risk_standard_error", "seconds"}));
   const auto rates = fit_rates(table, p);
   ASSERT_EQ(rates.size(), 3u * (2 * 2 + 3));
   unsigned int by_slot[3] = {0, 0, 0};
@@ -307,7 +311,7 @@ TEST(StudyRates, RefusedWhereThePdeErrorIsNotTenTimesSmaller)
   const auto p = small_study();
   StudyTable table{{"w1"}, {}, {}};
   for (const auto &run : study_runs(p))
-    table.rows.push_back({run, {1. / std::sqrt(double(run.N))}, 0.});
+    table.rows.push_back({run, {1. / std::sqrt(double(run.N))}, 0., 0.});
   const std::vector<std::vector<double>> pde_error = {{10., 0.0036}, {20., 0.0034}};
   for (const auto &r : fit_rates(table, p, pde_error))
     {
@@ -365,6 +369,8 @@ TEST(StudyRun, ErrorTimes)
           EXPECT_GE(row.values[m], row.values[n_metrics + m]);
           EXPECT_GE(row.values[m], row.values[2 * n_metrics + m]);
         }
+      // the largest over the records at t = 0 and 1
+      EXPECT_DOUBLE_EQ(row.risk_standard_error, 0.02 / row.key.N);
       // W1 at eps = 1e-2, d = 20 is the shift 5 d epsilon t: 0.5 at t = 0.5, 1 at t = 1
       if (row.key.epsilon == 1e-2 && row.key.d == 20)
         {

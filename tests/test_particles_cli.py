@@ -112,7 +112,7 @@ for n in range(len(diag1)):
     check(all(same(x, y) for p, q in zip(z1, z2) for x, y in zip(p, q)),
           f"1 vs 2 ranks: reduced coordinates differ at output {n}")
     for c in range(2):
-        check(same(sum(p[c] for p in z1) / N, diag1[n][5 + c], 1e-9), f"mean of coordinate {c} at output {n}")
+        check(same(sum(p[c] for p in z1) / N, diag1[n][6 + c], 1e-9), f"mean of coordinate {c} at output {n}")
 
     reader = vtk.vtkXMLUnstructuredGridReader()
     reader.SetFileName(os.path.join(serial, f"sgd_{n:04d}.vtu"))

@@ -137,7 +137,7 @@ namespace mfdd::compare
     };
     for (const auto &s : trajectory)
       {
-        data.insert(data.end(), {s.t, s.risk, s.self_interaction});
+        data.insert(data.end(), {s.t, s.risk, s.risk_standard_error, s.self_interaction});
         add(s.points);
         add(s.weights);
         add(s.grid.lower);
@@ -160,9 +160,10 @@ namespace mfdd::compare
     };
     for (auto &s : trajectory)
       {
-        s.t                = data[i++];
-        s.risk             = data[i++];
-        s.self_interaction = data[i++];
+        s.t                   = data[i++];
+        s.risk                = data[i++];
+        s.risk_standard_error = data[i++];
+        s.self_interaction    = data[i++];
         take(s.points);
         take(s.weights);
         take(s.grid.lower);
@@ -202,6 +203,17 @@ namespace mfdd::compare
         throw io::RunError(filename + ": could not write a finished run completely");
     }
 
+    // Over the snapshots with a recorded R_N; NaN if none has one.
+    double
+    largest_risk_standard_error(const model::ReducedLawTrajectory &trajectory)
+    {
+      double largest = std::numeric_limits<double>::quiet_NaN();
+      for (const auto &s : trajectory)
+        if (!std::isnan(s.risk_standard_error) && !(s.risk_standard_error <= largest))
+          largest = s.risk_standard_error;
+      return largest;
+    }
+
     std::vector<double>
     broadcast_vector(std::vector<double> data, unsigned int root, MPI_Comm comm)
     {
@@ -236,6 +248,7 @@ namespace mfdd::compare
           {
             std::vector<double> v = {double(row.key.N), row.key.epsilon, double(row.key.d), double(row.key.seed)};
             v.insert(v.end(), row.values.begin(), row.values.end());
+            v.push_back(row.risk_standard_error);
             v.push_back(row.seconds);
             out << csv_line(v);
             finished.insert(finished.end(), v.begin(), v.begin() + 4);
@@ -319,11 +332,13 @@ namespace mfdd::compare
       try
       {
         const auto start = std::chrono::steady_clock::now();
-        const auto rows  = compare_trajectories(metrics, pde.at(run.d), evolutions.sgd(run));
+        const auto sgd   = evolutions.sgd(run);
+        const auto rows  = compare_trajectories(metrics, pde.at(run.d), sgd);
         const auto sup   = study_values(rows, pde.at(run.d), times);
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         std::vector<double> line = {double(run.N), run.epsilon, double(run.d), double(run.seed)};
         line.insert(line.end(), sup.begin(), sup.end());
+        line.push_back(largest_risk_standard_error(sgd));
         line.push_back(seconds);
         append_line(path("study.csv"), csv_line(line));
         std::ostringstream message;

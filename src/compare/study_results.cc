@@ -42,6 +42,7 @@ namespace mfdd::compare
     std::vector<std::string> c = {"N", "epsilon", "d", "seed"};
     const auto               values = study_value_names(metrics, times);
     c.insert(c.end(), values.begin(), values.end());
+    c.push_back("risk_standard_error");
     c.push_back("seconds");
     return c;
   }
@@ -54,7 +55,8 @@ namespace mfdd::compare
     for (const auto &v : read_numeric_csv(filename, table.columns()))
       {
         Row row{{unsigned(v[0]), v[1], unsigned(v[2]), unsigned(v[3])},
-                std::vector<double>(v.begin() + 4, v.end() - 1),
+                std::vector<double>(v.begin() + 4, v.end() - 2),
+                v[v.size() - 2],
                 v.back()};
         if (!table.has(row.key))
           table.rows.push_back(row);
@@ -294,6 +296,29 @@ namespace mfdd::compare
           check(r.ratio <= 1.5, where + ": error at d = " + std::to_string(parameters.dimensions.back()) +
                                   " / error at d = " + std::to_string(parameters.dimensions.front()) + " = " +
                                   number(r.ratio, 3) + " <= 1.5");
+      }
+
+    // A sampled R_N: its standard error must stay 10x below the smallest risk gap it enters.
+    const auto risk = std::find(names.begin(), names.end(), "risk_gap_no_self");
+    for (const auto &c : summary)
+      {
+        double standard_error = 0.;
+        for (const auto &row : table.rows)
+          if (row.key.N == c.N && row.key.d == c.d && same_step(row.key.epsilon, c.epsilon) &&
+              row.risk_standard_error > standard_error)
+            standard_error = row.risk_standard_error;
+        double smallest = std::numeric_limits<double>::infinity();
+        for (std::size_t slot = 0; risk != names.end() && slot <= table.times.size(); ++slot)
+          {
+            const double gap = c.metrics[slot * n_metrics + (risk - names.begin())].mean;
+            if (!std::isnan(gap))
+              smallest = std::min(smallest, gap);
+          }
+        if (standard_error > 0. && std::isfinite(smallest))
+          check(10. * standard_error <= smallest,
+                "sampled R_N at N = " + std::to_string(c.N) + ", epsilon = " + number(c.epsilon, 3) + ", d = " +
+                  std::to_string(c.d) + ": largest standard error " + number(standard_error, 3) +
+                  " at least 10x below the smallest risk_gap_no_self " + number(smallest, 3));
       }
 
     write_study_report(path("report.md"), {parameters, extra_dimension, table, summary, rates, pde_error, checks});

@@ -70,7 +70,8 @@ namespace mfdd::compare
   study_value_names(const std::vector<std::string> &metrics, const std::vector<double> &times);
 
   /// study.csv: one row per finished run, N,epsilon,d,seed followed by the
-  /// values of study_value_names and the run's wall time.
+  /// values of study_value_names, the largest standard error of the run's
+  /// R_N records (0 for exact records, NaN without any) and its wall time.
   struct StudyTable
   {
     std::vector<std::string> metrics;
@@ -79,6 +80,7 @@ namespace mfdd::compare
     {
       RunKey              key;
       std::vector<double> values; ///< [slot * metrics + m]: slot 0 the sup, slot k time k - 1
+      double              risk_standard_error;
       double              seconds;
     };
     std::vector<Row> rows;
