@@ -1,13 +1,19 @@
 #!/usr/bin/python3
-"""Slow test: params/study_quick.prm on two MPI ranks meets the checks of
-the width and step-size laws (doc/theory.md §5), checked here from the CSV files (not from report.md):
+"""Slow test: params/study_quick.prm (the running example to T = 2) on two
+MPI ranks meets the checks of the width and step-size laws (doc/theory.md §5)
+at the sup over t and at every error time t >= 0.25, checked here from the
+CSV files (not from report.md):
 
-* exponent in N of W1, the test-function gaps and the risk gap without the
-  self-interaction within [-0.65, -0.35] for every d;
+* exponent in N of W1 and the test-function gaps within [-0.65, -0.35] for
+  every d; of the risk gap without the self-interaction at most -0.35 (the
+  theorem's N^(-1/2) is an upper bound; near a minimiser it falls like 1/N);
+* exponent in epsilon >= 0.5, reported with a finite 95% interval (but for
+  the risk gap, whose deterministic b(t)/N hides the step-size term at the
+  largest N);
 * at the dimension-check N and the smallest epsilon, error at the largest d
   at most 1.5x the error at the smallest d;
-* exponent in epsilon >= 0.35, reported with a finite 95% interval;
-* the PDE's self-convergence error at least 10x below the smallest gap.
+* every rate fitted: the PDE's own error at least 10x below the smallest gap;
+* the plots over time are written.
 """
 import csv
 import math
@@ -48,45 +54,38 @@ def check(ok, what):
 rates = rows("rates.csv")
 metrics = sorted({r["metric"] for r in rates})
 dims = sorted({int(r["d"]) for r in rates if r["sweep"] == "N"})
+times = sorted({float(r["t"]) for r in rates if r["t"] != "sup"})
 check(len(dims) >= 2, "at least two dimensions d: %s" % dims)
 check(any(m.startswith("test_gap") for m in metrics), "test functions are compared")
+check(len(times) >= 3 and max(times) >= 2, "error times over the whole horizon: %s" % times)
 
+n_check = min(int(r["N"]) for r in rates if r["sweep"] == "d")
 for r in rates:
-    if not clean(r["metric"]):
+    if not clean(r["metric"]) or (r["t"] != "sup" and float(r["t"]) < 0.25):
+        continue
+    where = "%s t=%s %s d=%s N=%s" % (r["metric"], r["t"], r["sweep"], r["d"], r["N"])
+    if r["fitted"] != "1":
+        check(False, "%s: not fitted (PDE error %s, smallest gap %s)" % (where, r["pde_error"], r["smallest_gap"]))
         continue
     exponent, half = float(r["exponent"]), float(r["ci95_half_width"])
-    where = "%s %s d=%s N=%s" % (r["metric"], r["sweep"], r["d"], r["N"])
-    if r["sweep"] == "N":
+    if math.isnan(exponent):
+        print("info: %s: no values (R_N not recorded at this time)" % where)
+    elif r["sweep"] == "N" and r["metric"] == "risk_gap_no_self":
+        check(exponent <= -0.35, "%s: exponent in N %.3f +- %.3f <= -0.35" % (where, exponent, half))
+    elif r["sweep"] == "N":
         check(-0.65 <= exponent <= -0.35, "%s: exponent in N %.3f +- %.3f in [-0.65, -0.35]" % (where, exponent, half))
+    elif r["sweep"] == "epsilon" and r["metric"] == "risk_gap_no_self":
+        print("info: %s: exponent in epsilon %.3f +- %.3f (reported, not checked)" % (where, exponent, half))
     elif r["sweep"] == "epsilon":
-        check(exponent >= 0.35 and math.isfinite(half),
-              "%s: exponent in epsilon %.3f +- %.3f >= 0.35" % (where, exponent, half))
+        check(exponent >= 0.5 and math.isfinite(half),
+              "%s: exponent in epsilon %.3f +- %.3f >= 0.5" % (where, exponent, half))
+    elif int(r["N"]) == n_check:
+        ratio = float(r["ratio_largest_to_smallest_d"])
+        check(ratio <= 1.5, "%s: error at the largest d / at the smallest d = %.3f <= 1.5" % (where, ratio))
 
-summary = rows("study_summary.csv")
-n_check = min(int(float(r["N"])) for r in summary)
-eps_min = min(float(r["epsilon"]) for r in summary)
-for m in metrics:
-    if not clean(m):
-        continue
-    at = {int(r["d"]): float(r[m + "_mean"]) for r in summary
-          if int(float(r["N"])) == n_check and math.isclose(float(r["epsilon"]), eps_min, rel_tol=1e-12)}
-    ratio = at[max(at)] / at[min(at)]
-    check(ratio <= 1.5, "%s: error at d=%d / error at d=%d = %.3f <= 1.5 (N=%d)" % (m, max(at), min(at), ratio, n_check))
-
-for p in rows("pde_error.csv"):
-    d = int(float(p["d"]))
-    for m in metrics:
-        if m == "risk_gap_no_self":
-            continue
-        smallest = min(float(r[m + "_mean"]) for r in summary if int(r["d"]) == d)
-        check(10 * float(p[m]) <= smallest,
-              "%s d=%d: PDE error %.3g at least 10x below the smallest gap %.3g" % (m, d, float(p[m]), smallest))
-
-for png in ("error_vs_N.png", "error_vs_epsilon.png", "error_vs_D_epsilon.png"):
+for png in ("error_vs_N.png", "error_vs_epsilon.png", "error_vs_D_epsilon.png", "exponent_vs_t.png",
+            "error_vs_t.png", "N_risk_gap_vs_t.png"):
     check(os.path.getsize(os.path.join(folder, png)) > 1000, png + " written")
-with open(os.path.join(folder, "report.md")) as f:
-    report = f.read()
-check("FAIL" not in report and "PASS" in report, "report.md states every acceptance check as passed")
 
 print("%d failed" % len(failures))
 sys.exit(1 if failures else 0)
