@@ -50,6 +50,12 @@ def errorbar(ax, rows, x_key, metric, label, marker):
     return rows
 
 
+def save(fig, path):
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 def panel_grid(metrics):
     n = len(metrics)
     cols = min(n, 3)
@@ -87,9 +93,7 @@ def sweep_figure(path, rows, metrics, dims, select, x_key, x_label, title, refer
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save(fig, path)
 
 
 def read_csv(path):
@@ -124,9 +128,7 @@ def exponent_figure(path, rates, metrics):
         ax.set_xlabel("t")
         ax.set_ylabel("exponent (95% band)")
         ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save(fig, path)
 
 
 def time_figure(path, rows, metrics, scale_by_n, ylabel):
@@ -153,9 +155,7 @@ def time_figure(path, rows, metrics, scale_by_n, ylabel):
         if not scale_by_n:
             ax.set_yscale("log")
         ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save(fig, path)
 
 
 def main(folder):
