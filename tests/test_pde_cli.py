@@ -3,9 +3,12 @@
 every shipped params/pde_*.prm runs (reduced: short final time, coarse mesh);
 VTK (Debian's python3-vtk9) opens pde.pvd and its last file, and the integral
 of rho over the mesh equals the `mass` column (degree 1: the VTK cells carry
-the DG polynomial exactly); the 2D (a, r) diagnostics agree to 1e-12 between
-1 and 2 MPI ranks (also with noise, uniform and adaptive); bad input exits with status 2 and writes nothing."""
+the DG polynomial exactly); the risk error estimate is written (NaN, with a
+message, for a mesh file without global refinements) and its sup closes the
+run; the 2D (a, r) diagnostics agree to 1e-12 between 1 and 2 MPI ranks (also
+with noise, uniform and adaptive); bad input exits with status 2 and writes nothing."""
 import csv
+import math
 import os
 import shutil
 import subprocess
@@ -57,8 +60,20 @@ for prm, settings in reduced.items():
         continue
     rows = diagnostics(folder)
     names = ["r"] if prm == "pde_radius.prm" else (["r1", "r2"] if "two_radii" in prm else ["a", "r"])
-    for column in ["t", "mass", "mass_out", "risk", "min_rho", "n_cells", "dt"] + ["mean_" + n for n in names]:
+    for column in ["t", "mass", "mass_out", "risk", "risk_error_estimate", "min_rho", "n_cells", "dt"] + \
+            ["mean_" + n for n in names]:
         check(column in rows[0], f"{prm}: column {column} missing")
+    # The risk error estimate: finite and its sup in the closing line, or NaN
+    # and said why (a mesh file without global refinements cannot be coarsened).
+    estimates = [float(r["risk_error_estimate"]) for r in rows]
+    if "two_radii" in prm:
+        check(all(math.isnan(e) for e in estimates), f"{prm}: estimates {estimates}, expected NaN")
+        check("risk error estimate: not available for a mesh file" in result.stdout,
+              f"{prm}: no 'not available' message: {result.stdout}")
+    else:
+        check(all(e >= 0 for e in estimates), f"{prm}: risk error estimates {estimates}")
+        check(f"risk error estimate (sup over t) {max(estimates):.3g}," in result.stdout,
+              f"{prm}: sup {max(estimates):.3g} not in the closing line: {result.stdout}")
     for row in rows:
         check(abs(float(row["mass"]) + float(row["mass_out"]) - 1) < 1e-12, f"{prm}: mass at t = {row['t']}")
         check(float(row["min_rho"]) >= 0, f"{prm}: negative rho at t = {row['t']}")
@@ -106,7 +121,7 @@ for label, prm, settings in (("", "pde_amplitude_radius.prm", uniform),
         for a, b in zip(diagnostics(one), diagnostics(two)):
             for key in a:
                 x, y = float(a[key]), float(b[key])
-                check(abs(x - y) <= 1e-12 * max(1.0, abs(x)),
+                check(abs(x - y) <= 1e-12 * max(1.0, abs(x)) or (math.isnan(x) and math.isnan(y)),
                       f"1 vs 2 ranks{label}: {key} at t = {a['t']}: {x} vs {y}")
 
 # Bad input: exit 2, nothing written.

@@ -3,6 +3,7 @@
 #include <mfdd/pde/gibbs.h>
 #include <mfdd/pde/solver.h>
 
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
 
@@ -20,9 +21,14 @@ namespace mfdd::app
 
     const auto trajectory =
       pde::solve(context.problem, parameters, context.output, true, [&context]() { context.start_output(); });
+    // NaN when not estimated: std::max keeps its first argument against a NaN.
+    double risk_error = trajectory.front().risk_error_estimate;
+    for (const auto &snapshot : trajectory)
+      risk_error = std::max(risk_error, snapshot.risk_error_estimate);
     if (dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0)
       std::cout << "pde: t = " << trajectory.back().t << ", risk " << std::setprecision(12)
-                << trajectory.back().risk << " (R(rho_0) = " << trajectory.front().risk << "), output in "
+                << trajectory.back().risk << " (R(rho_0) = " << trajectory.front().risk
+                << "), risk error estimate (sup over t) " << std::setprecision(3) << risk_error << ", output in "
                 << context.output.folder << std::endl;
     return 0;
   }

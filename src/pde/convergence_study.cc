@@ -18,7 +18,8 @@ namespace mfdd::pde
     SolverParameters
     refined(const SolverParameters &parameters, unsigned int level)
     {
-      SolverParameters p = parameters;
+      SolverParameters p    = parameters;
+      p.risk_error_estimate = false; // the study measures the errors itself
       if (parameters.convergence_study == "h")
         p.global_refinements += level;
       else if (parameters.convergence_study == "p")

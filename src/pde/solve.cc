@@ -2,10 +2,51 @@
 #include <mfdd/kernels/population_kernels.h>
 #include <mfdd/pde/solver.h>
 
+#include <iostream>
+
 namespace mfdd::pde
 {
   namespace
   {
+    /// The risks at the output times of a solve with @p parameters (no files,
+    /// no estimate of its own), sharing @p potential: the kernel table depends
+    /// only on the box, which coarsening keeps.
+    template <int dim>
+    std::vector<double>
+    companion_risks(const model::Problem &problem, SolverParameters parameters,
+                    const std::shared_ptr<NonlocalPotential<dim>> &potential, const io::OutputParameters &output,
+                    MPI_Comm communicator)
+    {
+      parameters.risk_error_estimate = false;
+      parameters.print_timing        = false;
+      Solver<dim> solver(problem, parameters, potential, communicator);
+      solver.make_mesh();
+      solver.set_initial_density();
+      std::vector<double> risks;
+      for (const auto &snapshot : solver.run(output, false))
+        risks.push_back(snapshot.risk);
+      return risks;
+    }
+
+    /// The estimator of PDE/Risk error estimate: a solve on the mesh
+    /// coarsened once (in 2D a quarter of the cells, in 1D half, and twice the
+    /// time step: about 1/8 and 1/4 of the solve's cost), or why there is none.
+    template <int dim>
+    RiskErrorEstimator
+    risk_error_estimator(const model::Problem &problem, const SolverParameters &parameters,
+                         const std::shared_ptr<NonlocalPotential<dim>> &potential, const io::OutputParameters &output,
+                         MPI_Comm communicator)
+    {
+      if (!parameters.risk_error_estimate)
+        return RiskErrorEstimator();
+      std::string reason;
+      const auto  coarse = coarsened(parameters, dim, reason);
+      if (!coarse)
+        return RiskErrorEstimator(reason);
+      return RiskErrorEstimator(*coarse, companion_risks(problem, coarse->parameters, potential, output, communicator),
+                                parameters.degree);
+    }
+
     template <int dim>
     model::ReducedLawTrajectory
     solve_in_dimension(const model::Problem &problem, const SolverParameters &parameters,
@@ -14,12 +55,18 @@ namespace mfdd::pde
     {
       const kernels::PopulationKernels kernels(problem);
       auto        potential = std::make_shared<NonlocalPotential<dim>>(kernels, parameters.potential_nodes, communicator);
+      // The companion first: the solvers share the potential, which follows
+      // the mesh of the solver last set up.
+      auto risk_error = risk_error_estimator<dim>(problem, parameters, potential, output, communicator);
+      if (!risk_error.available() && parameters.risk_error_estimate && write_files &&
+          dealii::Utilities::MPI::this_mpi_process(communicator) == 0)
+        std::cout << "risk error estimate: not available for " << risk_error.reason() << std::endl;
       Solver<dim> solver(problem, parameters, potential, communicator);
       solver.make_mesh();
       solver.set_initial_density();
       if (before_output)
         before_output();
-      return solver.run(output, write_files);
+      return solver.run(output, write_files, std::move(risk_error));
     }
   } // namespace
 

@@ -170,7 +170,7 @@ namespace mfdd::pde
 
   template <int dim>
   model::ReducedLawTrajectory
-  Solver<dim>::run(const io::OutputParameters &output, bool write_files)
+  Solver<dim>::run(const io::OutputParameters &output, bool write_files, RiskErrorEstimator risk_error)
   {
     const auto  &setting = problem.reduced_setting();
     const double T       = problem.final_time;
@@ -183,7 +183,8 @@ namespace mfdd::pde
     io::CsvWriter  diagnostics;
     if (writer)
       {
-        std::vector<std::string> columns = {"t", "mass", "mass_out", "risk", "min_rho", "n_cells", "dt"};
+        std::vector<std::string> columns = {"t",       "mass",    "mass_out", "risk", "risk_error_estimate",
+                                            "min_rho", "n_cells", "dt"};
         for (const auto &name : setting.coordinate_names())
           columns.push_back("mean_" + name);
         columns.push_back("free_energy");
@@ -197,8 +198,10 @@ namespace mfdd::pde
         advance(output_times[k]);
         TimerOutput::Scope scope(timer, "output");
         trajectory.push_back(snapshot());
+        auto &now               = trajectory.back();
+        now.risk_error_estimate = risk_error.estimate(k, now.risk);
         const double total = mass();
-        std::vector<double> row = {current_time, total, outflow, trajectory.back().risk, min_rho(),
+        std::vector<double> row = {current_time, total, outflow, now.risk, now.risk_error_estimate, min_rho(),
                                    double(n_cells()), last_dt};
         for (const double m : mean())
           row.push_back(m);
@@ -226,7 +229,7 @@ namespace mfdd::pde
   template double Solver<dim>::noise_coefficient(const double t) const; \
   template bool Solver<dim>::reflecting_box_sides() const; \
   template void Solver<dim>::advance(double t_end); \
-  template model::ReducedLawTrajectory Solver<dim>::run(const io::OutputParameters &output, bool write_files);
+  template model::ReducedLawTrajectory Solver<dim>::run(const io::OutputParameters &output, bool write_files, RiskErrorEstimator risk_error);
   MFDD_FOR_EACH_REDUCED_DIMENSION(MFDD_INSTANTIATE)
 #undef MFDD_INSTANTIATE
 } // namespace mfdd::pde

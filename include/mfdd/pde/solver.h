@@ -5,6 +5,7 @@
 #include <mfdd/model/reduced_law.h>
 #include <mfdd/pde/parameters.h>
 #include <mfdd/pde/potential.h>
+#include <mfdd/pde/risk_error_estimate.h>
 #include <mfdd/pde/ssp_runge_kutta.h>
 
 #include <deal.II/base/function.h>
@@ -159,9 +160,11 @@ namespace mfdd::pde
     advance(double t_end);
 
     /// Runs to Problem/Final time, writing the outputs if @p write_files, and
-    /// returns the snapshots at every output time.
+    /// returns the snapshots at every output time, each with the risk error
+    /// estimate of @p risk_error (also in the diagnostics).
     model::ReducedLawTrajectory
-    run(const io::OutputParameters &output, bool write_files);
+    run(const io::OutputParameters &output, bool write_files,
+        RiskErrorEstimator risk_error = RiskErrorEstimator());
 
     // The diagnostics below are collective (every rank of the communicator
     // calls them) and return the same value on every rank.
@@ -430,7 +433,10 @@ namespace mfdd::pde
    * kernels, in the problem's reduced dimension: builds the mesh and the
    * initial density (InputError for bad input, before anything is written),
    * then calls @p before_output (e.g. to create the output folder) and runs.
-   * What the `pde` command and the comparison layer call.
+   * With PDE/Risk error estimate, a companion solve on the mesh coarsened
+   * once runs first (no files) and every snapshot carries the estimated error
+   * of its risk (RiskErrorEstimator). What the `pde` command and the
+   * comparison layer call.
    */
   model::ReducedLawTrajectory
   solve(const model::Problem &problem, const SolverParameters &parameters, const io::OutputParameters &output,

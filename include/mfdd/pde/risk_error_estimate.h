@@ -1,0 +1,70 @@
+// The error estimate of a PDE run's own risk curve (PDE/Risk error estimate):
+// Richardson extrapolation against a companion solve on a coarser mesh.
+#pragma once
+
+#include <mfdd/pde/parameters.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mfdd::pde
+{
+  /// Solver parameters on a coarser mesh and how much coarser it is.
+  struct CoarserMesh
+  {
+    SolverParameters parameters;
+    /// h_coarse / h (geometric mean over the coordinates where the box's
+    /// subdivisions do not divide evenly).
+    double ratio = 1.;
+  };
+
+  /**
+   * @p parameters of a problem with @p dim reduced coordinates on the mesh
+   * coarsened once: one global refinement fewer (the adaptive level bounds
+   * follow), else half the box's subdivisions (rounded). Empty, with the
+   * reason in @p reason, for a mesh file without global refinements or when a
+   * coordinate would be left with fewer than 2 cells.
+   */
+  std::optional<CoarserMesh>
+  coarsened(const SolverParameters &parameters, unsigned int dim, std::string &reason);
+
+  /**
+   * The error of the risk R_h(t_k) of a solve at its output times t_k,
+   * estimated from the risk R_2h(t_k) of a companion solve on the mesh
+   * coarsened once, with the same CFL number (so dt scales with h) and output
+   * times, by Richardson extrapolation:
+   *
+   *   err(t_k) = |R_h(t_k) - R_2h(t_k)| / (r^p - 1),   r = h_2h / h,
+   *
+   * with p = min(degree + 1, 3) (why, with measured numbers, in
+   * risk_error_estimate.cc). NaN where no estimate is available, with the reason.
+   */
+  class RiskErrorEstimator
+  {
+  public:
+    /// No estimate, because of @p reason.
+    explicit RiskErrorEstimator(std::string reason = "PDE/Risk error estimate = false");
+    /// From the companion's risks at the output times, for a solve of degree @p degree.
+    RiskErrorEstimator(const CoarserMesh &coarse, std::vector<double> coarse_risks, unsigned int degree);
+
+    bool
+    available() const
+    {
+      return unavailable_reason.empty();
+    }
+    const std::string &
+    reason() const
+    {
+      return unavailable_reason;
+    }
+    /// err(t_k) for the solve's risk @p risk at output time @p k.
+    double
+    estimate(unsigned int k, double risk) const;
+
+  private:
+    std::vector<double> coarse_risks;
+    double              denominator = 1.; ///< r^p - 1
+    std::string         unavailable_reason;
+  };
+} // namespace mfdd::pde
