@@ -66,8 +66,8 @@ namespace mfdd::pde
    *   non-negative for CFL <= 1/6 (degree <= 3; 1/2 for degree 1); a negative
    *   mean stops the run with io::RunError. With noise the cell means are not
    *   proven to stay non-negative (the SIPG flux can draw from an empty cell
-   *   next to a steep one): a cell whose mass comes out in (-1e-20, 0), which
-   *   happens in the far tails, is set to 0 (adding at most 1e-20 of mass);
+   *   next to a steep one): a cell whose mass comes out in (-1e-13, 0), which
+   *   happens in the far tails, is set to 0 (adding at most 1e-13 of mass);
    *   a more negative one stops the run as above.
    * - Time step: dt = CFL min_K h_K / max_K |b|_1 (b at every quadrature point
    *   of the step's first stage), with noise also dt <= CFL min_K h_K^2 /
