@@ -37,7 +37,7 @@ def main(folder):
     fig.savefig(os.path.join(folder, "compare_risk.png"), dpi=120)
     plt.close(fig)
 
-    gaps = [c for c in rows[0] if c not in ("t", "risk_pde", "risk_sgd_mean", "risk_sgd_std", "self_interaction_mean")]
+    gaps = [c for c in rows[0] if c not in ("t", "risk_pde", "risk_error_estimate", "risk_sgd_mean", "risk_sgd_std", "self_interaction_mean")]
     fig, ax = plt.subplots(figsize=(5.5, 4))
     for g in gaps:
         points = [(r["t"], r[g]) for r in rows if not math.isnan(r[g]) and r[g] > 0]

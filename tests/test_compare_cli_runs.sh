@@ -13,10 +13,23 @@ tiny=(--set "Problem/Final time=0.2" --set "Output/Output interval=0.1" --set "S
 
 "$mfdd" compare "$MFDD_SOURCE_DIR/params/compare_isotropic.prm" "${tiny[@]}" --set "Output/Folder=c" \
   --set "SGD/Number of neurons N=200" --set "SGD/Step size epsilon=1e-3" --set "Comparison/Seeds=1, 2" > compare.log
-head -1 c/compare.csv | grep -qx "t,risk_pde,risk_sgd_mean,risk_sgd_std,self_interaction_mean,risk_gap,risk_gap_no_self,w1,test_gap_1,test_gap_2,test_gap_3"
+head -1 c/compare.csv | grep -qx "t,risk_pde,risk_error_estimate,risk_sgd_mean,risk_sgd_std,self_interaction_mean,risk_gap,risk_gap_no_self,w1,test_gap_1,test_gap_2,test_gap_3"
 [ "$(wc -l < c/compare.csv)" -eq 4 ]
-grep -q '^w1,.*,2,$' c/compare_summary.csv
-grep -q '^test_gap_1,.*,2,"exp(-r^2)"$' c/compare_summary.csv
+grep -q '^w1,.*,2,nan,unknown,$' c/compare_summary.csv
+grep -q '^test_gap_1,.*,2,nan,unknown,"exp(-r^2)"$' c/compare_summary.csv
+# the 1D PDE's risk error (about 1e-8) is far below the gaps at N = 200
+grep -q '^risk_gap,.*,2,[0-9.e-]*,yes,$' c/compare_summary.csv
+# without the estimate the risk gaps are not claimed resolved
+"$mfdd" compare "$MFDD_SOURCE_DIR/params/compare_isotropic.prm" "${tiny[@]}" --set "Output/Folder=c0" \
+  --set "SGD/Number of neurons N=200" --set "SGD/Step size epsilon=1e-3" --set "Comparison/Seeds=1" \
+  --set "PDE/Risk error estimate=false" > compare0.log
+grep -q '^risk_gap,.*,1,nan,unknown,$' c0/compare_summary.csv
+# a PDE coarse enough that its risk error is not 10x below the gap is flagged
+"$mfdd" compare "$MFDD_SOURCE_DIR/params/compare_isotropic.prm" "${tiny[@]}" --set "Output/Folder=c1" \
+  --set "SGD/Number of neurons N=20000" --set "SGD/Step size epsilon=1e-4" --set "Comparison/Seeds=1" \
+  --set "PDE/Subdivisions=4" --set "PDE/Degree=1" > compare1.log
+grep -q '^risk_gap,.*,1,[0-9.e-]*,no,$' c1/compare_summary.csv
+grep -q 'risk_gap = .*NOT RESOLVED' compare1.log
 
 study=(study "$MFDD_SOURCE_DIR/params/study_quick.prm" "${tiny[@]}" --set "Study/Widths N=20, 40"
        --set "Study/Step sizes epsilon=1e-2, 2e-2" --set "Study/Dimensions d=40" --set "Study/Seeds=1, 2"

@@ -371,8 +371,9 @@ TEST(SeedComparison, TableAndSummaryByHand)
   for (const double t : {0., 1.})
     {
       pde.push_back(grid_snapshot_1d(0., 1., std::vector<double>(10, 1.)));
-      pde.back().t    = t;
-      pde.back().risk = t == 0. ? 0.5 : 0.4;
+      pde.back().t                   = t;
+      pde.back().risk                = t == 0. ? 0.5 : 0.4;
+      pde.back().risk_error_estimate = t == 0. ? 1e-4 : 1.8e-3;
       a.push_back(particle_snapshot({0.125, 0.375, 0.625, 0.875}, 1));
       a.back().t                = t;
       a.back().risk             = t == 0. ? 0.52 : 0.43;
@@ -384,21 +385,50 @@ TEST(SeedComparison, TableAndSummaryByHand)
   const SnapshotMetrics metrics({"r"}, TestFunctions(), 8);
   const SeedComparison  comparison(metrics, pde, {a, b});
   ASSERT_EQ(comparison.table_columns(),
-            (std::vector<std::string>{"t", "risk_pde", "risk_sgd_mean", "risk_sgd_std", "self_interaction_mean",
-                                      "risk_gap", "risk_gap_no_self", "w1"}));
+            (std::vector<std::string>{"t", "risk_pde", "risk_error_estimate", "risk_sgd_mean", "risk_sgd_std",
+                                      "self_interaction_mean", "risk_gap", "risk_gap_no_self", "w1"}));
   const auto &row = comparison.table()[0];
   EXPECT_DOUBLE_EQ(row[0], 0.);
   EXPECT_DOUBLE_EQ(row[1], 0.5);
-  EXPECT_NEAR(row[2], 0.505, 1e-15);
-  EXPECT_NEAR(row[3], 0.015 * std::sqrt(2.), 1e-15);
-  EXPECT_NEAR(row[4], 0.005, 1e-15);
-  EXPECT_NEAR(row[5], 0.015, 1e-15);
-  EXPECT_NEAR(row[6], 0.01, 1e-15);
-  EXPECT_NEAR(row[7], (1. / 16 + 1. / 8) / 2, 1e-14);
+  EXPECT_DOUBLE_EQ(row[2], 1e-4);
+  EXPECT_NEAR(row[3], 0.505, 1e-15);
+  EXPECT_NEAR(row[4], 0.015 * std::sqrt(2.), 1e-15);
+  EXPECT_NEAR(row[5], 0.005, 1e-15);
+  EXPECT_NEAR(row[6], 0.015, 1e-15);
+  EXPECT_NEAR(row[7], 0.01, 1e-15);
+  EXPECT_NEAR(row[8], (1. / 16 + 1. / 8) / 2, 1e-14);
   // sup over t per seed: risk gap 0.03 (A) and 0.01 (B): mean 0.02, half
   // width t_{0.975,1} s / sqrt(2) with s = 0.02/sqrt(2)
   const auto &risk = comparison.sup_statistics()[0];
   EXPECT_NEAR(risk.mean, 0.02, 1e-15);
   EXPECT_NEAR(risk.half_width, 12.7062047362 * 0.01, 1e-9);
   EXPECT_EQ(risk.n, 2u);
+  // The PDE's risk error estimate, 1.8e-3 at its sup, is 10x below the risk
+  // gap's sup mean 0.02, not below risk_gap_no_self's 0.015; W1 has none.
+  EXPECT_DOUBLE_EQ(comparison.pde_error_estimates()[0], 1.8e-3);
+  EXPECT_EQ(comparison.resolved(0), "yes");
+  EXPECT_EQ(comparison.resolved(1), "no");
+  EXPECT_TRUE(std::isnan(comparison.pde_error_estimates()[2]));
+  EXPECT_EQ(comparison.resolved(2), "unknown");
+}
+
+TEST(SeedComparison, NoRiskErrorEstimateIsUnknown)
+{
+  // One PDE snapshot without an estimate (PDE/Risk error estimate = false or
+  // a mesh file) leaves the risk gaps unknown rather than resolved.
+  model::ReducedLawTrajectory pde, a;
+  for (const double t : {0., 1.})
+    {
+      pde.push_back(grid_snapshot_1d(0., 1., std::vector<double>(10, 1.)));
+      pde.back().t                   = t;
+      pde.back().risk                = 0.5;
+      pde.back().risk_error_estimate = t == 0. ? 1e-9 : NAN;
+      a.push_back(particle_snapshot({0.25, 0.75}, 1));
+      a.back().t    = t;
+      a.back().risk = 0.6;
+    }
+  const SnapshotMetrics metrics({"r"}, TestFunctions(), 8);
+  const SeedComparison  comparison(metrics, pde, {a});
+  EXPECT_TRUE(std::isnan(comparison.pde_error_estimates()[0]));
+  EXPECT_EQ(comparison.resolved(0), "unknown");
 }

@@ -63,8 +63,14 @@ namespace mfdd::app
     result.write_summary(context.output.path("compare_summary.csv"));
     std::cout << "compare: sup over t of each gap, mean over " << runs.size() << " seeds +- 95% interval:\n";
     for (std::size_t m = 0; m < metrics.names().size(); ++m)
-      std::cout << "  " << metrics.names()[m] << " = " << result.sup_statistics()[m].mean << " +- "
-                << result.sup_statistics()[m].half_width << '\n';
+      {
+        std::cout << "  " << metrics.names()[m] << " = " << result.sup_statistics()[m].mean << " +- "
+                  << result.sup_statistics()[m].half_width;
+        if (result.resolved(m) == "no")
+          std::cout << "  NOT RESOLVED: the PDE's risk error estimate " << result.pde_error_estimates()[m]
+                    << " is not 10x below it (refine the PDE mesh: PDE/Global refinements)";
+        std::cout << '\n';
+      }
     if (gibbs)
       {
         const compare::StationaryComparison stationary(metrics, gibbs->state, pde.back(), runs);

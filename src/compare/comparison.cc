@@ -45,7 +45,8 @@ namespace mfdd::compare
             selfs.push_back(std::isnan(run[k].risk) ? NAN : run[k].self_interaction);
           }
         const auto          risk = mean_with_interval(risks);
-        std::vector<double> row  = {pde[k].t, pde[k].risk, risk.mean, risk.std_dev, mean_with_interval(selfs).mean};
+        std::vector<double> row  = {
+          pde[k].t, pde[k].risk, pde[k].risk_error_estimate, risk.mean, risk.std_dev, mean_with_interval(selfs).mean};
         std::vector<std::vector<double>> at_time; // [seed][metric]
         for (const auto &g : gaps)
           at_time.push_back(g[k]);
@@ -58,12 +59,26 @@ namespace mfdd::compare
     for (const auto &g : gaps)
       seed_sups.push_back(sup_over_time(g));
     sups = over_seeds(seed_sups, n_metrics);
+
+    // An error e in the PDE's risk moves both risk gaps by at most e.
+    const double risk_estimate = model::sup_risk_error_estimate(pde);
+    for (const auto &name : metrics.names())
+      pde_estimates.push_back(name == "risk_gap" || name == "risk_gap_no_self" ? risk_estimate : NAN);
+  }
+
+  std::string
+  SeedComparison::resolved(const std::size_t metric) const
+  {
+    if (std::isnan(pde_estimates[metric]) || std::isnan(sups[metric].mean))
+      return "unknown";
+    return sups[metric].mean >= 10. * pde_estimates[metric] ? "yes" : "no";
   }
 
   std::vector<std::string>
   SeedComparison::table_columns() const
   {
-    std::vector<std::string> columns = {"t", "risk_pde", "risk_sgd_mean", "risk_sgd_std", "self_interaction_mean"};
+    std::vector<std::string> columns = {
+      "t", "risk_pde", "risk_error_estimate", "risk_sgd_mean", "risk_sgd_std", "self_interaction_mean"};
     columns.insert(columns.end(), metrics.names().begin(), metrics.names().end());
     return columns;
   }
@@ -101,7 +116,7 @@ namespace mfdd::compare
   SeedComparison::write_summary(const std::string &filename) const
   {
     std::ofstream out(filename);
-    out << "metric,sup_mean,ci95_half_width,ci95_lower,ci95_upper,n_seeds,expression\n";
+    out << "metric,sup_mean,ci95_half_width,ci95_lower,ci95_upper,n_seeds,pde_error_estimate,resolved,expression\n";
     const auto &names = metrics.names();
     for (std::size_t m = 0; m < names.size(); ++m)
       {
@@ -112,7 +127,7 @@ namespace mfdd::compare
           expression = "\"" + metrics.test_functions().expression(std::stoul(names[m].substr(9)) - 1) + "\"";
         out << names[m] << ',' << number(s.mean) << ',' << number(s.half_width) << ','
             << number(s.mean - s.half_width) << ',' << number(s.mean + s.half_width) << ',' << s.n << ','
-            << expression << '\n';
+            << number(pde_estimates[m]) << ',' << resolved(m) << ',' << expression << '\n';
       }
   }
 

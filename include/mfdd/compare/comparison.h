@@ -11,9 +11,13 @@ namespace mfdd::compare
 {
   /**
    * One PDE trajectory against the SGD trajectories of several seeds:
-   * per output time the PDE risk, the seed mean and standard deviation of
-   * R_N and the seed mean of every gap; per metric the sup over t of each
-   * seed's gap with its mean and 95% interval over seeds.
+   * per output time the PDE risk with its error estimate, the seed mean and
+   * standard deviation of R_N and the seed mean of every gap; per metric the
+   * sup over t of each seed's gap with its mean and 95% interval over seeds.
+   *
+   * A risk gap is resolved when the PDE's risk error estimate (sup over t) is
+   * at least 10x below the mean of its sup: otherwise the gap may be the
+   * PDE's own error. The other metrics have no estimate.
    */
   class SeedComparison
   {
@@ -22,12 +26,27 @@ namespace mfdd::compare
                    const model::ReducedLawTrajectory            &pde,
                    const std::vector<model::ReducedLawTrajectory> &sgd_runs);
 
-    /// compare.csv: t,risk_pde,risk_sgd_mean,risk_sgd_std,self_interaction_mean,<metric means>
+    /// compare.csv: t,risk_pde,risk_error_estimate,risk_sgd_mean,risk_sgd_std,self_interaction_mean,<metric means>
     void
     write_table(const std::string &filename) const;
-    /// compare_summary.csv: metric,sup_mean,ci95_half_width,ci95_lower,ci95_upper,n_seeds,expression
+    /// compare_summary.csv: metric,sup_mean,ci95_half_width,ci95_lower,ci95_upper,n_seeds,
+    /// pde_error_estimate,resolved,expression (resolved: yes, no, or unknown where
+    /// the metric has no estimate)
     void
     write_summary(const std::string &filename) const;
+
+    /// Per metric: sup over t of the PDE's error estimate of it (NaN where
+    /// there is none: every metric but the risk gaps, or PDE/Risk error
+    /// estimate = false).
+    const std::vector<double> &
+    pde_error_estimates() const
+    {
+      return pde_estimates;
+    }
+    /// Per metric: "yes" if the PDE's estimate is 10x below the seed mean of
+    /// the sup, "no" if not, "unknown" without an estimate.
+    std::string
+    resolved(std::size_t metric) const;
 
     /// Per metric: mean and 95% interval over seeds of sup_t gap.
     const std::vector<MeanInterval> &
@@ -48,6 +67,7 @@ namespace mfdd::compare
     const SnapshotMetrics           &metrics;
     std::vector<std::vector<double>> rows;
     std::vector<MeanInterval>        sups;
+    std::vector<double>              pde_estimates;
   };
 
   /**

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
 #include <vector>
 
@@ -45,4 +47,18 @@ namespace mfdd::model
   };
 
   using ReducedLawTrajectory = std::vector<ReducedLawSnapshot>;
+
+  /// PDE only: the sup over t of risk_error_estimate; NaN if a snapshot has none.
+  inline double
+  sup_risk_error_estimate(const ReducedLawTrajectory &trajectory)
+  {
+    double sup = 0.;
+    for (const auto &snapshot : trajectory)
+      {
+        if (std::isnan(snapshot.risk_error_estimate))
+          return std::numeric_limits<double>::quiet_NaN();
+        sup = std::max(sup, snapshot.risk_error_estimate);
+      }
+    return sup;
+  }
 } // namespace mfdd::model
