@@ -4,7 +4,8 @@ every shipped params/pde_*.prm runs (reduced: short final time, coarse mesh);
 VTK (Debian's python3-vtk9) opens pde.pvd and its last file, and the integral
 of rho over the mesh equals the `mass` column (degree 1: the VTK cells carry
 the DG polynomial exactly); the risk error estimate is written (NaN, with a
-message, for a mesh file without global refinements) and its sup closes the
+message, for a mesh file without global refinements), a warning when it is above
+PDE/Risk tolerance, and its sup closes the
 run; the 2D (a, r) diagnostics agree to 1e-12 between 1 and 2 MPI ranks (also
 with noise, uniform and adaptive); bad input exits with status 2 and writes nothing."""
 import csv
@@ -74,6 +75,9 @@ for prm, settings in reduced.items():
         check(all(e >= 0 for e in estimates), f"{prm}: risk error estimates {estimates}")
         check(f"risk error estimate (sup over t) {max(estimates):.3g}," in result.stdout,
               f"{prm}: sup {max(estimates):.3g} not in the closing line: {result.stdout}")
+        # PDE/Risk tolerance (default 1e-5): warned about exactly when missed.
+        warned = "WARNING: risk error estimate" in result.stdout
+        check(warned == (max(estimates) > 1e-5), f"{prm}: warning {warned} for sup {max(estimates):.3g}")
     for row in rows:
         check(abs(float(row["mass"]) + float(row["mass_out"]) - 1) < 1e-12, f"{prm}: mass at t = {row['t']}")
         check(float(row["min_rho"]) >= 0, f"{prm}: negative rho at t = {row['t']}")
@@ -136,6 +140,9 @@ bad = {
     "adaptive levels": ("pde_adaptive.prm", ["PDE/Adaptive mesh/Minimum level=3"]),
     "adaptive below global": ("pde_adaptive.prm", ["PDE/Global refinements=3"]),
     "adaptive fractions": ("pde_adaptive.prm", ["PDE/Adaptive mesh/Coarsen fraction=0.2"]),
+    "tolerance without estimate": ("pde_radius.prm", ["PDE/Refinements for tolerance=1",
+                                                      "PDE/Risk error estimate=false"]),
+    "too many refinements": ("pde_radius.prm", ["PDE/Refinements for tolerance=4", "PDE/Global refinements=7"]),
 }
 for name, (prm, settings) in bad.items():
     folder = os.path.join(work, "bad_" + name.replace(" ", "_"))

@@ -2,7 +2,8 @@
 // its true error, sup_t |R_h - R_ref| with R_ref from a solve two refinements
 // finer (the reference's own error is then about 2^-2p of the run's), on the
 // running example in 1D (r) and on (a, r) with a bump law of a; and the same
-// estimate on 1 and 2 ranks. Runs on 2 MPI ranks.
+// estimate on 1 and 2 ranks; PDE/Risk tolerance refines until the estimate
+// meets it, reusing the previous solve as the companion. Runs on 2 MPI ranks.
 #include <mfdd/io/parameter_file.h>
 #include <mfdd/pde/solver.h>
 
@@ -101,3 +102,53 @@ TEST(PdeRiskError, RanksAgree2D)
     }
 }
 
+
+TEST(PdeRiskTolerance, RefinesUntilMetWithThePreviousSolveAsCompanion)
+{
+  // A: 50 cells (25 subdivisions, one global refinement), B: 100 cells
+  // (estimates measured 1.5e-4 and 2.9e-8: A's companion on 25 cells is
+  // coarse). On (a, r), 16^2 and 32^2 cells would not do: there the estimate
+  // grows from 1.5e-3 to 2.5e-3 (pre-asymptotic). With a tolerance between the
+  // two estimates and one refinement allowed, the run is B exactly: its
+  // companion is A, and B's own companion is A's mesh too.
+  Case c = read_case("pde_radius.prm", {"Problem/Final time=0.3", "PDE/Subdivisions=25",
+                                        "PDE/Global refinements=1", "PDE/Risk tolerance=0"});
+  const auto a = pde::solve(c.problem, c.parameters, c.output, false);
+  auto       finer = c.parameters;
+  finer.global_refinements = 2;
+  const auto   b           = pde::solve(c.problem, finer, c.output, false);
+  const double estimate_a  = model::sup_risk_error_estimate(a);
+  const double estimate_b  = model::sup_risk_error_estimate(b);
+  std::cout << "sup estimate on 50 cells: " << estimate_a << ", on 100: " << estimate_b << std::endl;
+  ASSERT_LT(4. * estimate_b, estimate_a);
+
+  c.parameters.risk_tolerance        = std::sqrt(estimate_a * estimate_b);
+  c.parameters.tolerance_refinements = 1;
+  const auto refined = pde::solve(c.problem, c.parameters, c.output, false);
+  ASSERT_EQ(refined.size(), b.size());
+  for (std::size_t k = 0; k < b.size(); ++k)
+    {
+      EXPECT_NEAR(refined[k].risk, b[k].risk, 1e-14) << "t = " << b[k].t;
+      EXPECT_NEAR(refined[k].risk_error_estimate, b[k].risk_error_estimate, 1e-14) << "t = " << b[k].t;
+    }
+
+  // Without refinements allowed the run stays on A (and only warns).
+  c.parameters.tolerance_refinements = 0;
+  const auto kept = pde::solve(c.problem, c.parameters, c.output, false);
+  ASSERT_EQ(kept.size(), a.size());
+  for (std::size_t k = 0; k < a.size(); ++k)
+    EXPECT_EQ(kept[k].risk, a[k].risk) << "t = " << a[k].t;
+}
+
+TEST(PdeRiskTolerance, MetByThe1DDefaultWithoutRefining)
+{
+  Case       c = read_case("pde_radius.prm", {"Problem/Final time=0.3", "PDE/Refinements for tolerance=2"});
+  const auto with_tolerance = pde::solve(c.problem, c.parameters, c.output, false);
+  c.parameters.risk_tolerance        = 0.;
+  c.parameters.tolerance_refinements = 0;
+  const auto without = pde::solve(c.problem, c.parameters, c.output, false);
+  EXPECT_LT(model::sup_risk_error_estimate(without), 1e-5);
+  ASSERT_EQ(with_tolerance.size(), without.size());
+  for (std::size_t k = 0; k < without.size(); ++k)
+    EXPECT_EQ(with_tolerance[k].risk, without[k].risk) << "t = " << without[k].t;
+}

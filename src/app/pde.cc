@@ -3,7 +3,6 @@
 #include <mfdd/pde/gibbs.h>
 #include <mfdd/pde/solver.h>
 
-#include <algorithm>
 #include <iomanip>
 #include <iostream>
 
@@ -21,10 +20,7 @@ namespace mfdd::app
 
     const auto trajectory =
       pde::solve(context.problem, parameters, context.output, true, [&context]() { context.start_output(); });
-    // NaN when not estimated: std::max keeps its first argument against a NaN.
-    double risk_error = trajectory.front().risk_error_estimate;
-    for (const auto &snapshot : trajectory)
-      risk_error = std::max(risk_error, snapshot.risk_error_estimate);
+    const double risk_error = model::sup_risk_error_estimate(trajectory);
     if (dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0)
       std::cout << "pde: t = " << trajectory.back().t << ", risk " << std::setprecision(12)
                 << trajectory.back().risk << " (R(rho_0) = " << trajectory.front().risk

@@ -89,6 +89,15 @@ namespace mfdd::pde
                       "the time step, so it adds about 1/4 (1D) or 1/8 (2D) to the solve. Not available (NaN, "
                       "with a message) for a mesh file without Global refinements. Measured within a factor 1.2 "
                       "of the true error on the running example and on (a, r) with 24^2 cells; see README.");
+    prm.declare_entry("Risk tolerance", "1e-5", Double(0.),
+                      "The risk error estimate (sup over t, PDE/Risk error estimate) a run should meet; 0: "
+                      "none. A run above it warns with its estimate, or, while Refinements for tolerance allows, "
+                      "is solved again with one more global refinement (its previous solve becomes the coarse "
+                      "companion of the estimate).");
+    prm.declare_entry("Refinements for tolerance", "0", Integer(0, 4),
+                      "How many global refinements a run may add, one solve each, to meet Risk tolerance. Each "
+                      "one costs 4x (1D) or 8x (2D) the previous solve: the 2D default mesh meets 1e-5 only for "
+                      "smooth laws (see README), so the default 0 only warns.");
     prm.declare_entry("Print timing", "false", Bool(),
                       "Print, at the end of a run, the wall time spent in each part of the solver "
                       "(potential, operator, limiter, adaptivity, output) with deal.II's TimerOutput.");
@@ -137,6 +146,8 @@ namespace mfdd::pde
     sample_cells       = parse_count_list(prm.get("Sample cells"), "PDE/Sample cells");
     print_timing       = prm.get_bool("Print timing");
     risk_error_estimate = prm.get_bool("Risk error estimate");
+    risk_tolerance        = prm.get_double("Risk tolerance");
+    tolerance_refinements = prm.get_integer("Refinements for tolerance");
     box_sides          = prm.get("Box sides");
     convergence_study  = prm.get("Convergence study");
     convergence_levels = prm.get_integer("Convergence levels");
@@ -161,6 +172,10 @@ namespace mfdd::pde
       }
 
     io::require(cfl > 0., "PDE/CFL number", "must be positive");
+    io::require(tolerance_refinements == 0 || (risk_error_estimate && risk_tolerance > 0.),
+                "PDE/Refinements for tolerance", "needs PDE/Risk error estimate = true and PDE/Risk tolerance > 0");
+    io::require(global_refinements + tolerance_refinements <= 10, "PDE/Refinements for tolerance",
+                "PDE/Global refinements + Refinements for tolerance must be at most 10");
     io::require(convergence_study != "p" || degree + convergence_levels - 1 <= 5, "PDE/Convergence levels",
                 "a p-study raises the degree by one per level, up to 5: use at most " +
                   std::to_string(6 - std::min(degree, 5u)) + " levels from PDE/Degree = " + std::to_string(degree));

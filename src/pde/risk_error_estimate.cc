@@ -44,6 +44,16 @@ namespace mfdd::pde
     return result;
   }
 
+  CoarserMesh
+  refined_once(const SolverParameters &parameters)
+  {
+    CoarserMesh result{parameters, 2.};
+    ++result.parameters.global_refinements;
+    ++result.parameters.adaptivity.maximum_level;
+    ++result.parameters.adaptivity.minimum_level;
+    return result;
+  }
+
   RiskErrorEstimator::RiskErrorEstimator(std::string reason)
     : unavailable_reason(std::move(reason))
   {}

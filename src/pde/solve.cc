@@ -1,5 +1,6 @@
 #include <mfdd/io/input_error.h>
 #include <mfdd/kernels/population_kernels.h>
+#include <mfdd/pde/risk_error_estimate.h>
 #include <mfdd/pde/solver.h>
 
 #include <iostream>
@@ -61,12 +62,42 @@ namespace mfdd::pde
       if (!risk_error.available() && parameters.risk_error_estimate && write_files &&
           dealii::Utilities::MPI::this_mpi_process(communicator) == 0)
         std::cout << "risk error estimate: not available for " << risk_error.reason() << std::endl;
-      Solver<dim> solver(problem, parameters, potential, communicator);
-      solver.make_mesh();
-      solver.set_initial_density();
-      if (before_output)
-        before_output();
-      return solver.run(output, write_files, std::move(risk_error));
+      const bool root = dealii::Utilities::MPI::this_mpi_process(communicator) == 0;
+      SolverParameters current = parameters;
+      for (unsigned int added = 0;; ++added)
+        {
+          Solver<dim> solver(problem, current, potential, communicator);
+          solver.make_mesh();
+          solver.set_initial_density();
+          if (before_output && added == 0)
+            before_output();
+          // A refined solve rewrites the same output files.
+          auto         trajectory = solver.run(output, write_files, std::move(risk_error));
+          const double estimate   = model::sup_risk_error_estimate(trajectory);
+          if (!(parameters.risk_tolerance > 0.) || !(estimate > parameters.risk_tolerance))
+            return trajectory;
+          if (added == parameters.tolerance_refinements)
+            {
+              if (write_files && root)
+                std::cout << "WARNING: risk error estimate " << estimate << " above PDE/Risk tolerance "
+                          << parameters.risk_tolerance << " at PDE/Global refinements = " << current.global_refinements
+                          << " (raise PDE/Refinements for tolerance, PDE/Global refinements or PDE/Subdivisions, "
+                             "or the tolerance)"
+                          << std::endl;
+              return trajectory;
+            }
+          // This solve is the coarse companion of the next one.
+          const auto          finer = refined_once(current);
+          std::vector<double> risks;
+          for (const auto &snapshot : trajectory)
+            risks.push_back(snapshot.risk);
+          risk_error = RiskErrorEstimator(finer, std::move(risks), current.degree);
+          current    = finer.parameters;
+          if (root)
+            std::cout << "pde: risk error estimate " << estimate << " above PDE/Risk tolerance "
+                      << parameters.risk_tolerance << ": solving again with PDE/Global refinements = "
+                      << current.global_refinements << std::endl;
+        }
     }
   } // namespace
 

@@ -54,6 +54,11 @@ namespace mfdd::pde
     /// Estimate the error of the risk curve from a companion solve on the mesh
     /// coarsened once (pde::solve, risk_error_estimate.h).
     bool                      risk_error_estimate = true;
+    /// The risk error estimate (sup over t) a run should meet; 0: none.
+    double                    risk_tolerance = 1e-5;
+    /// Global refinements pde::solve may add, one per solve, until the
+    /// estimate meets risk_tolerance.
+    unsigned int              tolerance_refinements = 0;
 
     static void
     declare_parameters(dealii::ParameterHandler &prm);

@@ -30,6 +30,14 @@ namespace mfdd::pde
   coarsened(const SolverParameters &parameters, unsigned int dim, std::string &reason);
 
   /**
+   * @p parameters on the mesh refined once: one more global refinement (the
+   * adaptive level bounds follow), the inverse of coarsened() for a mesh with
+   * global refinements. The result's ratio is h / h_refined = 2.
+   */
+  CoarserMesh
+  refined_once(const SolverParameters &parameters);
+
+  /**
    * The error of the risk R_h(t_k) of a solve at its output times t_k,
    * estimated from the risk R_2h(t_k) of a companion solve on the mesh
    * coarsened once, with the same CFL number (so dt scales with h) and output
