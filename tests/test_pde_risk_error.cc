@@ -152,3 +152,23 @@ TEST(PdeRiskTolerance, MetByThe1DDefaultWithoutRefining)
   for (std::size_t k = 0; k < without.size(); ++k)
     EXPECT_EQ(with_tolerance[k].risk, without[k].risk) << "t = " << without[k].t;
 }
+
+TEST(PdeRiskTolerance, MeshFileGetsItsEstimateFromOneRefinement)
+{
+  // The graded Gmsh mesh of (r1, r2) has no coarser companion: with one
+  // refinement allowed the run is the once refined mesh, estimated from the
+  // mesh file's own solve, as a run with Global refinements = 1 is.
+  Case c = read_case("pde_two_radii.prm", {"Problem/Final time=0.1", "PDE/Potential nodes=16",
+                                           "PDE/Sample cells=50", "PDE/Refinements for tolerance=1"});
+  const auto refined = pde::solve(c.problem, c.parameters, c.output, false);
+  c.parameters.tolerance_refinements = 0;
+  c.parameters.global_refinements    = 1;
+  const auto direct = pde::solve(c.problem, c.parameters, c.output, false);
+  ASSERT_EQ(refined.size(), direct.size());
+  EXPECT_TRUE(std::isfinite(model::sup_risk_error_estimate(refined)));
+  for (std::size_t k = 0; k < direct.size(); ++k)
+    {
+      EXPECT_NEAR(refined[k].risk, direct[k].risk, 1e-14) << "t = " << direct[k].t;
+      EXPECT_NEAR(refined[k].risk_error_estimate, direct[k].risk_error_estimate, 1e-14) << "t = " << direct[k].t;
+    }
+}

@@ -93,7 +93,8 @@ namespace mfdd::pde
                       "The risk error estimate (sup over t, PDE/Risk error estimate) a run should meet; 0: "
                       "none. A run above it warns with its estimate, or, while Refinements for tolerance allows, "
                       "is solved again with one more global refinement (its previous solve becomes the coarse "
-                      "companion of the estimate).");
+                      "companion of the estimate; so a mesh file without Global refinements, which has no "
+                      "estimate of its own, gets one from the first refinement).");
     prm.declare_entry("Refinements for tolerance", "0", Integer(0, 4),
                       "How many global refinements a run may add, one solve each, to meet Risk tolerance. Each "
                       "one costs 4x (1D) or 8x (2D) the previous solve: the 2D default mesh meets 1e-5 only for "

@@ -3,6 +3,7 @@
 #include <mfdd/pde/risk_error_estimate.h>
 #include <mfdd/pde/solver.h>
 
+#include <cmath>
 #include <iostream>
 
 namespace mfdd::pde
@@ -72,9 +73,14 @@ namespace mfdd::pde
           if (before_output && added == 0)
             before_output();
           // A refined solve rewrites the same output files.
-          auto         trajectory = solver.run(output, write_files, std::move(risk_error));
+          const std::string risk_error_reason = risk_error.reason();
+          auto              trajectory        = solver.run(output, write_files, std::move(risk_error));
           const double estimate   = model::sup_risk_error_estimate(trajectory);
-          if (!(parameters.risk_tolerance > 0.) || !(estimate > parameters.risk_tolerance))
+          // NaN: a mesh file without global refinements has no coarser
+          // companion, but a refined solve can have this one.
+          const bool missed = std::isnan(estimate) ? parameters.tolerance_refinements > 0 :
+                                                     parameters.risk_tolerance > 0. && estimate > parameters.risk_tolerance;
+          if (!missed)
             return trajectory;
           if (added == parameters.tolerance_refinements)
             {
@@ -94,9 +100,15 @@ namespace mfdd::pde
           risk_error = RiskErrorEstimator(finer, std::move(risks), current.degree);
           current    = finer.parameters;
           if (root)
-            std::cout << "pde: risk error estimate " << estimate << " above PDE/Risk tolerance "
-                      << parameters.risk_tolerance << ": solving again with PDE/Global refinements = "
-                      << current.global_refinements << std::endl;
+            {
+              std::cout << "pde: ";
+              if (std::isnan(estimate))
+                std::cout << "no risk error estimate on this mesh (" << risk_error_reason << ")";
+              else
+                std::cout << "risk error estimate " << estimate << " above PDE/Risk tolerance "
+                          << parameters.risk_tolerance;
+              std::cout << ": solving again with PDE/Global refinements = " << current.global_refinements << std::endl;
+            }
         }
     }
   } // namespace
