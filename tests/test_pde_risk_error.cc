@@ -158,8 +158,10 @@ TEST(PdeRiskTolerance, MeshFileGetsItsEstimateFromOneRefinement)
   // The graded Gmsh mesh of (r1, r2) has no coarser companion: with one
   // refinement allowed the run is the once refined mesh, estimated from the
   // mesh file's own solve, as a run with Global refinements = 1 is.
-  Case c = read_case("pde_two_radii.prm", {"Problem/Final time=0.1", "PDE/Potential nodes=16",
-                                           "PDE/Sample cells=50", "PDE/Refinements for tolerance=1"});
+  Case c = read_case("pde_two_radii.prm",
+                     {"Problem/Final time=0.1", "PDE/Potential nodes=16", "PDE/Sample cells=50",
+                      "PDE/Refinements for tolerance=1",
+                      "PDE/Mesh file=" + std::string(MFDD_SOURCE_DIR) + "/meshes/graded_square.msh"});
   const auto refined = pde::solve(c.problem, c.parameters, c.output, false);
   c.parameters.tolerance_refinements = 0;
   c.parameters.global_refinements    = 1;
@@ -171,4 +173,54 @@ TEST(PdeRiskTolerance, MeshFileGetsItsEstimateFromOneRefinement)
       EXPECT_NEAR(refined[k].risk, direct[k].risk, 1e-14) << "t = " << direct[k].t;
       EXPECT_NEAR(refined[k].risk_error_estimate, direct[k].risk_error_estimate, 1e-14) << "t = " << direct[k].t;
     }
+}
+
+TEST(PdeDefaultMesh, FilledInOnlyWhereSubdivisionsIsEmpty)
+{
+  pde::SolverParameters p;
+  EXPECT_EQ(p.with_default_mesh(1).subdivisions, std::vector<unsigned int>{200});
+  EXPECT_FALSE(p.with_default_mesh(1).adaptivity.enabled());
+  p.global_refinements = 1;
+  const auto two       = p.with_default_mesh(2);
+  EXPECT_EQ(two.subdivisions, (std::vector<unsigned int>{24, 24}));
+  EXPECT_EQ(two.adaptivity.interval, 10u);
+  EXPECT_EQ(two.adaptivity.indicator, "jumps");
+  EXPECT_EQ(two.adaptivity.minimum_level, 0u);
+  EXPECT_EQ(two.adaptivity.maximum_level, 4u);
+  // The user's adaptivity is kept; given subdivisions or a mesh file are left alone.
+  p.adaptivity.interval      = 5;
+  p.adaptivity.maximum_level = 2;
+  EXPECT_EQ(p.with_default_mesh(2).adaptivity.maximum_level, 2u);
+  EXPECT_EQ(p.with_default_mesh(2).adaptivity.interval, 5u);
+  p.subdivisions = {48, 48};
+  p.adaptivity   = pde::AdaptivityParameters();
+  EXPECT_FALSE(p.with_default_mesh(2).adaptivity.enabled());
+  p.subdivisions.clear();
+  p.mesh_file = "mesh.msh";
+  EXPECT_TRUE(p.with_default_mesh(2).subdivisions.empty());
+}
+
+TEST(PdeDefaultMesh, AmplitudeRadiusWithJumpsWithin1e4)
+{
+  // (a, r) with a uniform law of a (jumps at 0.5 and 1.5) on the default
+  // adaptive mesh, to T = 0.25 (past the largest error, near t = 0.2),
+  // against the same with one more global refinement.
+  const Case c = read_case("pde_adaptive.prm", {"Problem/Initial a law=uniform", "Problem/Final time=0.25",
+                                                 "Output/Output interval=0.05", "PDE/Subdivisions=",
+                                                 "PDE/Box lower=", "PDE/Box upper=", "PDE/Adaptive mesh/Interval=0",
+                                                 "PDE/Sample cells=50"});
+  auto reference                = c.parameters;
+  reference.global_refinements  = 1;
+  reference.risk_error_estimate = false;
+  const auto   solved    = pde::solve(c.problem, c.parameters, c.output, false);
+  const auto   finer     = pde::solve(c.problem, reference, c.output, false);
+  const double estimate  = model::sup_risk_error_estimate(solved);
+  double       error     = 0.;
+  ASSERT_EQ(solved.size(), finer.size());
+  for (std::size_t k = 0; k < solved.size(); ++k)
+    error = std::max(error, std::abs(solved[k].risk - finer[k].risk));
+  std::cout << "default adaptive mesh: error " << error << ", estimate " << estimate << std::endl;
+  EXPECT_LT(error, 1e-4);
+  EXPECT_GE(estimate, error / 3.);
+  EXPECT_LE(estimate, 3. * error);
 }

@@ -11,7 +11,7 @@ namespace mfdd::pde
   std::optional<CoarserMesh>
   coarsened(const SolverParameters &parameters, const unsigned int dim, std::string &reason)
   {
-    CoarserMesh result{parameters, 2.};
+    CoarserMesh result{parameters.with_default_mesh(dim), 2.};
     auto       &p = result.parameters;
     if (p.global_refinements > 0)
       {
@@ -26,8 +26,6 @@ namespace mfdd::pde
         reason = "a mesh file without PDE/Global refinements";
         return std::nullopt;
       }
-    if (p.subdivisions.empty())
-      p.subdivisions.assign(dim, dim == 1 ? 200 : 48); // the solver's defaults
     double log_ratio = 0.;
     for (auto &n : p.subdivisions)
       {

@@ -37,7 +37,7 @@ namespace mfdd::pde
   Solver<dim>::Solver(const model::Problem &problem, const SolverParameters &parameters,
                       std::shared_ptr<Potential<dim>> potential, MPI_Comm communicator)
     : problem(problem)
-    , parameters(parameters)
+    , parameters(parameters.with_default_mesh(dim))
     , potential(std::move(potential))
     , mesh_communicator(dim == 1 ? MPI_COMM_SELF : communicator)
     , n_ranks(Utilities::MPI::n_mpi_processes(mesh_communicator))
@@ -49,8 +49,6 @@ namespace mfdd::pde
     , timer_stream(std::cout, writes_files && parameters.print_timing)
     , timer(timer_stream, TimerOutput::never, TimerOutput::wall_times)
   {
-    if (this->parameters.subdivisions.empty())
-      this->parameters.subdivisions.assign(dim, dim == 1 ? 200 : 48);
     if (this->parameters.sample_cells.empty())
       this->parameters.sample_cells.assign(dim, dim == 1 ? 10000 : 400);
   }

@@ -36,7 +36,7 @@ namespace mfdd::pde
     double                    cfl         = 0.15;
     double                    time_step   = 0.; ///< 0: from the CFL number
     std::vector<double>       box_lower, box_upper; ///< empty: from the initial law
-    std::vector<unsigned int> subdivisions;         ///< empty: 200 (1D) or 48 per coordinate (2D)
+    std::vector<unsigned int> subdivisions;         ///< empty: the default mesh (with_default_mesh())
     unsigned int              global_refinements = 0;
     std::string               mesh_file;            ///< Gmsh file (2D); empty: generated box
     std::string               initial_density = "built in";
@@ -59,6 +59,15 @@ namespace mfdd::pde
     /// Global refinements pde::solve may add, one per solve, until the
     /// estimate meets risk_tolerance.
     unsigned int              tolerance_refinements = 0;
+
+    /**
+     * These parameters with the default mesh filled in where Subdivisions is
+     * empty (and there is no mesh file): 200 cells in 1D; in 2D 24 per
+     * coordinate, adaptive (every 10 steps up to 3 levels finer, the jumps
+     * indicator) unless Adaptive mesh/Interval already asks for adaptivity.
+     */
+    SolverParameters
+    with_default_mesh(unsigned int dim) const;
 
     static void
     declare_parameters(dealii::ParameterHandler &prm);
