@@ -1,5 +1,6 @@
 // The error estimate of a PDE run's own risk curve (PDE/Risk error estimate):
-// Richardson extrapolation against a companion solve on a coarser mesh.
+// Richardson extrapolation against a companion solve on a coarser mesh
+// (doc/theory.md §7).
 #pragma once
 
 #include <mfdd/pde/parameters.h>
