@@ -405,6 +405,32 @@ TEST(StudyRun, ErrorTimes)
   const std::string text((std::istreambuf_iterator<char>(report)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("## The risk gap: N^(-1/2) fluctuations or a 1/N law"), std::string::npos);
   EXPECT_NE(text.find("| w1 | 0.5 | N |"), std::string::npos);
+
+}
+
+TEST(StudyRun, EpsilonSweepOnTheWidthFloor)
+{
+  // Step sizes whose shift 5 d epsilon t is below the sampling noise at
+  // N = 800 (D epsilon = 1e-5, 2e-5 < 1/N): the epsilon-exponents fail, and
+  // the report says why.
+  auto p       = small_study();
+  p.step_sizes = {1e-6, 1e-5, 1e-4};
+  const auto          folder = fresh_folder("floor");
+  SyntheticEvolutions evolutions;
+  Study(p, metrics(), folder, 0).run(evolutions, MPI_COMM_WORLD);
+  if (dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) != 0)
+    return;
+  std::ifstream      report(folder + "/report.md");
+  unsigned int       failed = 0;
+  for (std::string line; std::getline(report, line);)
+    if (line.rfind("* FAIL", 0) == 0 && line.find("exponent in epsilon") != std::string::npos)
+      {
+        ++failed;
+        const std::string D_epsilon = line.find("d = 10:") != std::string::npos ? "1e-05" : "2e-05";
+        EXPECT_NE(line.find("on the width floor: D epsilon = " + D_epsilon + " < 1/N = 0.0013"), std::string::npos)
+          << line;
+      }
+  EXPECT_GT(failed, 0u);
 }
 
 namespace
