@@ -12,9 +12,10 @@
 //  - The 1D default example adaptively agrees with the uniform run.
 //  - 1 and 2 ranks give the same diagnostics (1e-12) with adaptivity, 1D and 2D;
 //    in 2D each rank owns only part of the (p4est) mesh.
-#include <mfdd/io/parameter_file.h>
 #include <mfdd/kernels/population_kernels.h>
 #include <mfdd/pde/solver.h>
+
+#include "shipped_pde_case.h"
 
 #include <deal.II/grid/grid_generator.h>
 #include <deal.II/grid/grid_out.h>
@@ -261,17 +262,10 @@ TEST(PdeAdaptive, HangingFacesTranslation2D)
 TEST(PdeAdaptive, DefaultExample1D)
 {
   // params/default.prm (200 cells) against 50 cells refined up to 2 levels.
-  dealii::ParameterHandler prm;
-  model::Problem::declare_parameters(prm);
-  io::OutputParameters::declare_parameters(prm);
-  pde::SolverParameters::declare_parameters(prm);
-  io::read_parameter_file(prm, std::string(MFDD_SOURCE_DIR) + "/params/default.prm", {});
-  model::Problem problem;
-  problem.parse_parameters(prm);
-  io::OutputParameters output;
-  output.parse_parameters(prm);
-  pde::SolverParameters uniform;
-  uniform.parse_parameters(prm, 1);
+  const auto  c                           = tests::read_shipped_pde_case("default.prm", {});
+  const auto &problem                     = c.problem;
+  const auto &output                      = c.output;
+  const auto &uniform                     = c.parameters;
   pde::SolverParameters adaptive          = uniform;
   adaptive.subdivisions                   = {50};
   adaptive.adaptivity.interval            = 10;
@@ -303,15 +297,10 @@ namespace
   void
   check_ranks_agree(const std::string &file, const std::vector<std::string> &settings)
   {
-    dealii::ParameterHandler prm;
-    model::Problem::declare_parameters(prm);
-    io::OutputParameters::declare_parameters(prm);
-    pde::SolverParameters::declare_parameters(prm);
-    io::read_parameter_file(prm, std::string(MFDD_SOURCE_DIR) + "/params/" + file, settings);
-    model::Problem problem;
-    problem.parse_parameters(prm);
-    pde::SolverParameters parameters;
-    parameters.parse_parameters(prm, dim);
+    const auto  c          = tests::read_shipped_pde_case(file, settings);
+    const auto &problem    = c.problem;
+    const auto &parameters = c.parameters;
+    ASSERT_EQ(problem.reduced_setting().dimension(), unsigned(dim));
     ASSERT_TRUE(parameters.adaptivity.enabled());
     const kernels::PopulationKernels kernels(problem);
     std::vector<std::vector<double>> rows[2];

@@ -2,8 +2,9 @@
 // parameter files params/pde_*.prm run through pde::solve (at the resolution
 // given, optionally coarsened by --set-like overrides for speed); mass plus
 // mass_out conserved to 1e-12 relative, rho >= 0, risk non-increasing to 1e-10.
-#include <mfdd/io/parameter_file.h>
 #include <mfdd/pde/solver.h>
+
+#include "shipped_pde_case.h"
 
 #include <gtest/gtest.h>
 
@@ -23,22 +24,11 @@ namespace
   Run
   run_file(const std::string &name, const std::vector<std::string> &settings)
   {
-    dealii::ParameterHandler prm;
-    model::Problem::declare_parameters(prm);
-    io::OutputParameters::declare_parameters(prm);
-    pde::SolverParameters::declare_parameters(prm);
-    const std::string file = std::string(MFDD_SOURCE_DIR) + "/params/" + name;
-    io::read_parameter_file(prm, file, settings);
-    Run run;
-    run.problem.parse_parameters(prm);
-    io::OutputParameters output;
-    output.parse_parameters(prm);
-    pde::SolverParameters parameters;
-    parameters.parse_parameters(prm, run.problem.reduced_setting().dimension());
-    if (!parameters.mesh_file.empty())
-      parameters.mesh_file = std::string(MFDD_SOURCE_DIR) + "/params/" + parameters.mesh_file;
+    const auto c = tests::read_shipped_pde_case(name, settings);
+    Run        run;
+    run.problem      = c.problem;
     const auto start = std::chrono::steady_clock::now();
-    run.trajectory   = pde::solve(run.problem, parameters, output, false);
+    run.trajectory   = pde::solve(run.problem, c.parameters, c.output, false);
     std::cout << name << ": " << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()
               << " s, R(0) = " << std::setprecision(10) << run.trajectory.front().risk
               << ", R(T) = " << run.trajectory.back().risk << std::endl;

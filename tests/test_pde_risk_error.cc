@@ -4,8 +4,9 @@
 // running example in 1D (r) and on (a, r) with a bump law of a; and the same
 // estimate on 1 and 2 ranks; PDE/Risk tolerance refines until the estimate
 // meets it, reusing the previous solve as the companion. Runs on 2 MPI ranks.
-#include <mfdd/io/parameter_file.h>
 #include <mfdd/pde/solver.h>
+
+#include "shipped_pde_case.h"
 
 #include <gtest/gtest.h>
 
@@ -17,34 +18,14 @@ using namespace mfdd;
 
 namespace
 {
-  struct Case
-  {
-    model::Problem        problem;
-    io::OutputParameters  output;
-    pde::SolverParameters parameters;
-  };
-
-  Case
-  read_case(const std::string &file, const std::vector<std::string> &settings)
-  {
-    dealii::ParameterHandler prm;
-    model::Problem::declare_parameters(prm);
-    io::OutputParameters::declare_parameters(prm);
-    pde::SolverParameters::declare_parameters(prm);
-    io::read_parameter_file(prm, std::string(MFDD_SOURCE_DIR) + "/params/" + file, settings);
-    Case c;
-    c.problem.parse_parameters(prm);
-    c.output.parse_parameters(prm);
-    c.parameters.parse_parameters(prm, c.problem.reduced_setting().dimension());
-    return c;
-  }
+  using tests::read_shipped_pde_case;
 
   /// sup over t of the estimate and of |R_h - R_ref|, R_ref on a mesh with 4
   /// times the subdivisions per coordinate.
   std::pair<double, double>
   estimate_and_true_error(const std::string &file, const std::vector<std::string> &settings)
   {
-    const Case c          = read_case(file, settings);
+    const auto c         = read_shipped_pde_case(file, settings);
     auto       reference  = c.parameters;
     reference.risk_error_estimate = false;
     for (auto &n : reference.subdivisions)
@@ -88,7 +69,7 @@ TEST(PdeRiskError, WithinFactor3AmplitudeRadius2D)
 
 TEST(PdeRiskError, RanksAgree2D)
 {
-  const Case c = read_case("pde_amplitude_radius.prm", {"Problem/Final time=0.2", "PDE/Subdivisions=16",
+  const auto c = read_shipped_pde_case("pde_amplitude_radius.prm", {"Problem/Final time=0.2", "PDE/Subdivisions=16",
                                                          "PDE/Potential nodes=32", "PDE/Sample cells=50"});
   ASSERT_EQ(dealii::Utilities::MPI::n_mpi_processes(MPI_COMM_WORLD), 2u);
   const auto one = pde::solve(c.problem, c.parameters, c.output, false, {}, MPI_COMM_SELF);
@@ -111,7 +92,7 @@ TEST(PdeRiskTolerance, RefinesUntilMetWithThePreviousSolveAsCompanion)
   // grows from 1.5e-3 to 2.5e-3 (pre-asymptotic). With a tolerance between the
   // two estimates and one refinement allowed, the run is B exactly: its
   // companion is A, and B's own companion is A's mesh too.
-  Case c = read_case("pde_radius.prm", {"Problem/Final time=0.3", "PDE/Subdivisions=25",
+  auto c = read_shipped_pde_case("pde_radius.prm", {"Problem/Final time=0.3", "PDE/Subdivisions=25",
                                         "PDE/Global refinements=1", "PDE/Risk tolerance=0"});
   const auto a = pde::solve(c.problem, c.parameters, c.output, false);
   auto       finer = c.parameters;
@@ -142,7 +123,7 @@ TEST(PdeRiskTolerance, RefinesUntilMetWithThePreviousSolveAsCompanion)
 
 TEST(PdeRiskTolerance, MetByThe1DDefaultWithoutRefining)
 {
-  Case       c = read_case("pde_radius.prm", {"Problem/Final time=0.3", "PDE/Refinements for tolerance=2"});
+  auto       c = read_shipped_pde_case("pde_radius.prm", {"Problem/Final time=0.3", "PDE/Refinements for tolerance=2"});
   const auto with_tolerance = pde::solve(c.problem, c.parameters, c.output, false);
   c.parameters.risk_tolerance        = 0.;
   c.parameters.tolerance_refinements = 0;
@@ -158,10 +139,9 @@ TEST(PdeRiskTolerance, MeshFileGetsItsEstimateFromOneRefinement)
   // The graded Gmsh mesh of (r1, r2) has no coarser companion: with one
   // refinement allowed the run is the once refined mesh, estimated from the
   // mesh file's own solve, as a run with Global refinements = 1 is.
-  Case c = read_case("pde_two_radii.prm",
+  auto c = read_shipped_pde_case("pde_two_radii.prm",
                      {"Problem/Final time=0.1", "PDE/Potential nodes=16", "PDE/Sample cells=50",
-                      "PDE/Refinements for tolerance=1",
-                      "PDE/Mesh file=" + std::string(MFDD_SOURCE_DIR) + "/meshes/graded_square.msh"});
+                      "PDE/Refinements for tolerance=1"});
   const auto refined = pde::solve(c.problem, c.parameters, c.output, false);
   c.parameters.tolerance_refinements = 0;
   c.parameters.global_refinements    = 1;
@@ -205,7 +185,7 @@ TEST(PdeDefaultMesh, AmplitudeRadiusWithJumpsWithin1e4)
   // (a, r) with a uniform law of a (jumps at 0.5 and 1.5) on the default
   // adaptive mesh, to T = 0.25 (past the largest error, near t = 0.2),
   // against the same with one more global refinement.
-  const Case c = read_case("pde_adaptive.prm", {"Problem/Initial a law=uniform", "Problem/Final time=0.25",
+  const auto c = read_shipped_pde_case("pde_adaptive.prm", {"Problem/Initial a law=uniform", "Problem/Final time=0.25",
                                                  "Output/Output interval=0.05", "PDE/Subdivisions=",
                                                  "PDE/Box lower=", "PDE/Box upper=", "PDE/Adaptive mesh/Interval=0",
                                                  "PDE/Sample cells=50"});
