@@ -10,6 +10,15 @@ namespace mfdd::pde
 {
   namespace
   {
+    std::vector<double>
+    risks_of(const model::ReducedLawTrajectory &trajectory)
+    {
+      std::vector<double> risks;
+      for (const auto &snapshot : trajectory)
+        risks.push_back(snapshot.risk);
+      return risks;
+    }
+
     /// The risks at the output times of a solve with @p parameters (no files,
     /// no estimate of its own), sharing @p potential: the kernel table depends
     /// only on the box, which coarsening keeps.
@@ -24,10 +33,7 @@ namespace mfdd::pde
       Solver<dim> solver(problem, parameters, potential, communicator);
       solver.make_mesh();
       solver.set_initial_density();
-      std::vector<double> risks;
-      for (const auto &snapshot : solver.run(output, false))
-        risks.push_back(snapshot.risk);
-      return risks;
+      return risks_of(solver.run(output, false));
     }
 
     /// The estimator of PDE/Risk error estimate: a solve on the mesh
@@ -59,11 +65,10 @@ namespace mfdd::pde
       auto        potential = std::make_shared<NonlocalPotential<dim>>(kernels, parameters.potential_nodes, communicator);
       // The companion first: the solvers share the potential, which follows
       // the mesh of the solver last set up.
-      auto risk_error = risk_error_estimator<dim>(problem, parameters, potential, output, communicator);
-      if (!risk_error.available() && parameters.risk_error_estimate && write_files &&
-          dealii::Utilities::MPI::this_mpi_process(communicator) == 0)
+      const bool root       = dealii::Utilities::MPI::this_mpi_process(communicator) == 0;
+      auto       risk_error = risk_error_estimator<dim>(problem, parameters, potential, output, communicator);
+      if (!risk_error.available() && parameters.risk_error_estimate && write_files && root)
         std::cout << "risk error estimate: not available for " << risk_error.reason() << std::endl;
-      const bool root = dealii::Utilities::MPI::this_mpi_process(communicator) == 0;
       SolverParameters current = parameters;
       for (unsigned int added = 0;; ++added)
         {
@@ -93,11 +98,8 @@ namespace mfdd::pde
               return trajectory;
             }
           // This solve is the coarse companion of the next one.
-          const auto          finer = refined_once(current);
-          std::vector<double> risks;
-          for (const auto &snapshot : trajectory)
-            risks.push_back(snapshot.risk);
-          risk_error = RiskErrorEstimator(finer, std::move(risks), current.degree);
+          const auto finer = refined_once(current);
+          risk_error       = RiskErrorEstimator(finer, risks_of(trajectory), current.degree);
           current    = finer.parameters;
           if (root)
             {
