@@ -65,6 +65,13 @@ TEST(StudyParameters, ReadsSortedListsAndDefaults)
   EXPECT_EQ(p.dimension_check_width(), 100u);
   EXPECT_EQ(p.largest_width(), 1600u);
   EXPECT_FALSE(p.full_grid);
+  EXPECT_DOUBLE_EQ(p.width_sweep_step(), 1e-5);
+  EXPECT_EQ(p.all_step_sizes(), p.step_sizes);
+
+  s.set("Study", "Width sweep epsilon", "1e-6");
+  p.parse_parameters(s.prm);
+  EXPECT_DOUBLE_EQ(p.width_sweep_step(), 1e-6);
+  EXPECT_EQ(p.all_step_sizes(), (std::vector<double>{1e-6, 1e-5, 1e-3}));
 }
 
 TEST(StudyParameters, BadInput)
@@ -81,6 +88,7 @@ TEST(StudyParameters, BadInput)
     {"Seeds", "", "Study/Seeds"},
     {"Seeds", "1, -1", "Study/Seeds"},
     {"Dimension check N", "7", "Study/Dimension check N"},
+    {"Width sweep epsilon", "1e-2", "Study/Width sweep epsilon"},
   };
   for (const auto &[key, value, needle] : cases)
     {

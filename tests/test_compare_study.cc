@@ -16,6 +16,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 using namespace mfdd;
 using namespace mfdd::compare;
@@ -153,6 +154,20 @@ TEST(StudyDesign, CrossAndFullGrids)
   // another cost model, another order: here the largest epsilon is the costliest
   const auto by_step = assign_runs(runs, 3, [](const RunKey &r) { return r.epsilon; });
   EXPECT_DOUBLE_EQ(by_step[0][0].epsilon, p.step_sizes.back());
+}
+
+TEST(StudyDesign, WidthSweepBelowTheEpsilonSweep)
+{
+  // N-sweep at 1e-5, epsilon-sweep 1e-4 ... 1e-2 at N = 800: per d 3 + 3 configurations
+  auto p                = small_study();
+  p.width_sweep_epsilon = 1e-5;
+  const auto runs       = study_runs(p);
+  EXPECT_EQ(runs.size(), 2u * (3 + 3) * 3);
+  for (const auto &run : runs)
+    EXPECT_TRUE(run.epsilon == 1e-5 || run.N == 800u) << run.N << ' ' << run.epsilon;
+  EXPECT_EQ(std::count_if(runs.begin(), runs.end(), [](const RunKey &r) { return r.epsilon == 1e-5; }), 2 * 3 * 3);
+  p.full_grid = true;
+  EXPECT_EQ(study_runs(p).size(), 2u * 3 * 4 * 3);
 }
 
 TEST(StudyRates, KnownExponentsFromASyntheticTable)
@@ -472,6 +487,52 @@ TEST(StudyRun, AFailureOnOneRankStopsEveryRank)
   EXPECT_THROW(Study(p, metrics(), fresh_folder("pde_failure"), 0).run(evolutions, MPI_COMM_WORLD), io::RunError);
 }
 
+TEST(StudyRun, ResumedWithAnotherRunList)
+{
+  // A study extended by a width-sweep step below its step sizes and by one
+  // more step size keeps every finished run it still needs, runs only the new
+  // ones, and reports on its own runs only (not the dropped 1e-2 sweep).
+  auto       p      = small_study();
+  const auto folder = fresh_folder("extended");
+  SyntheticEvolutions first;
+  Study(p, metrics(), folder, 0).run(first, MPI_COMM_WORLD);
+  MPI_Barrier(MPI_COMM_WORLD);
+  auto q                = p;
+  q.step_sizes          = {1e-4, 3e-4, 1e-3};
+  q.width_sweep_epsilon = 1e-5;
+  SyntheticEvolutions second;
+  Study(q, metrics(), folder, 0).run(second, MPI_COMM_WORLD);
+  const unsigned int calls = dealii::Utilities::MPI::sum(second.sgd_calls, MPI_COMM_WORLD);
+  // new: every N at 1e-5 and 3e-4 at N = 800, for 2 d and 3 seeds
+  EXPECT_EQ(calls, 2u * (3 + 1) * 3);
+  if (dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) != 0)
+    return;
+  EXPECT_EQ(sorted_rows(folder).size(), study_runs(p).size() + calls);
+  std::ifstream summary(folder + "/study_summary.csv");
+  std::string   line;
+  std::getline(summary, line);
+  unsigned int configurations = 0;
+  for (; std::getline(summary, line); ++configurations)
+    EXPECT_EQ(line.find(",0.01,"), std::string::npos) << line;
+  EXPECT_EQ(configurations, 2u * (3 + 3));
+  // the epsilon-sweep's rate is fitted to its three step sizes only
+  std::ifstream rates(folder + "/rates.csv");
+  std::getline(rates, line);
+  bool found = false;
+  for (; std::getline(rates, line);)
+    if (line.rfind("w1,sup,epsilon,10,", 0) == 0)
+      {
+        found = true;
+        std::vector<std::string> fields;
+        std::istringstream       in(line);
+        for (std::string field; std::getline(in, field, ',');)
+          fields.push_back(field);
+        ASSERT_GT(fields.size(), 10u);
+        EXPECT_EQ(fields[10], "9") << line; // n_points: 3 step sizes x 3 seeds
+      }
+  EXPECT_TRUE(found);
+}
+
 TEST(StudyDefinition, RefusesADifferentStudy)
 {
   const auto folder = fresh_folder("definition");
@@ -489,6 +550,18 @@ TEST(StudyDefinition, RefusesADifferentStudy)
     {
       EXPECT_NE(std::string(e.what()).find("start fresh"), std::string::npos);
     }
+  // the run list may change: a resumed study keeps what it still needs
+  const std::string study_a = "subsection Problem\n  set Dimension d = 40\nend\nsubsection Study\n"
+                              "  set Seeds = 1, 2\n  set Error times = 0.5\n  set Widths N = 100\nend\n";
+  write_study_definition(folder, study_a);
+  std::string more_seeds = study_a, other_time = study_a, other_d = study_a;
+  more_seeds.replace(more_seeds.find("1, 2"), 4, "1, 2, 3");
+  other_time.replace(other_time.find("0.5"), 3, "1");
+  other_d.replace(other_d.find("40"), 2, "20");
+  EXPECT_NO_THROW(check_study_definition(folder, more_seeds));
+  EXPECT_THROW(check_study_definition(folder, other_time), io::InputError);
+  EXPECT_THROW(check_study_definition(folder, other_d), io::InputError);
+
   std::filesystem::remove(folder + "/study_definition.prm");
   std::ofstream(folder + "/study.csv") << "N,epsilon,d,seed\n";
   EXPECT_THROW(check_study_definition(folder, "A"), io::InputError);

@@ -49,7 +49,7 @@ namespace mfdd::app
     // Every run's (N, epsilon) must suit the SGD (e.g. T/epsilon an integer).
     for (const auto &[d, problem] : problems)
       for (const unsigned int N : study.widths)
-        for (const double epsilon : study.step_sizes)
+        for (const double epsilon : study.all_step_sizes())
           {
             particles::SgdParameters run = sgd_parameters;
             run.N                        = N;

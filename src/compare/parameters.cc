@@ -1,3 +1,5 @@
+#include "study_files.h"
+
 #include <mfdd/compare/parameters.h>
 #include <mfdd/io/input_error.h>
 #include <mfdd/io/parameter_file.h>
@@ -9,6 +11,7 @@
 
 namespace mfdd::compare
 {
+  using internal::same_step;
   using io::require;
 
   std::vector<unsigned int>
@@ -75,7 +78,14 @@ namespace mfdd::compare
     prm.declare_entry("Widths N", "100, 400, 1600", dealii::Patterns::List(dealii::Patterns::Integer()),
                       "Comma-separated widths N of the networks (positive integers).");
     prm.declare_entry("Step sizes epsilon", "1e-5, 1e-4, 1e-3", dealii::Patterns::List(dealii::Patterns::Double()),
-                      "Comma-separated SGD step sizes epsilon (positive). SGD runs T/epsilon steps.");
+                      "Comma-separated SGD step sizes epsilon (positive) of the epsilon-sweep, run at the "
+                      "largest N. SGD runs T/epsilon steps. Start the sweep where D epsilon >= 1/N at the "
+                      "largest N: below that the width term dominates and the fitted slope flattens.");
+    prm.declare_entry("Width sweep epsilon", "0", dealii::Patterns::Double(0.),
+                      "The step size at which every N runs (the N-sweep): at most the smallest of the Step "
+                      "sizes epsilon, and not necessarily one of them. Choose it with D epsilon well below "
+                      "1/N at the largest N, so the width term dominates. 0: the smallest of the Step "
+                      "sizes epsilon.");
     prm.declare_entry("Dimensions d", "10, 40", dealii::Patterns::List(dealii::Patterns::Integer()),
                       "Comma-separated input dimensions d; each replaces Problem/Dimension d and gets "
                       "its own PDE solve, shared by every run with that d.");
@@ -87,11 +97,11 @@ namespace mfdd::compare
                       "output time of the runs: a multiple of Output/Output interval, or Problem/Final "
                       "time. Empty: the sup only.");
     prm.declare_entry("Design", "cross", dealii::Patterns::Selection("cross|full"),
-                      "cross: for each d, every N at the smallest epsilon and every epsilon at the "
+                      "cross: for each d, every N at the Width sweep epsilon and every Step sizes epsilon at the "
                       "largest N (all that the fitted rates use); full: every (N, epsilon, d).");
     prm.declare_entry("Dimension check N", "0", dealii::Patterns::Integer(0),
                       "Width at which the errors of the largest and smallest d are compared (at the "
-                      "smallest epsilon); one of the Widths N, or 0 for the smallest width, where the "
+                      "Width sweep epsilon); one of the Widths N, or 0 for the smallest width, where the "
                       "width term dominates the step-size term most.");
     prm.declare_entry("Plots", "true", dealii::Patterns::Bool(),
                       "Make the PNG plots with /usr/bin/python3 and matplotlib (scripts/plot_study.py).");
@@ -105,6 +115,7 @@ namespace mfdd::compare
     const std::string widths_text = prm.get("Widths N"), steps_text = prm.get("Step sizes epsilon");
     const std::string dims_text = prm.get("Dimensions d"), seeds_text = prm.get("Seeds");
     const std::string times_text = prm.get("Error times");
+    width_sweep_epsilon = prm.get_double("Width sweep epsilon");
     full_grid         = prm.get("Design") == "full";
     dimension_check_n = prm.get_integer("Dimension check N");
     plots             = prm.get_bool("Plots");
@@ -131,14 +142,27 @@ namespace mfdd::compare
     error_times.erase(std::unique(error_times.begin(), error_times.end()), error_times.end());
     std::sort(step_sizes.begin(), step_sizes.end());
     step_sizes.erase(std::unique(step_sizes.begin(), step_sizes.end()), step_sizes.end());
+    require(width_sweep_epsilon <= step_sizes.front() && std::isfinite(width_sweep_epsilon), "Study/Width sweep epsilon",
+            "must not exceed the smallest of the Step sizes epsilon (" + dealii::Utilities::to_string(step_sizes.front()) +
+              "): the N-sweep runs where the step-size term is smallest; give 0 to use that step size");
     require(dimension_check_n == 0 || std::count(widths.begin(), widths.end(), dimension_check_n) == 1,
             "Study/Dimension check N", "must be 0 or one of the Widths N");
   }
 
   double
-  StudyParameters::smallest_step() const
+  StudyParameters::width_sweep_step() const
   {
-    return step_sizes.front();
+    return width_sweep_epsilon > 0. ? width_sweep_epsilon : step_sizes.front();
+  }
+
+  std::vector<double>
+  StudyParameters::all_step_sizes() const
+  {
+    std::vector<double> all = step_sizes;
+    if (std::none_of(all.begin(), all.end(), [&](double e) { return same_step(e, width_sweep_step()); }))
+      all.push_back(width_sweep_step());
+    std::sort(all.begin(), all.end());
+    return all;
   }
 
   unsigned int

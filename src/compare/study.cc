@@ -40,12 +40,15 @@ namespace mfdd::compare
   study_runs(const StudyParameters &p)
   {
     std::vector<RunKey> runs;
+    const auto in_epsilon_sweep = [&](double epsilon) {
+      return std::any_of(p.step_sizes.begin(), p.step_sizes.end(), [&](double e) { return same_step(e, epsilon); });
+    };
     for (const unsigned int d : p.dimensions)
-      for (const double epsilon : p.step_sizes)
+      for (const double epsilon : p.all_step_sizes())
         for (const unsigned int N : p.widths)
           {
-            const bool wanted =
-              p.full_grid || same_step(epsilon, p.smallest_step()) || N == p.largest_width();
+            const bool wanted = p.full_grid || same_step(epsilon, p.width_sweep_step()) ||
+                                (N == p.largest_width() && in_epsilon_sweep(epsilon));
             if (wanted)
               for (const unsigned int seed : p.seeds)
                 runs.push_back({N, epsilon, d, seed});
@@ -71,6 +74,40 @@ namespace mfdd::compare
     return assignment;
   }
 
+  namespace
+  {
+    // The parameters that say which runs a study makes, not what a run is:
+    // a study resumed with other values keeps the finished runs it still needs.
+    std::string
+    without_run_list(const std::string &definition)
+    {
+      static const std::vector<std::string> run_list = {"Widths N", "Step sizes epsilon", "Width sweep epsilon",
+                                                        "Dimensions d", "Seeds", "Design", "Dimension check N",
+                                                        "Plots"};
+      std::istringstream in(definition);
+      std::string        line, kept, section;
+      while (std::getline(in, line))
+        {
+          const auto first = line.find_first_not_of(' ');
+          const auto text  = first == std::string::npos ? std::string() : line.substr(first);
+          if (text.rfind("subsection ", 0) == 0)
+            section = text.substr(11);
+          else if (text == "end")
+            section.clear();
+          else if (section == "Study" && text.rfind("set ", 0) == 0)
+            {
+              const auto key_end = text.find('=');
+              auto       key     = text.substr(4, key_end == std::string::npos ? std::string::npos : key_end - 4);
+              key.erase(key.find_last_not_of(' ') + 1);
+              if (std::find(run_list.begin(), run_list.end(), key) != run_list.end())
+                continue;
+            }
+          kept += line + '\n';
+        }
+      return kept;
+    }
+  } // namespace
+
   void
   check_study_definition(const std::string &folder, const std::string &definition)
   {
@@ -88,7 +125,7 @@ namespace mfdd::compare
       }
     std::ifstream in(stored);
     std::string   content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    io::require(content == definition, "Output/Folder",
+    io::require(without_run_list(content) == without_run_list(definition), "Output/Folder",
                 "'" + folder + "' holds a study with different parameters (compare with " + stored.string() +
                   ")" + fresh);
   }
@@ -96,9 +133,7 @@ namespace mfdd::compare
   void
   write_study_definition(const std::string &folder, const std::string &definition)
   {
-    const std::filesystem::path stored = std::filesystem::path(folder) / "study_definition.prm";
-    if (!std::filesystem::exists(stored))
-      std::ofstream(stored) << definition;
+    std::ofstream(std::filesystem::path(folder) / "study_definition.prm") << definition;
   }
 
   std::vector<double>
@@ -362,7 +397,14 @@ namespace mfdd::compare
         throw io::RunError(f + " (finished runs are kept in study.csv; rerun to resume)");
     if (rank != 0)
       return;
-    const StudyTable         all = StudyTable::read(path("study.csv"), names, times);
+    // Finished runs of an earlier design that this one does not use stay in study.csv only.
+    StudyTable all = StudyTable::read(path("study.csv"), names, times);
+    const auto runs = study_runs(parameters);
+    all.rows.erase(std::remove_if(all.rows.begin(), all.rows.end(),
+                                  [&](const StudyTable::Row &row) {
+                                    return std::find(runs.begin(), runs.end(), row.key) == runs.end();
+                                  }),
+                   all.rows.end());
     std::vector<std::vector<double>> pde_error;
     for (auto row : read_numeric_csv(path("pde_error.csv"), pde_error_columns(values)))
       {

@@ -32,9 +32,10 @@ namespace mfdd::compare::internal
       out << "# Convergence of SGD to the distributional dynamics\n\nWidths N: ";
       for (const auto N : p.widths)
         out << N << ' ';
-      out << "\nStep sizes epsilon: ";
+      out << "\nStep sizes epsilon (at N = " << p.largest_width() << "): ";
       for (const auto e : p.step_sizes)
         out << e << ' ';
+      out << "\nEvery N at epsilon = " << p.width_sweep_step();
       out << "\nDimensions d: ";
       for (const auto d : p.dimensions)
         out << d << ' ';
@@ -54,14 +55,14 @@ namespace mfdd::compare::internal
              "is not fitted where the PDE's own error is not 10x below the smallest gap of its sweep.\n\n"
           << "What MMM19 Theorem 1 and the slide's bound sqrt(1/N v D epsilon) predict (the theorem bounds the "
              "sup over t <= T with a constant K e^{KT}, so at every time as well):\n\n"
-          << "* in N (at the smallest epsilon): exponent -1/2 for W1 and the test functions, and for the "
+          << "* in N (at the width sweep's epsilon): exponent -1/2 for W1 and the test functions, and for the "
              "risk gap once the exactly known self-interaction term is removed (risk_gap_no_self). The "
              "raw risk gap carries a bias b/N from the diagonal terms of R_N and can show an exponent "
              "near -1 at small N.\n"
           << "* in epsilon (at the largest N): at least 1/2 (the theorem's sqrt(epsilon)); a bias of order "
              "D epsilon shows as an exponent near 1. Not checked for the risk gap: where a deterministic b(t)/N "
              "dominates it at the largest N, the epsilon-sweep cannot see the step-size term.\n"
-          << "* in d (at fixed N and the smallest epsilon): none. The width term is dimension-free, so "
+          << "* in d (at fixed N and the width sweep's epsilon): none. The width term is dimension-free, so "
              "the error should not grow with d (exponent near 0, ratio largest-d/smallest-d near 1) as "
              "long as D epsilon stays small.\n\n";
     }
@@ -125,7 +126,7 @@ namespace mfdd::compare::internal
         }
     }
 
-    // error_vs_t.png in numbers: the error of each N at the smallest epsilon, per t.
+    // error_vs_t.png in numbers: the error of each N at the width sweep's epsilon, per t.
     void
     write_growth_in_time(std::ofstream &out, const StudyReport &r)
     {
@@ -133,7 +134,7 @@ namespace mfdd::compare::internal
       const std::size_t n_metrics = r.table.metrics.size();
       const unsigned    d         = p.dimensions.front();
       out << "\n## Growth of the error with t\n\nerror_vs_t.png: seed means at epsilon = "
-          << number(p.smallest_step(), 3) << ", one line per N. The theorem allows growth like e^{Kt}. At d = " << d
+          << number(p.width_sweep_step(), 3) << ", one line per N. The theorem allows growth like e^{Kt}. At d = " << d
           << " (mean +- 95% half-width):\n\n| metric | N |";
       for (const double t : r.table.times)
         out << " t = " << number(t, 4) << " |";
@@ -146,7 +147,7 @@ namespace mfdd::compare::internal
           if (!is_clean_metric(r.table.metrics[m]))
             continue;
           for (const auto &c : r.summary)
-            if (c.d == d && same_step(c.epsilon, p.smallest_step()))
+            if (c.d == d && same_step(c.epsilon, p.width_sweep_step()))
               {
                 out << "| " << r.table.metrics[m] << " | " << c.N << " |";
                 for (std::size_t k = 1; k <= r.table.times.size(); ++k)
@@ -172,7 +173,7 @@ namespace mfdd::compare::internal
              "variation of R vanishes on the support of the law and the gap becomes a deterministic b(t)/N: the "
              "curves collapse. While the N^(-1/2) fluctuations dominate, sqrt(N) x gap collapses instead. Per t, "
              "the spread over N (largest over smallest seed mean) of both products at epsilon = "
-          << number(p.smallest_step(), 3) << ":\n\n| d | t | N x gap (by N) | spread | sqrt(N) x gap spread | closer to |\n"
+          << number(p.width_sweep_step(), 3) << ":\n\n| d | t | N x gap (by N) | spread | sqrt(N) x gap spread | closer to |\n"
           << "|---|---|---|---|---|---|\n";
       for (const unsigned d : p.dimensions)
         for (std::size_t k = 1; k <= r.table.times.size(); ++k)
@@ -181,7 +182,7 @@ namespace mfdd::compare::internal
             std::string products;
             unsigned    count = 0;
             for (const auto &c : r.summary)
-              if (c.d == d && same_step(c.epsilon, p.smallest_step()))
+              if (c.d == d && same_step(c.epsilon, p.width_sweep_step()))
                 {
                   const double gap = c.metrics[k * n_metrics + m].mean;
                   if (!(gap > 0.))

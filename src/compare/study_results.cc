@@ -109,7 +109,7 @@ namespace mfdd::compare
   fit_rates(const StudyTable &table, const StudyParameters &p, const std::vector<std::vector<double>> &pde_error)
   {
     std::vector<Rate> rates;
-    const double      eps_min   = p.smallest_step();
+    const double      eps_min   = p.width_sweep_step();
     const unsigned    n_max     = p.largest_width();
     const std::size_t n_metrics = table.metrics.size();
     // Collects (x, value) of value v over the rows that @p select accepts.
@@ -182,7 +182,12 @@ namespace mfdd::compare
               if (p.step_sizes.size() > 1)
                 {
                   const auto [x, y] = collect(
-                    v, [&](const RunKey &k) { return k.d == d && k.N == n_max; },
+                    v,
+                    [&](const RunKey &k) {
+                      return k.d == d && k.N == n_max &&
+                             std::any_of(p.step_sizes.begin(), p.step_sizes.end(),
+                                         [&](double e) { return same_step(e, k.epsilon); });
+                    },
                     [](const RunKey &k) { return k.epsilon; });
                   fit({name, t, "epsilon", d, n_max, 0., {}, nan}, x, y, pde_error_of(v, d));
                 }
@@ -294,7 +299,7 @@ namespace mfdd::compare
           {
             // Below D epsilon = 1/N the width term dominates (doc/theory.md §5), and
             // a sweep starting there fits a flatter slope.
-            const double D_epsilon = (r.d + extra_dimension) * parameters.smallest_step(), floor = 1. / r.N;
+            const double D_epsilon = (r.d + extra_dimension) * parameters.step_sizes.front(), floor = 1. / r.N;
             const bool   pass      = r.fit.exponent >= 0.5;
             check(pass, where + ": exponent in epsilon " + with_ci(r.fit) + " >= 0.5" +
                           (pass || D_epsilon >= floor ?

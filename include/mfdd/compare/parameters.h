@@ -40,14 +40,18 @@ namespace mfdd::compare
   struct StudyParameters
   {
     std::vector<unsigned int> widths;
+    /// The epsilon-sweep's step sizes (sorted).
     std::vector<double>       step_sizes;
+    /// The N-sweep's step size; 0: the smallest of step_sizes.
+    double                    width_sweep_epsilon = 0.;
     std::vector<unsigned int> dimensions;
     std::vector<unsigned int> seeds;
     /// Times at which every metric is evaluated and fitted besides the sup
     /// over t <= T (sorted, without duplicates; empty: the sup only).
     std::vector<double> error_times;
-    /// cross: (every N, smallest epsilon) and (largest N, every epsilon) for
-    /// each d, which is all the fits need; full: every combination.
+    /// cross: (every N, width_sweep_step()) and (largest N, every epsilon of
+    /// step_sizes) for each d, which is all the fits need; full: every
+    /// combination of N and all_step_sizes().
     bool         full_grid          = false;
     unsigned int dimension_check_n  = 0; ///< 0: the smallest N
     bool         plots              = true;
@@ -57,8 +61,12 @@ namespace mfdd::compare
     void
     parse_parameters(dealii::ParameterHandler &prm);
 
+    /// The step size of the N-sweep.
     double
-    smallest_step() const;
+    width_sweep_step() const;
+    /// step_sizes and width_sweep_step(), sorted, without duplicates.
+    std::vector<double>
+    all_step_sizes() const;
     unsigned int
     largest_width() const;
     /// The N of the dimension comparison (Dimension check N, or the smallest N).

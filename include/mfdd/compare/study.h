@@ -120,9 +120,9 @@ namespace mfdd::compare
   /**
    * A fitted exponent of one metric at one time (t: NaN for the sup over
    * t <= T) along one sweep:
-   *   N        error against N at the smallest epsilon, for one d
+   *   N        error against N at the width sweep's epsilon, for one d
    *   epsilon  error against epsilon at the largest N, for one d
-   *   d        error against d at one N and the smallest epsilon; ratio is the
+   *   d        error against d at one N and the width sweep's epsilon; ratio is the
    *            mean error at the largest d over that at the smallest d
    * Fitted to the seed means (weighted log-log least squares, fit_power_law_of_means).
    * A rate is refused (fit NaN, refused true) where the PDE's own error of
@@ -182,8 +182,11 @@ namespace mfdd::compare
   /**
    * The study-defining parameters are kept in <folder>/study_definition.prm
    * (every parameter but the output folder). A folder whose stored
-   * definition differs from @p definition, or that holds a study.csv without
-   * one, is refused with an InputError saying how to start fresh.
+   * definition differs from @p definition in anything but the run list
+   * (Study/Widths N, Step sizes epsilon, Width sweep epsilon, Dimensions d,
+   * Seeds, Design, Dimension check N, Plots), or that holds a study.csv
+   * without one, is refused with an InputError saying how to start fresh. A
+   * study resumed with another run list keeps the finished runs it needs.
    */
   void
   check_study_definition(const std::string &folder, const std::string &definition);
