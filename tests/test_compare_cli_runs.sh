@@ -59,10 +59,14 @@ head -3 one/study.csv > cut.csv && cp cut.csv one/study.csv
 grep -q "6 runs, 4 to do" resume.log
 diff <(strip one/study.csv) <(strip two/study.csv)
 # a different study in the same folder is refused
-if "$mfdd" "${study[@]}" --set "Output/Folder=one" --set "Study/Seeds=1, 2, 3" 2> refused.txt; then
+if "$mfdd" "${study[@]}" --set "Output/Folder=one" --set "Problem/Delta=0.4" 2> refused.txt; then
   echo "FAIL: a different study was accepted"; exit 1
 fi
 grep -q "start fresh" refused.txt
+# another run list (one more seed) resumes: only the new seed's three runs are computed
+"$mfdd" "${study[@]}" --set "Output/Folder=one" --set "Study/Seeds=1, 2, 3" > extended.log
+grep -q "9 runs, 3 to do" extended.log
+test "$(tail -n +2 one/study.csv | wc -l)" -eq 9
 # the 2D settings: (a, r) with a trainable second layer and (r1, r2), per metric and time
 two_d=(--set "Problem/Final time=0.2" --set "Output/Output interval=0.1" --set "Study/Widths N=20, 40"
        --set "Study/Step sizes epsilon=1e-2, 2e-2" --set "Study/Dimensions d=40" --set "Study/Seeds=1, 2"
