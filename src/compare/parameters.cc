@@ -155,11 +155,17 @@ namespace mfdd::compare
     return width_sweep_epsilon > 0. ? width_sweep_epsilon : step_sizes.front();
   }
 
+  bool
+  StudyParameters::in_epsilon_sweep(double epsilon) const
+  {
+    return std::any_of(step_sizes.begin(), step_sizes.end(), [&](double e) { return same_step(e, epsilon); });
+  }
+
   std::vector<double>
   StudyParameters::all_step_sizes() const
   {
     std::vector<double> all = step_sizes;
-    if (std::none_of(all.begin(), all.end(), [&](double e) { return same_step(e, width_sweep_step()); }))
+    if (!in_epsilon_sweep(width_sweep_step()))
       all.push_back(width_sweep_step());
     std::sort(all.begin(), all.end());
     return all;

@@ -40,15 +40,12 @@ namespace mfdd::compare
   study_runs(const StudyParameters &p)
   {
     std::vector<RunKey> runs;
-    const auto in_epsilon_sweep = [&](double epsilon) {
-      return std::any_of(p.step_sizes.begin(), p.step_sizes.end(), [&](double e) { return same_step(e, epsilon); });
-    };
     for (const unsigned int d : p.dimensions)
       for (const double epsilon : p.all_step_sizes())
         for (const unsigned int N : p.widths)
           {
             const bool wanted = p.full_grid || same_step(epsilon, p.width_sweep_step()) ||
-                                (N == p.largest_width() && in_epsilon_sweep(epsilon));
+                                (N == p.largest_width() && p.in_epsilon_sweep(epsilon));
             if (wanted)
               for (const unsigned int seed : p.seeds)
                 runs.push_back({N, epsilon, d, seed});

@@ -182,12 +182,7 @@ namespace mfdd::compare
               if (p.step_sizes.size() > 1)
                 {
                   const auto [x, y] = collect(
-                    v,
-                    [&](const RunKey &k) {
-                      return k.d == d && k.N == n_max &&
-                             std::any_of(p.step_sizes.begin(), p.step_sizes.end(),
-                                         [&](double e) { return same_step(e, k.epsilon); });
-                    },
+                    v, [&](const RunKey &k) { return k.d == d && k.N == n_max && p.in_epsilon_sweep(k.epsilon); },
                     [](const RunKey &k) { return k.epsilon; });
                   fit({name, t, "epsilon", d, n_max, 0., {}, nan}, x, y, pde_error_of(v, d));
                 }

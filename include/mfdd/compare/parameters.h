@@ -64,6 +64,9 @@ namespace mfdd::compare
     /// The step size of the N-sweep.
     double
     width_sweep_step() const;
+    /// Whether @p epsilon is one of step_sizes (to round-off).
+    bool
+    in_epsilon_sweep(double epsilon) const;
     /// step_sizes and width_sweep_step(), sorted, without duplicates.
     std::vector<double>
     all_step_sizes() const;
