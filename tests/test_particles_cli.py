@@ -130,6 +130,46 @@ check(pvd.count("<DataSet") == len(diag1), "sgd.pvd does not list every output t
 # The trajectory moved (the comparison is not between two initial states).
 check(abs(diag1[-1][6] - diag1[0][6]) > 1e-3, "mean radius did not move")
 
+# --- (a, r1, r2): anisotropic data with a trainable second layer -------------
+# Reduced coordinates (a, r1 = |w_{1:s0}|, r2 = |w_{s0+1:d}|) in the CSV and as
+# 3D points of the VTU, the same on 1 and 2 ranks; at t = 0 the radii follow
+# kappa chi_m / sqrt(d) with m = s0 and d - s0.
+N, d, s0, kappa = 2000, 30, 5, 0.8
+settings = ["Problem/Data model=anisotropic", "Problem/Second layer=trainable", f"Problem/Dimension d={d}",
+            f"Problem/Signal block size s0={s0}", f"Problem/Initial kappa={kappa}", "Problem/Final time=0.5",
+            f"SGD/Number of neurons N={N}", "SGD/Step size epsilon=0.01", "SGD/Exact risk every=1",
+            "Output/Output interval=0.25"]
+serial, parallel = os.path.join(WORK, "three_serial"), os.path.join(WORK, "three_parallel")
+r1 = run(serial, settings)
+r2 = run(parallel, settings, ranks=2)
+check(r1.returncode == 0 and r2.returncode == 0, f"(a, r1, r2) runs failed: {r1.stderr} {r2.stderr}")
+columns, diag1 = read_csv(os.path.join(serial, "sgd_diagnostics.csv"))
+_, diag2 = read_csv(os.path.join(parallel, "sgd_diagnostics.csv"))
+check(columns[-3:] == ["mean_a", "mean_r1", "mean_r2"], f"(a, r1, r2) diagnostics columns {columns}")
+check(all(math.isfinite(row[2]) for row in diag1), "(a, r1, r2): risk_exact not finite")
+for row1, row2 in zip(diag1, diag2):
+    check(all(same(x, y) for x, y in zip(row1, row2)), f"(a, r1, r2) 1 vs 2 ranks: {row1} vs {row2}")
+
+
+def chi_mean(m):
+    return kappa * math.sqrt(2.0 / d) * math.exp(math.lgamma((m + 1) / 2) - math.lgamma(m / 2))
+
+
+names, z0 = read_csv(os.path.join(serial, "sgd_reduced_0000.csv"))
+check(names == ["a", "r1", "r2"] and len(z0) == N, f"(a, r1, r2) reduced columns {names}, {len(z0)} rows")
+for c, m in ((1, s0), (2, d - s0)):
+    mean = sum(p[c] for p in z0) / N
+    check(abs(mean / chi_mean(m) - 1) < 0.03, f"(a, r1, r2): mean of {names[c]} at t = 0 is {mean}, "
+          f"the law's {chi_mean(m)}")
+names, z1 = read_csv(os.path.join(serial, "sgd_reduced_0002.csv"))
+reader = vtk.vtkXMLUnstructuredGridReader()
+reader.SetFileName(os.path.join(serial, "sgd_0002.vtu"))
+reader.Update()
+points = vtk_to_numpy(reader.GetOutput().GetPoints().GetData())
+check(len(points) == N and all(same(points[i][c], z1[i][c], 1e-9) for i in range(N) for c in range(3)),
+      "(a, r1, r2): the VTU points are not (a, r1, r2)")
+check(abs(diag1[-1][-3] - diag1[0][-3]) > 1e-4, "(a, r1, r2): mean a did not move")
+
 shutil.rmtree(WORK, ignore_errors=True)
 print("test_particles_cli:", "FAILED" if failures else "passed", f"({len(failures)} failures)")
 sys.exit(1 if failures else 0)

@@ -139,12 +139,9 @@ namespace mfdd::model
         require(d >= 2, "Problem/Dimension d", "anisotropic data needs d >= 2");
         require(s0 >= 1 && s0 <= int(d) - 1, "Problem/Signal block size s0",
                 "must lie in [1, d - 1] = [1, " + std::to_string(d - 1) + "], got " + std::to_string(s0));
-        require(!trainable_second_layer, "Problem/Second layer",
-                "anisotropic data with a trainable second layer has three reduced coordinates "
-                "(a, r1, r2), which mfdd does not support; use 'fixed'");
         data = DataModel({InputBlock{unsigned(s0), 1. + delta, 1. - delta},
                           InputBlock{d - unsigned(s0), 1. + delta2, 1. - delta2}});
-        kind = ReducedSettingKind::two_radii;
+        kind = trainable_second_layer ? ReducedSettingKind::amplitude_two_radii : ReducedSettingKind::two_radii;
       }
     setting = std::make_shared<ReducedSetting>(kind, data, initial_law);
 

@@ -66,6 +66,8 @@ namespace mfdd::model
           return {"a", "r"};
         case ReducedSettingKind::two_radii:
           return {"r1", "r2"};
+        case ReducedSettingKind::amplitude_two_radii:
+          return {"a", "r1", "r2"};
       }
     return {};
   }

@@ -12,7 +12,8 @@ namespace mfdd::model
   {
     radius,           ///< isotropic data, fixed a: z = r = |w|
     amplitude_radius, ///< isotropic data, trainable a: z = (a, r)
-    two_radii         ///< anisotropic data, fixed a: z = (r1, r2)
+    two_radii,           ///< anisotropic data, fixed a: z = (r1, r2)
+    amplitude_two_radii  ///< anisotropic data, trainable a: z = (a, r1, r2)
   };
 
   /**
@@ -67,14 +68,15 @@ namespace mfdd::model
     bool
     has_amplitude() const
     {
-      return setting_kind == ReducedSettingKind::amplitude_radius;
+      return setting_kind == ReducedSettingKind::amplitude_radius ||
+             setting_kind == ReducedSettingKind::amplitude_two_radii;
     }
     unsigned int
     n_blocks() const
     {
       return data.blocks().size();
     }
-    /// "r"; "a","r"; or "r1","r2"
+    /// "r"; "a","r"; "r1","r2"; or "a","r1","r2"
     std::vector<std::string>
     coordinate_names() const;
     /// Index of the first radius inside z.
