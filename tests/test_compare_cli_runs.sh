@@ -70,7 +70,8 @@ test "$(tail -n +2 one/study.csv | wc -l)" -eq 9
 # the 2D settings: (a, r) with a trainable second layer and (r1, r2), per metric and time
 two_d=(--set "Problem/Final time=0.2" --set "Output/Output interval=0.1" --set "Study/Widths N=20, 40"
        --set "Study/Step sizes epsilon=1e-2, 2e-2" --set "Study/Dimensions d=40" --set "Study/Seeds=1, 2"
-       --set "Study/Error times=0.1, 0.2" --set "Study/Plots=false" --set "SGD/Exact risk every=1")
+       --set "Study/Error times=0.1, 0.2" --set "Study/Plots=false" --set "SGD/Exact risk every=1"
+       --set "Study/Width sweep epsilon=0")
 "$mfdd" study "$MFDD_SOURCE_DIR/params/study_full_amplitude_radius.prm" "${two_d[@]}" \
   --set "PDE/Subdivisions=12" --set "PDE/Potential nodes=24" --set "Output/Folder=amplitude" > amplitude.log
 "$mfdd" study "$MFDD_SOURCE_DIR/params/compare_two_radii.prm" "${two_d[@]}" \
