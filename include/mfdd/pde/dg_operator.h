@@ -93,10 +93,10 @@ namespace mfdd::pde
     void
     collect_points(const ClosedBoundary &closed);
     /// dst = the operator's residual (before the inverse mass matrix) of src,
-    /// then dst = M^{-1} dst; returns the outflow rate.
+    /// then rate = M^{-1} dst; returns the outflow rate.
     template <int degree>
     double
-    apply_degree(const std::vector<Tensor<1, dim>> &velocity, double nu);
+    apply_degree(const std::vector<Tensor<1, dim>> &velocity, double nu, VectorType &rate);
     void
     collect_hanging_faces_1d(const dealii::DoFHandler<dim> &dof_handler);
     /// Adds the fluxes through the faces of hanging_faces to dst.
@@ -113,6 +113,8 @@ namespace mfdd::pde
     /// Per face batch: the SIPG penalty, and on the boundary 0 (closed) or 1 (open).
     dealii::AlignedVector<dealii::VectorizedArray<double>> penalty, open;
     std::vector<HangingFace1d>           hanging_faces;
+    /// [cell batch * lanes + lane]: the cell's first DoF in the owned vector.
+    std::vector<unsigned int>            first_owned_dof;
     MfVector                             src, dst;
   };
 } // namespace mfdd::pde
