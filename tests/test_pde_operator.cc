@@ -2,8 +2,8 @@
 // written here with FEValues / FEFaceValues / FESubfaceValues: the same upwind
 // transport and SIPG diffusion (doc/theory.md §4), cell by cell, face by face
 // (from the coarse side at a hanging face), then the inverse of each cell's
-// mass matrix. 1D and 2D meshes with hanging faces (in 1D also two levels
-// apart), degrees 1 to 3, random coefficients (large jumps), a velocity of
+// mass matrix. 1D, 2D and 3D meshes with hanging faces (in 1D also two
+// levels apart), degrees 1 to 3, random coefficients (large jumps), a velocity of
 // both signs, with and without diffusion, one boundary side closed; the rate
 // and the outflow must agree to 1e-11 relative.
 #include <mfdd/pde/dg_operator.h>
@@ -204,7 +204,7 @@ namespace
     return outflow;
   }
 
-  /// [-1, 1] x [0, 2] (1D: [0, 2]) with cells refined so that faces hang.
+  /// [-1, 1]^(dim-1) x [0, 2] with cells refined so that faces hang.
   template <int dim>
   void
   make_mesh(Triangulation<dim> &triangulation)
@@ -290,6 +290,15 @@ TEST(PdeOperator, DiffusionMatchesAssembly2d)
 {
   for (const unsigned int degree : {1u, 2u, 3u})
     check<2>(degree, 0.3, true);
+}
+
+TEST(PdeOperator, MatchesAssembly3d)
+{
+  for (const unsigned int degree : {1u, 2u})
+    {
+      check<3>(degree, 0., false);
+      check<3>(degree, 0.3, true);
+    }
 }
 
 // with_noise = false: an operator set up for diffusion applied with nu = 0.

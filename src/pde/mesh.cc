@@ -146,7 +146,8 @@ namespace mfdd::pde
 
     number_cells();
     build_cell_tables();
-    if (parameters.adaptivity.enabled() && parameters.adaptivity.indicator != "mass")
+    // The jump indicator's faces (also without automatic remeshing: adapt_mesh() is public).
+    if (parameters.adaptivity.indicator == "jumps")
       build_face_tables();
     else
       {
