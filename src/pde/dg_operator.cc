@@ -3,7 +3,6 @@
 // points, the cell/face/boundary workers of the loop, the inverse mass matrix,
 // and the 1D faces between refinement levels that MatrixFree leaves out.
 #include <mfdd/pde/dg_operator.h>
-#include <mfdd/pde/solver.h>
 
 #include <deal.II/base/quadrature_lib.h>
 #include <deal.II/fe/fe_values.h>
@@ -189,9 +188,9 @@ namespace mfdd::pde
     using Range                    = std::pair<unsigned int, unsigned int>;
     using Cell                     = FEEvaluation<dim, fe_degree>;
     using Face                     = FEFaceEvaluation<dim, fe_degree>;
-    const EvaluationFlags::EvaluationFlags cell_flags =
+    // Gradients only for the diffusion.
+    const EvaluationFlags::EvaluationFlags flags =
       nu > 0. ? EvaluationFlags::values | EvaluationFlags::gradients : EvaluationFlags::values;
-    const EvaluationFlags::EvaluationFlags face_flags = cell_flags;
     double outflow = 0.;
 
     // int_K (rho b - nu grad rho) . grad phi
@@ -200,7 +199,7 @@ namespace mfdd::pde
       for (unsigned int cell = cells.first; cell < cells.second; ++cell)
         {
           phi.reinit(cell);
-          phi.gather_evaluate(in, cell_flags);
+          phi.gather_evaluate(in, flags);
           for (unsigned int q = 0; q < phi.n_q_points; ++q)
             {
               auto flux = velocity_batch(velocity, (cell * phi.n_q_points + q) * n_lanes) * phi.get_value(q);
@@ -211,15 +210,16 @@ namespace mfdd::pde
           phi.integrate_scatter(EvaluationFlags::gradients, out);
         }
     };
-    // Interior faces: - (b.n rho_upwind - nu ({d_n rho} - sigma [rho])) [phi] + nu [rho] {d_n phi} / ...
+    // Inner faces: -(b.n rho_upwind - nu ({d_n rho} - sigma [rho])) [phi] + nu [rho] {d_n phi},
+    // n the normal of the minus (interior) side, which FEFaceEvaluation uses on both sides.
     const auto face_worker = [&](const MatrixFree<dim, double> &data, MfVector &out, const MfVector &in, const Range &faces) {
       Face minus(data, true), plus(data, false);
       for (unsigned int f = faces.first; f < faces.second; ++f)
         {
           minus.reinit(f);
           plus.reinit(f);
-          minus.gather_evaluate(in, face_flags);
-          plus.gather_evaluate(in, face_flags);
+          minus.gather_evaluate(in, flags);
+          plus.gather_evaluate(in, flags);
           for (unsigned int q = 0; q < minus.n_q_points; ++q)
             {
               const auto   b         = velocity_batch(velocity, first_face_point + (f * minus.n_q_points + q) * n_lanes);
@@ -237,8 +237,8 @@ namespace mfdd::pde
               minus.submit_value(-flux, q);
               plus.submit_value(flux, q);
             }
-          minus.integrate_scatter(face_flags, out);
-          plus.integrate_scatter(face_flags, out);
+          minus.integrate_scatter(flags, out);
+          plus.integrate_scatter(flags, out);
         }
     };
     // Boundary faces: outside value 0; closed faces (open = 0) carry nothing.
@@ -248,7 +248,7 @@ namespace mfdd::pde
       for (unsigned int f = faces.first; f < faces.second; ++f)
         {
           minus.reinit(f);
-          minus.gather_evaluate(in, face_flags);
+          minus.gather_evaluate(in, flags);
           const unsigned int n_active = data.n_active_entries_per_face_batch(f);
           for (unsigned int q = 0; q < minus.n_q_points; ++q)
             {
@@ -267,7 +267,7 @@ namespace mfdd::pde
               for (unsigned int v = 0; v < n_active; ++v)
                 outflow += flux_JxW[v];
             }
-          minus.integrate_scatter(face_flags, out);
+          minus.integrate_scatter(flags, out);
         }
     };
     matrix_free.template loop<MfVector, MfVector>(cell_worker, face_worker, boundary_worker, dst, src, true);
