@@ -8,11 +8,21 @@
 //        mpirun -np 2 pde_benchmark --2d-final: only the 2D (a, r) example to
 //        T = 2 on all ranks, uniform 48 x 48 (pde_amplitude_radius.prm) against
 //        the adaptive mesh of pde_adaptive.prm.
+//        pde_benchmark --operator: only the DG operator, the matrix-free
+//        DgOperator against the old table-based one (old_dg_operator.h) in the
+//        same run: microseconds per cell and application, and their ratio.
 #include <mfdd/io/parameter_file.h>
 #include <mfdd/kernels/population_kernels.h>
+#include <mfdd/pde/dg_operator.h>
 #include <mfdd/pde/solver.h>
 
+#include <deal.II/base/function.h>
 #include <deal.II/base/mpi.h>
+#include <deal.II/fe/fe_dgq.h>
+#include <deal.II/grid/grid_generator.h>
+#include <deal.II/numerics/vector_tools.h>
+
+#include "old_dg_operator.h"
 
 #include <chrono>
 #include <iomanip>
@@ -65,12 +75,96 @@ namespace
     return {solver.risk(), std::chrono::duration<double>(end - stepping).count(),
             std::chrono::duration<double>(stepping - start).count(), solver.n_cells(), solver.n_steps()};
   }
+  /// Microseconds per call of @p apply (repeated for at least half a second).
+  template <typename Apply>
+  double
+  microseconds_per_call(const Apply &apply)
+  {
+    using Clock = std::chrono::steady_clock;
+    unsigned int calls = 0;
+    const auto   start = Clock::now();
+    double       seconds = 0.;
+    while (seconds < 0.5)
+      {
+        apply();
+        ++calls;
+        seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      }
+    return 1e6 * seconds / calls;
+  }
+
+  /// The old and the matrix-free operator on an n^dim box [-1, 1] x [0, 2]^(dim-1)
+  /// (FE_DGQ(degree)) for a smooth density and velocity; prints the cost per
+  /// cell and application of each, their ratio and the largest difference of the rates.
+  template <int dim>
+  void
+  compare_operators(const unsigned int degree, const unsigned int n, const double nu)
+  {
+    using namespace dealii;
+    Triangulation<dim> triangulation;
+    Point<dim>         lower, upper;
+    lower[0] = -1.;
+    upper[0] = 1.;
+    for (unsigned int d = 1; d < dim; ++d)
+      upper[d] = 2.;
+    GridGenerator::subdivided_hyper_rectangle(triangulation, std::vector<unsigned int>(dim, n), lower, upper);
+    const FE_DGQ<dim> fe(degree);
+    DoFHandler<dim>   dof_handler(triangulation);
+    dof_handler.distribute_dofs(fe);
+    // With noise the side r = 0 (the last coordinate) is closed, as in the solver.
+    const auto closed = [nu](const Point<dim> &z, const Tensor<1, dim> &normal, double h) {
+      return nu > 0. && normal[dim - 1] < -0.5 && std::abs(z[dim - 1]) <= 1e-12 * h;
+    };
+    benchmark::OldDgOperator<dim> old_operator(dof_handler, closed, nu > 0.);
+    pde::DgOperator<dim>          new_operator;
+    new_operator.reinit(dof_handler, closed, nu > 0.);
+
+    typename pde::DgOperator<dim>::VectorType u(dof_handler.locally_owned_dofs(), MPI_COMM_SELF), old_rate(u), new_rate(u);
+    const ScalarFunctionFromFunctionObject<dim> density([](const Point<dim> &z) {
+      return std::exp(-4. * (z - Point<dim>::unit_vector(dim - 1)).norm_square()) + 0.1 * std::sin(5. * z[0]);
+    });
+    VectorTools::interpolate(dof_handler, density, u);
+    const auto velocity_at = [](const std::vector<Point<dim>> &points) {
+      std::vector<Tensor<1, dim>> velocity(points.size());
+      for (unsigned int p = 0; p < points.size(); ++p)
+        for (unsigned int d = 0; d < dim; ++d)
+          velocity[p][d] = std::sin(3. * points[p][(d + 1) % dim]) - 0.3 * d;
+      return velocity;
+    };
+    const auto old_velocity = velocity_at(old_operator.evaluation_points);
+    const auto new_velocity = velocity_at(new_operator.evaluation_points());
+    old_operator.set_rho_at_q(u); // the solver had it from the density weights
+    const double old_us = microseconds_per_call([&] { old_operator.apply(u, old_velocity, nu, old_rate); });
+    const double new_us = microseconds_per_call([&] { new_operator.apply(u, new_velocity, nu, new_rate); });
+    double difference = 0., size = 0.;
+    for (unsigned int i = 0; i < u.locally_owned_size(); ++i)
+      {
+        difference = std::max(difference, std::abs(old_rate.begin()[i] - new_rate.begin()[i]));
+        size       = std::max(size, std::abs(old_rate.begin()[i]));
+      }
+    const unsigned int cells = triangulation.n_active_cells();
+    std::cout << std::setw(3) << dim << std::setw(7) << degree << std::setw(7) << cells << std::setw(6) << nu
+              << std::setprecision(3) << std::setw(14) << old_us / cells << std::setw(14) << new_us / cells
+              << std::setw(8) << old_us / new_us << std::setw(18) << difference / size << std::endl;
+  }
 } // namespace
 
 int
 main(int argc, char **argv)
 {
   dealii::Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
+  if (argc > 1 && std::string(argv[1]) == "--operator")
+    {
+      std::cout << "DG operator: old tables against MatrixFree, one rank\n"
+                << "dim degree  cells    nu  old[us/cell]  new[us/cell]  ratio  max|old - new|/max|old|\n";
+      for (const double nu : {0., 0.05})
+        {
+          for (const unsigned int degree : {1u, 2u, 3u})
+            compare_operators<2>(degree, 48, nu);
+          compare_operators<1>(2, 200, nu);
+        }
+      return 0;
+    }
   if (argc > 1 && std::string(argv[1]) == "--2d-final")
     {
       const bool root = dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;

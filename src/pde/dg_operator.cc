@@ -1,390 +1,377 @@
-// The upwind DG operator of the reduced continuity equation (and, with noise,
-// the SIPG diffusion): the per-cell and per-face tables of the owned cells,
-// the density weights handed to the potential, and the rate du/dt = L(u).
-#include <mfdd/pde/solver.h>
-#include "cell_polynomial.h"
+// The upwind DG operator (and, with noise, the SIPG diffusion) on deal.II's
+// matrix-free framework: the set-up of MatrixFree and of the evaluation
+// points, the cell/face/boundary workers of the loop, the inverse mass matrix,
+// and the 1D faces between refinement levels that MatrixFree leaves out.
+#include <mfdd/pde/dg_operator.h>
 
 #include <deal.II/base/quadrature_lib.h>
 #include <deal.II/fe/fe_values.h>
-#include <deal.II/fe/mapping_q1.h>
-#include <deal.II/lac/full_matrix.h>
+#include <deal.II/lac/affine_constraints.h>
+#include <deal.II/matrix_free/fe_evaluation.h>
+#include <deal.II/matrix_free/operators.h>
 
 #include <algorithm>
-#include <array>
-#include <cmath>
 #include <limits>
-#include <map>
+#include <type_traits>
 
 namespace mfdd::pde
 {
   using namespace dealii;
 
-  template <int dim>
-  void
-  Solver<dim>::build_cell_tables()
+  namespace
   {
-    const QGauss<dim>           quadrature(parameters.degree + 1);
-    std::vector<Tensor<1, dim>> reference_gradients; // [q][i]
-    for (unsigned int q = 0; q < n_q_points; ++q)
-      for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-        reference_gradients.push_back(fe.shape_grad(i, quadrature.point(q)));
-    const unsigned int n_c = n_owned_cells;
-    JxW.resize(n_c * n_q_points);
-    q_points.resize(n_c * n_q_points);
-    grad_shape_JxW.resize(n_c * n_q_points * n_dofs_per_cell * dim);
-    inverse_mass.resize(n_c * n_dofs_per_cell * n_dofs_per_cell);
-    cell_volume.resize(n_c);
-    cell_size.resize(n_c);
-    FullMatrix<double> mass_matrix(n_dofs_per_cell, n_dofs_per_cell);
-    for (unsigned int c = 0; c < n_c; ++c)
-      {
-        mass_matrix    = 0.;
-        cell_volume[c] = 0.;
-        for (unsigned int q = 0; q < n_q_points; ++q)
-          {
-            // The Q1 map of the cell, evaluated here: a reused FEValues copies
-            // the Jacobians of the previous cell if this one is a translation
-            // of it up to round-off, and which cell comes before depends on
-            // the partition.
-            const Point<dim> &unit = quadrature.point(q);
-            Point<dim>        z;
-            Tensor<2, dim>    jacobian;
-            for (const unsigned int v : GeometryInfo<dim>::vertex_indices())
-              {
-                z += GeometryInfo<dim>::d_linear_shape_function(unit, v) * cells[c]->vertex(v);
-                jacobian += outer_product(cells[c]->vertex(v), GeometryInfo<dim>::d_linear_shape_function_gradient(unit, v));
-              }
-            const double         jxw               = std::abs(determinant(jacobian)) * quadrature.weight(q);
-            const Tensor<2, dim> inverse_transpose = transpose(invert(jacobian));
-            JxW[c * n_q_points + q]      = jxw;
-            q_points[c * n_q_points + q] = z;
-            cell_volume[c] += jxw;
-            for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-              {
-                const Tensor<1, dim> gradient = inverse_transpose * reference_gradients[q * n_dofs_per_cell + i];
-                for (unsigned int d = 0; d < dim; ++d)
-                  grad_shape_JxW[((c * n_q_points + q) * n_dofs_per_cell + i) * dim + d] = gradient[d] * jxw;
-                for (unsigned int j = 0; j < n_dofs_per_cell; ++j)
-                  mass_matrix(i, j) +=
-                    shape_at_q[q * n_dofs_per_cell + i] * shape_at_q[q * n_dofs_per_cell + j] * jxw;
-              }
-          }
-        mass_matrix.gauss_jordan();
-        for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-          for (unsigned int j = 0; j < n_dofs_per_cell; ++j)
-            inverse_mass[(c * n_dofs_per_cell + i) * n_dofs_per_cell + j] = mass_matrix(i, j);
-        cell_size[c] = cells[c]->minimum_vertex_distance();
-      }
-  }
-
-  template <int dim>
-  void
-  Solver<dim>::build_face_tables(std::vector<Point<dim>> &evaluation_points)
-  {
-    // Every face of an owned cell once, from its minus side (see FaceData); a
-    // face with a hanging node is integrated on each subface against the fine
-    // neighbour. Each cell lists its faces in its own face order, so that its
-    // residual adds them in the same order on any number of ranks.
-    faces.clear();
-    cell_faces.assign(n_owned_cells, {});
-    const QGauss<dim - 1> face_quadrature(parameters.degree + 1);
-    const bool            noisy = problem.temperature > 0.;
-    const UpdateFlags     gradients = noisy ? update_gradients : update_default;
-    const UpdateFlags     minus_flags =
-      update_values | update_JxW_values | update_normal_vectors | update_quadrature_points | gradients;
-    FEFaceValues<dim>    face_minus(fe, face_quadrature, minus_flags);
-    FESubfaceValues<dim> subface_minus(fe, face_quadrature, minus_flags);
-    FEFaceValues<dim>    face_plus(fe, face_quadrature, update_values | update_quadrature_points | gradients);
-    const auto          &setting = problem.reduced_setting();
-    const unsigned int    none = numbers::invalid_unsigned_int;
-    struct Side
+    /// Calls @p f with the degree as a compile-time constant (1 to 5, as
+    /// PDE/Degree allows): sum factorisation unrolls its loops only then.
+    template <typename Function>
+    auto
+    with_degree(const unsigned int degree, const Function &f)
     {
-      active_cell_iterator cell;
-      unsigned int         face, subface;
-    };
-    const auto make_face = [&](const Side &minus, const Side *plus) {
-      FEFaceValuesBase<dim> *values = &face_minus;
-      if (minus.subface == none)
-        face_minus.reinit(minus.cell, minus.face);
-      else
+      switch (degree)
         {
-          subface_minus.reinit(minus.cell, minus.face, minus.subface);
-          values = &subface_minus;
+          case 1:
+            return f(std::integral_constant<int, 1>());
+          case 2:
+            return f(std::integral_constant<int, 2>());
+          case 3:
+            return f(std::integral_constant<int, 3>());
+          case 4:
+            return f(std::integral_constant<int, 4>());
+          case 5:
+            return f(std::integral_constant<int, 5>());
+          default:
+            AssertThrow(false, ExcMessage("PDE/Degree must be 1 to 5"));
         }
-      FaceData           face;
-      const unsigned int nq = face_quadrature.size();
-      face.cell_minus       = slot_of(minus.cell);
-      face.cell_plus        = plus ? slot_of(plus->cell) : none;
-      face.first_point      = evaluation_points.size();
-      face.shape_minus.resize(nq * n_dofs_per_cell);
-      for (unsigned int q = 0; q < nq; ++q)
-        {
-          face.JxW.push_back(values->JxW(q));
-          face.normal.push_back(values->normal_vector(q));
-          evaluation_points.push_back(values->quadrature_point(q));
-          for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-            face.shape_minus[q * n_dofs_per_cell + i] = values->shape_value(i, q);
-          if (noisy)
-            for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-              face.normal_derivative_minus.push_back(values->shape_grad(i, q) * face.normal[q]);
-        }
-      if (noisy)
-        {
-          const double h = std::min(minus.cell->minimum_vertex_distance(),
-                                    plus ? plus->cell->minimum_vertex_distance() : minus.cell->minimum_vertex_distance());
-          face.penalty = (parameters.degree + 1.) * (parameters.degree + 1.) / h;
-          for (unsigned int b = 0; b < setting.n_blocks() && !plus; ++b)
-            {
-              const unsigned int k = setting.first_radius() + b;
-              face.closed = face.closed ||
-                            (face.normal[0][k] < -0.5 && std::abs(values->quadrature_point(0)[k]) <= 1e-12 * h);
-            }
-        }
-      if (!plus && reflecting_box_sides())
-        face.closed = true;
-      if (plus)
-        {
-          face_plus.reinit(plus->cell, plus->face);
-          face.shape_plus.resize(nq * n_dofs_per_cell);
-          for (unsigned int q = 0; q < nq; ++q)
-            {
-              // The neighbour's face points in the same physical order.
-              const Point<dim> &z     = values->quadrature_point(q);
-              unsigned int      match = 0;
-              for (unsigned int p = 1; p < nq; ++p)
-                if (face_plus.quadrature_point(p).distance(z) < face_plus.quadrature_point(match).distance(z))
-                  match = p;
-              AssertThrow(face_plus.quadrature_point(match).distance(z) < 1e-10 * minus.cell->minimum_vertex_distance(),
-                          ExcMessage("face quadrature points do not match"));
-              for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-                face.shape_plus[q * n_dofs_per_cell + i] = face_plus.shape_value(i, match);
-              if (noisy)
-                for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-                  face.normal_derivative_plus.push_back(face_plus.shape_grad(i, match) * face.normal[q]);
-            }
-        }
-      faces.push_back(std::move(face));
-    };
+      return f(std::integral_constant<int, 1>());
+    }
 
-    std::map<std::array<unsigned int, 3>, unsigned int> face_of_minus_side; // (slot, face, subface) -> face
-    for (unsigned int c = 0; c < n_owned_cells; ++c)
-      {
-        const active_cell_iterator cell = cells[c];
-        for (const unsigned int f : cell->face_indices())
-          {
-            // The (minus, plus) sides of the face (several subfaces if the neighbour is finer).
-            std::vector<std::pair<Side, Side>> sides;
-            if (cell->at_boundary(f))
-              sides.push_back({{cell, f, none}, {cell, none, none}});
-            else
-              {
-                const auto neighbor = cell->neighbor(f); // same level or coarser
-                if (neighbor->level() < cell->level())
-                  {
-                    // The coarse side is the minus side (in 1D the face is a point).
-                    const auto [face, subface] =
-                      dim == 1 ? std::make_pair(1 - f, none) : cell->neighbor_of_coarser_neighbor(f);
-                    sides.push_back({{neighbor, face, subface}, {cell, f, none}});
-                  }
-                else if (neighbor->is_active())
-                  {
-                    const Side here{cell, f, none}, there{neighbor, cell->neighbor_of_neighbor(f), none};
-                    if (cell->id() < neighbor->id())
-                      sides.push_back({here, there});
-                    else
-                      sides.push_back({there, here});
-                  }
-                else if (dim == 1)
-                  {
-                    // The finest cell of the neighbour touching the point.
-                    auto fine = neighbor;
-                    while (fine->has_children())
-                      fine = fine->child(1 - f);
-                    sides.push_back({{cell, f, none}, {fine, 1 - f, none}});
-                  }
-                else
-                  for (unsigned int sub = 0; sub < cell->face(f)->n_children(); ++sub)
-                    {
-                      const active_cell_iterator fine = cell->neighbor_child_on_subface(f, sub);
-                      sides.push_back({{cell, f, sub}, {fine, cell->neighbor_of_neighbor(f), none}});
-                    }
-              }
-            for (const auto &[minus, plus] : sides)
-              {
-                const bool boundary = plus.face == none;
-                const std::array<unsigned int, 3> key = {{slot_of(minus.cell), minus.face, minus.subface}};
-                const auto [entry, inserted]          = face_of_minus_side.emplace(key, faces.size());
-                if (inserted)
-                  make_face(minus, boundary ? nullptr : &plus);
-                cell_faces[c].emplace_back(entry->second, minus.cell == cell);
-              }
-          }
-      }
-  }
+    constexpr unsigned int n_lanes = VectorizedArray<double>::size();
+
+    /// The velocity at the evaluation points first, first + 1, ... as one
+    /// vectorised tensor (one point per lane).
+    template <int dim>
+    Tensor<1, dim, VectorizedArray<double>>
+    velocity_batch(const std::vector<Tensor<1, dim>> &velocity, const unsigned int first)
+    {
+      Tensor<1, dim, VectorizedArray<double>> b;
+      for (unsigned int v = 0; v < n_lanes; ++v)
+        for (unsigned int d = 0; d < dim; ++d)
+          b[d][v] = velocity[first + v][d];
+      return b;
+    }
+
+    template <int dim>
+    Point<dim>
+    lane(const Point<dim, VectorizedArray<double>> &p, const unsigned int v)
+    {
+      Point<dim> result;
+      for (unsigned int d = 0; d < dim; ++d)
+        result[d] = p[d][v];
+      return result;
+    }
+  } // namespace
 
   template <int dim>
   void
-  Solver<dim>::read_cell_values(const VectorType &u)
+  DgOperator<dim>::reinit(const DoFHandler<dim> &dof_handler, const ClosedBoundary &closed, const bool with_diffusion)
   {
-    // On one rank u holds every cell; else the ghost values are imported
-    // (with an Epetra_Import kept from the set-up: deal.II's assignment
-    // builds a new one each time).
-    const double *values = u.begin();
-    if (n_ranks > 1)
-      {
-        ghosted.trilinos_vector().Import(u.trilinos_vector(), *ghost_import, Insert);
-        values = ghosted.trilinos_vector()[0];
-      }
-    for (unsigned int c = 0; c < cells.size(); ++c)
-      std::copy_n(values + ghosted_offset[c], n_dofs_per_cell, &cell_values[c * n_dofs_per_cell]);
+    degree    = dof_handler.get_fe().degree;
+    diffusion = with_diffusion;
+    typename MatrixFree<dim, double>::AdditionalData data;
+    data.tasks_parallel_scheme = MatrixFree<dim, double>::AdditionalData::none;
+    data.mapping_update_flags  = update_gradients | update_JxW_values | update_quadrature_points;
+    data.mapping_update_flags_inner_faces = update_values | update_JxW_values | update_normal_vectors |
+                                            update_quadrature_points | (with_diffusion ? update_gradients : update_default);
+    data.mapping_update_flags_boundary_faces = data.mapping_update_flags_inner_faces;
+    AffineConstraints<double> no_constraints;
+    no_constraints.close();
+    matrix_free.reinit(mapping, dof_handler, no_constraints, QGauss<1>(degree + 1), data);
+    matrix_free.initialize_dof_vector(src);
+    matrix_free.initialize_dof_vector(dst);
+    with_degree(degree, [&](auto k) { this->template collect_points<decltype(k)::value>(closed); });
+    // The inverse mass matrix writes each cell's DoFs, consecutive in FE_DGQ's
+    // (lexicographic) order, at their place in the owned vector.
+    const auto &numbering = matrix_free.get_shape_info().lexicographic_numbering;
+    for (unsigned int i = 0; i < numbering.size(); ++i)
+      AssertThrow(numbering[i] == i, ExcMessage("DgOperator: FE_DGQ DoFs are not lexicographic"));
+    const IndexSet &owned = dof_handler.locally_owned_dofs();
+    std::vector<types::global_dof_index> dofs(dof_handler.get_fe().n_dofs_per_cell());
+    first_owned_dof.assign(matrix_free.n_cell_batches() * n_lanes, 0);
+    for (unsigned int cell = 0; cell < matrix_free.n_cell_batches(); ++cell)
+      for (unsigned int v = 0; v < matrix_free.n_active_entries_per_cell_batch(cell); ++v)
+        {
+          matrix_free.get_cell_iterator(cell, v)->get_dof_indices(dofs);
+          AssertThrow(dofs.back() == dofs[0] + dofs.size() - 1, ExcMessage("DG DoFs of a cell are not consecutive"));
+          first_owned_dof[cell * n_lanes + v] = owned.index_within_set(dofs[0]);
+        }
+    first_hanging_point = points.size();
+    hanging_faces.clear();
+    if (dim == 1)
+      collect_hanging_faces_1d(dof_handler);
   }
 
   template <int dim>
-  std::vector<double>
-  Solver<dim>::owned_density_weights(const VectorType &u, std::vector<double> *rho) const
+  template <int fe_degree>
+  void
+  DgOperator<dim>::collect_points(const ClosedBoundary &closed)
   {
-    std::vector<double> weights(n_owned_cells * n_q_points);
-    if (rho)
-      rho->resize(weights.size());
-    for (unsigned int c = 0; c < n_owned_cells; ++c)
-      for (unsigned int q = 0; q < n_q_points; ++q)
-        {
-          const double value =
-            polynomial_value(owned_coefficients(u, c), &shape_at_q[q * n_dofs_per_cell], n_dofs_per_cell);
-          weights[c * n_q_points + q] = value * JxW[c * n_q_points + q];
-          if (rho)
-            (*rho)[c * n_q_points + q] = value;
-        }
-    return weights;
+    points.clear();
+    point_cell_size.clear();
+    const double unused = std::numeric_limits<double>::infinity(); // lanes without a cell
+    FEEvaluation<dim, fe_degree> phi(matrix_free);
+    for (unsigned int cell = 0; cell < matrix_free.n_cell_batches(); ++cell)
+      {
+        phi.reinit(cell);
+        const unsigned int n_active = matrix_free.n_active_entries_per_cell_batch(cell);
+        for (unsigned int q = 0; q < phi.n_q_points; ++q)
+          for (unsigned int v = 0; v < n_lanes; ++v)
+            {
+              points.push_back(lane(phi.quadrature_point(q), v));
+              point_cell_size.push_back(v < n_active ? matrix_free.get_cell_iterator(cell, v)->minimum_vertex_distance() :
+                                                       unused);
+            }
+      }
+    first_face_point                 = points.size();
+    const unsigned int n_inner       = matrix_free.n_inner_face_batches();
+    const unsigned int n_faces       = n_inner + matrix_free.n_boundary_face_batches();
+    const double       penalty_scale = (fe_degree + 1.) * (fe_degree + 1.);
+    penalty.resize(n_faces);
+    open.resize(n_faces);
+    FEFaceEvaluation<dim, fe_degree> face(matrix_free, true);
+    for (unsigned int f = 0; f < n_faces; ++f)
+      {
+        face.reinit(f);
+        const unsigned int       n_active = matrix_free.n_active_entries_per_face_batch(f);
+        std::array<double, n_lanes> h;
+        for (unsigned int v = 0; v < n_lanes; ++v)
+          {
+            h[v] = unused;
+            if (v < n_active)
+              {
+                h[v] = matrix_free.get_face_iterator(f, v, true).first->minimum_vertex_distance();
+                if (f < n_inner)
+                  h[v] = std::min(h[v], matrix_free.get_face_iterator(f, v, false).first->minimum_vertex_distance());
+              }
+            penalty[f][v] = v < n_active ? penalty_scale / h[v] : 0.;
+            Tensor<1, dim> normal;
+            for (unsigned int d = 0; d < dim; ++d)
+              normal[d] = face.get_normal_vector(0)[d][v];
+            open[f][v] = f >= n_inner && v < n_active && closed(lane(face.quadrature_point(0), v), normal, h[v]) ? 0. : 1.;
+          }
+        for (unsigned int q = 0; q < face.n_q_points; ++q)
+          for (unsigned int v = 0; v < n_lanes; ++v)
+            {
+              points.push_back(lane(face.quadrature_point(q), v));
+              point_cell_size.push_back(h[v]);
+            }
+      }
   }
 
   template <int dim>
   double
-  Solver<dim>::compute_rate(const VectorType &u, double t, VectorType &rate)
+  DgOperator<dim>::apply(const VectorType &u, const std::vector<Tensor<1, dim>> &velocity, const double nu,
+                         VectorType &rate)
   {
-    {
-      TimerOutput::Scope scope(timer, "potential");
-      gather_cells(owned_density_weights(u, &rho_at_q), n_q_points, density_weights);
-      potential->update(density_weights);
-      potential->evaluate(psi_at_points, grad_psi_at_points);
-    }
-    TimerOutput::Scope scope(timer, "operator");
-    read_cell_values(u);
-    const double velocity_factor = -2. * problem.xi(t) / problem.alpha;
-    const double nu              = noise_coefficient(t);
-
-    // Fluxes out of the minus side on every face of an owned cell: upwind
-    // b.n rho_upwind JxW, and with noise minus the SIPG diffusive flux
-    // nu ({d_n rho} - penalty [rho]) JxW (at the boundary rho outside = 0).
-    double             outflow_rate = 0.;
-    const unsigned int nq_face      = faces.empty() ? 0 : faces[0].JxW.size();
-    for (unsigned int f = 0; f < faces.size(); ++f)
-      {
-        const FaceData &face     = faces[f];
-        const bool      boundary = face.cell_plus == numbers::invalid_unsigned_int;
-        const double   *u_minus  = &cell_values[face.cell_minus * n_dofs_per_cell];
-        const double   *u_plus   = boundary ? nullptr : &cell_values[face.cell_plus * n_dofs_per_cell];
-        for (unsigned int q = 0; q < nq_face; ++q)
-          {
-            double &flux = face_flux[f * nq_face + q];
-            face_symmetry[f * nq_face + q] = 0.;
-            if (face.closed)
-              {
-                flux = 0.;
-                continue;
-              }
-            // Without noise only the upwind side is needed (no inflow through the boundary).
-            const double bn        = velocity(face.first_point + q, velocity_factor, nu) * face.normal[q];
-            const double rho_minus = bn > 0. || nu > 0. ?
-                                       polynomial_value(u_minus, &face.shape_minus[q * n_dofs_per_cell], n_dofs_per_cell) :
-                                       0.;
-            const double rho_plus = !boundary && (bn <= 0. || nu > 0.) ?
-                                      polynomial_value(u_plus, &face.shape_plus[q * n_dofs_per_cell], n_dofs_per_cell) :
-                                      0.;
-            flux = bn * (bn > 0. ? rho_minus : rho_plus) * face.JxW[q];
-            if (nu > 0.)
-              {
-                double dn_rho = polynomial_value(u_minus, &face.normal_derivative_minus[q * n_dofs_per_cell], n_dofs_per_cell);
-                if (!boundary)
-                  dn_rho = 0.5 * (dn_rho + polynomial_value(u_plus, &face.normal_derivative_plus[q * n_dofs_per_cell],
-                                                            n_dofs_per_cell));
-                const double jump = rho_minus - rho_plus;
-                flux -= nu * (dn_rho - face.penalty * jump) * face.JxW[q];
-                face_symmetry[f * nq_face + q] = (boundary ? 1. : 0.5) * nu * jump * face.JxW[q];
-              }
-            if (boundary)
-              outflow_rate += flux;
-          }
-      }
-
-    std::vector<double>         residual(n_dofs_per_cell);
-    std::vector<Tensor<1, dim>> grad_rho(nu > 0. ? n_q_points : 0);
-    for (unsigned int c = 0; c < n_owned_cells; ++c)
-      {
-        std::fill(residual.begin(), residual.end(), 0.);
-        if (nu > 0.)
-          {
-            // -nu int grad rho . grad phi_i
-            const double *u_c = &cell_values[c * n_dofs_per_cell];
-            for (unsigned int q = 0; q < n_q_points; ++q)
-              {
-                const double *grad = &grad_shape_JxW[(c * n_q_points + q) * n_dofs_per_cell * dim];
-                grad_rho[q]        = Tensor<1, dim>();
-                for (unsigned int j = 0; j < n_dofs_per_cell; ++j)
-                  for (unsigned int d = 0; d < dim; ++d)
-                    grad_rho[q][d] += u_c[j] * grad[j * dim + d];
-                grad_rho[q] *= -nu / JxW[c * n_q_points + q];
-              }
-          }
-        for (unsigned int q = 0; q < n_q_points; ++q)
-          {
-            Tensor<1, dim> flux = rho_at_q[c * n_q_points + q] * velocity(c * n_q_points + q, velocity_factor, nu);
-            if (nu > 0.)
-              flux += grad_rho[q];
-            const double *grad = &grad_shape_JxW[(c * n_q_points + q) * n_dofs_per_cell * dim];
-            for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-              for (unsigned int d = 0; d < dim; ++d)
-                residual[i] += flux[d] * grad[i * dim + d];
-          }
-        for (const auto &[f, minus] : cell_faces[c])
-          {
-            const FaceData            &face  = faces[f];
-            const std::vector<double> &shape = minus ? face.shape_minus : face.shape_plus;
-            const double               sign  = minus ? -1. : 1.;
-            for (unsigned int q = 0; q < nq_face; ++q)
-              {
-                const double flux = sign * face_flux[f * nq_face + q];
-                for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-                  residual[i] += flux * shape[q * n_dofs_per_cell + i];
-              }
-            if (nu > 0. && !face.closed)
-              {
-                // SIPG's symmetry term: nu [rho] {d_n phi_i} (both sides, normal of the minus side)
-                const std::vector<double> &dn_shape = minus ? face.normal_derivative_minus : face.normal_derivative_plus;
-                for (unsigned int q = 0; q < nq_face; ++q)
-                  for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-                    residual[i] += face_symmetry[f * nq_face + q] * dn_shape[q * n_dofs_per_cell + i];
-              }
-          }
-        const double *minv  = &inverse_mass[c * n_dofs_per_cell * n_dofs_per_cell];
-        double       *value = owned_coefficients(rate, c);
-        for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-          {
-            value[i] = 0.;
-            for (unsigned int j = 0; j < n_dofs_per_cell; ++j)
-              value[i] += minv[i * n_dofs_per_cell + j] * residual[j];
-          }
-      }
-    return Utilities::MPI::sum(outflow_rate, mesh_communicator);
+    AssertThrow(nu == 0. || diffusion, ExcMessage("DgOperator: set up without diffusion"));
+    AssertDimension(velocity.size(), points.size());
+    AssertDimension(u.locally_owned_size(), src.locally_owned_size());
+    std::copy(u.begin(), u.end(), src.begin());
+    return with_degree(degree,
+                       [&](auto k) { return this->template apply_degree<decltype(k)::value>(velocity, nu, rate); });
   }
 
+  template <int dim>
+  template <int fe_degree>
+  double
+  DgOperator<dim>::apply_degree(const std::vector<Tensor<1, dim>> &velocity, const double nu, VectorType &rate)
+  {
+    using Number                   = VectorizedArray<double>;
+    using Range                    = std::pair<unsigned int, unsigned int>;
+    using Cell                     = FEEvaluation<dim, fe_degree>;
+    using Face                     = FEFaceEvaluation<dim, fe_degree>;
+    // Gradients only for the diffusion.
+    const EvaluationFlags::EvaluationFlags flags =
+      nu > 0. ? EvaluationFlags::values | EvaluationFlags::gradients : EvaluationFlags::values;
+    double outflow = 0.;
 
-#define MFDD_INSTANTIATE(dim) \
-  template void Solver<dim>::build_cell_tables(); \
-  template void Solver<dim>::build_face_tables(std::vector<Point<dim>> &evaluation_points); \
-  template void Solver<dim>::read_cell_values(const VectorType &u); \
-  template std::vector<double> Solver<dim>::owned_density_weights(const VectorType &u, std::vector<double> *rho) const; \
-  template double Solver<dim>::compute_rate(const VectorType &u, double t, VectorType &rate);
-  MFDD_FOR_EACH_REDUCED_DIMENSION(MFDD_INSTANTIATE)
-#undef MFDD_INSTANTIATE
+    // int_K (rho b - nu grad rho) . grad phi
+    const auto cell_worker = [&](const MatrixFree<dim, double> &data, MfVector &out, const MfVector &in, const Range &cells) {
+      Cell phi(data);
+      for (unsigned int cell = cells.first; cell < cells.second; ++cell)
+        {
+          phi.reinit(cell);
+          phi.gather_evaluate(in, flags);
+          for (unsigned int q = 0; q < phi.n_q_points; ++q)
+            {
+              auto flux = velocity_batch(velocity, (cell * phi.n_q_points + q) * n_lanes) * phi.get_value(q);
+              if (nu > 0.)
+                flux -= nu * phi.get_gradient(q);
+              phi.submit_gradient(flux, q);
+            }
+          phi.integrate_scatter(EvaluationFlags::gradients, out);
+        }
+    };
+    // Inner faces: -(b.n rho_upwind - nu ({d_n rho} - sigma [rho])) [phi] + nu [rho] {d_n phi},
+    // n the normal of the minus (interior) side, which FEFaceEvaluation uses on both sides.
+    const auto face_worker = [&](const MatrixFree<dim, double> &data, MfVector &out, const MfVector &in, const Range &faces) {
+      Face minus(data, true), plus(data, false);
+      for (unsigned int f = faces.first; f < faces.second; ++f)
+        {
+          minus.reinit(f);
+          plus.reinit(f);
+          minus.gather_evaluate(in, flags);
+          plus.gather_evaluate(in, flags);
+          for (unsigned int q = 0; q < minus.n_q_points; ++q)
+            {
+              const auto   b         = velocity_batch(velocity, first_face_point + (f * minus.n_q_points + q) * n_lanes);
+              const Number bn        = b * minus.get_normal_vector(q);
+              const Number rho_minus = minus.get_value(q), rho_plus = plus.get_value(q);
+              Number       flux =
+                bn * compare_and_apply_mask<SIMDComparison::greater_than>(bn, Number(0.), rho_minus, rho_plus);
+              if (nu > 0.)
+                {
+                  const Number jump = rho_minus - rho_plus;
+                  flux -= nu * (0.5 * (minus.get_normal_derivative(q) + plus.get_normal_derivative(q)) - penalty[f] * jump);
+                  minus.submit_normal_derivative(0.5 * nu * jump, q);
+                  plus.submit_normal_derivative(0.5 * nu * jump, q);
+                }
+              minus.submit_value(-flux, q);
+              plus.submit_value(flux, q);
+            }
+          minus.integrate_scatter(flags, out);
+          plus.integrate_scatter(flags, out);
+        }
+    };
+    // Boundary faces: outside value 0; closed faces (open = 0) carry nothing.
+    const auto boundary_worker = [&](const MatrixFree<dim, double> &data, MfVector &out, const MfVector &in,
+                                     const Range &faces) {
+      Face minus(data, true);
+      for (unsigned int f = faces.first; f < faces.second; ++f)
+        {
+          minus.reinit(f);
+          minus.gather_evaluate(in, flags);
+          const unsigned int n_active = data.n_active_entries_per_face_batch(f);
+          for (unsigned int q = 0; q < minus.n_q_points; ++q)
+            {
+              const auto   b         = velocity_batch(velocity, first_face_point + (f * minus.n_q_points + q) * n_lanes);
+              const Number bn        = b * minus.get_normal_vector(q);
+              const Number rho_minus = minus.get_value(q);
+              Number flux = bn * compare_and_apply_mask<SIMDComparison::greater_than>(bn, Number(0.), rho_minus, Number(0.));
+              if (nu > 0.)
+                {
+                  flux -= nu * (minus.get_normal_derivative(q) - penalty[f] * rho_minus);
+                  minus.submit_normal_derivative(nu * rho_minus * open[f], q);
+                }
+              flux *= open[f];
+              minus.submit_value(-flux, q);
+              const Number flux_JxW = flux * minus.JxW(q);
+              for (unsigned int v = 0; v < n_active; ++v)
+                outflow += flux_JxW[v];
+            }
+          minus.integrate_scatter(flags, out);
+        }
+    };
+    matrix_free.template loop<MfVector, MfVector>(cell_worker, face_worker, boundary_worker, dst, src, true);
+    if (!hanging_faces.empty())
+      apply_hanging_faces_1d(velocity, nu);
+
+    // rate = M^{-1} dst, cell by cell (exact: the mass matrix is the Gauss
+    // one), written straight into rate's cells (one pass less over memory than
+    // set_dof_values into dst and a copy).
+    Cell                                                           phi(matrix_free);
+    MatrixFreeOperators::CellwiseInverseMassMatrix<dim, fe_degree> inverse_mass(phi);
+    double *const                                                  out = rate.begin();
+    for (unsigned int cell = 0; cell < matrix_free.n_cell_batches(); ++cell)
+      {
+        phi.reinit(cell);
+        phi.read_dof_values(dst);
+        inverse_mass.apply(phi.begin_dof_values(), phi.begin_dof_values());
+        const unsigned int n_active = matrix_free.n_active_entries_per_cell_batch(cell);
+        for (unsigned int v = 0; v < n_active; ++v)
+          {
+            double *const values = out + first_owned_dof[cell * n_lanes + v];
+            for (unsigned int i = 0; i < phi.dofs_per_cell; ++i)
+              values[i] = phi.begin_dof_values()[i][v];
+          }
+      }
+    return outflow;
+  }
+
+  template <int dim>
+  void
+  DgOperator<dim>::collect_hanging_faces_1d(const DoFHandler<dim> &dof_handler)
+  {
+    // deal.II 9.4's MatrixFree in 1D builds no face between cells of
+    // different refinement levels (neither inner nor boundary), so an adaptive
+    // 1D mesh would lose the flux there: those faces are integrated here, from
+    // the coarse side, with FEFaceValues (a face is a point: JxW = 1).
+    FEFaceValues<dim> coarse_values(mapping, dof_handler.get_fe(), QGauss<dim - 1>(1),
+                                    update_values | update_gradients | update_normal_vectors | update_quadrature_points);
+    FEFaceValues<dim> fine_values(mapping, dof_handler.get_fe(), QGauss<dim - 1>(1), update_values | update_gradients);
+    const unsigned int n_dofs = dof_handler.get_fe().n_dofs_per_cell();
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      for (const unsigned int f : cell->face_indices())
+        if (!cell->at_boundary(f) && cell->neighbor(f)->has_children())
+          {
+            auto fine = cell->neighbor(f);
+            while (fine->has_children())
+              fine = fine->child(1 - f);
+            coarse_values.reinit(cell, f);
+            fine_values.reinit(fine, 1 - f);
+            HangingFace1d face;
+            face.normal  = coarse_values.normal_vector(0)[0];
+            face.penalty = (degree + 1.) * (degree + 1.) /
+                           std::min(cell->minimum_vertex_distance(), fine->minimum_vertex_distance());
+            const std::array<const FEFaceValues<dim> *, 2> sides = {{&coarse_values, &fine_values}};
+            const std::array<typename DoFHandler<dim>::active_cell_iterator, 2> side_cells = {{cell, fine}};
+            for (unsigned int s = 0; s < 2; ++s)
+              {
+                face.dofs[s].resize(n_dofs);
+                side_cells[s]->get_dof_indices(face.dofs[s]);
+                for (unsigned int i = 0; i < n_dofs; ++i)
+                  {
+                    face.value[s].push_back(sides[s]->shape_value(i, 0));
+                    face.derivative[s].push_back(sides[s]->shape_grad(i, 0)[0] * face.normal);
+                  }
+              }
+            points.push_back(coarse_values.quadrature_point(0));
+            point_cell_size.push_back(std::min(cell->minimum_vertex_distance(), fine->minimum_vertex_distance()));
+            hanging_faces.push_back(std::move(face));
+          }
+  }
+
+  template <int dim>
+  void
+  DgOperator<dim>::apply_hanging_faces_1d(const std::vector<Tensor<1, dim>> &velocity, const double nu)
+  {
+    // The same fluxes as the face worker of apply_degree(), coarse side = minus.
+    for (unsigned int k = 0; k < hanging_faces.size(); ++k)
+      {
+        const HangingFace1d  &face = hanging_faces[k];
+        std::array<double, 2> rho{}, derivative{};
+        for (unsigned int s = 0; s < 2; ++s)
+          for (unsigned int i = 0; i < face.dofs[s].size(); ++i)
+            {
+              rho[s] += src(face.dofs[s][i]) * face.value[s][i];
+              derivative[s] += src(face.dofs[s][i]) * face.derivative[s][i];
+            }
+        const double bn   = velocity[first_hanging_point + k][0] * face.normal;
+        double       flux = bn * (bn > 0. ? rho[0] : rho[1]);
+        double       symmetry = 0.;
+        if (nu > 0.)
+          {
+            const double jump = rho[0] - rho[1];
+            flux -= nu * (0.5 * (derivative[0] + derivative[1]) - face.penalty * jump);
+            symmetry = 0.5 * nu * jump;
+          }
+        for (unsigned int s = 0; s < 2; ++s)
+          for (unsigned int i = 0; i < face.dofs[s].size(); ++i)
+            dst(face.dofs[s][i]) += (s == 0 ? -flux : flux) * face.value[s][i] + symmetry * face.derivative[s][i];
+      }
+  }
+
+  // The solver's dimensions, and 3D (checked by test_pde_operator; the
+  // solver refuses the 3D setting so far).
+  template class DgOperator<1>;
+  template class DgOperator<2>;
+  template class DgOperator<3>;
 } // namespace mfdd::pde

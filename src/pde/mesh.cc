@@ -4,6 +4,7 @@
 // slots and the global cell order (by CellId) that makes every gathered
 // quantity independent of the number of ranks.
 #include <mfdd/io/input_error.h>
+#include <mfdd/pde/dg_operator.h>
 #include <mfdd/pde/solver.h>
 
 #include <deal.II/base/quadrature_lib.h>
@@ -145,10 +146,22 @@ namespace mfdd::pde
 
     number_cells();
     build_cell_tables();
-    // psi is evaluated where this rank needs it: at its cells' quadrature
-    // points, then on the faces of its cells.
-    std::vector<Point<dim>> evaluation_points = q_points;
-    build_face_tables(evaluation_points);
+    // The jump indicator's faces (also without automatic remeshing: adapt_mesh() is public).
+    if (parameters.adaptivity.indicator == "jumps")
+      build_face_tables();
+    else
+      {
+        faces.clear();
+        cell_faces.clear();
+      }
+    // psi is evaluated where the DG operator needs it.
+    if (!dg_operator)
+      dg_operator = std::make_unique<DgOperator<dim>>();
+    dg_operator->reinit(
+      dof_handler,
+      [this](const Point<dim> &z, const Tensor<1, dim> &normal, double h) { return closed_boundary(z, normal, h); },
+      problem.temperature > 0.);
+    const std::vector<Point<dim>> &evaluation_points = dg_operator->evaluation_points();
     // Each cell's DG DoFs are consecutive; their place in the two vectors.
     owned_offset.resize(n_owned_cells);
     ghosted_offset.resize(cells.size());
@@ -175,8 +188,7 @@ namespace mfdd::pde
     potential->reinit(bounding_box(), all_q_points, evaluation_points);
     cell_values.resize(cells.size() * n_dofs_per_cell);
     density_weights.resize(all_q_points.size());
-    face_flux.resize(faces.size() * QGauss<dim - 1>(parameters.degree + 1).size());
-    face_symmetry.resize(face_flux.size());
+    velocity_at_points.resize(evaluation_points.size());
 
     const auto &setting = problem.reduced_setting();
     radial_drift_at_points.assign(evaluation_points.size(), Tensor<1, dim>());

@@ -1,9 +1,11 @@
 // The solver's life cycle and time integration: construction, the SSP-RK3
 // steps with the positivity limiter after every stage (advance), the CFL time
 // step, and run(), which steps from output time to output time and writes the
-// outputs. The pieces it calls live in mesh.cc, dg_operator.cc, limiter.cc,
-// adaptivity.cc, initial_density.cc and diagnostics.cc.
+// outputs, and the rate du/dt = L(u) (the potential, then the DG operator).
+// The pieces it calls live in mesh.cc, cell_tables.cc, dg_operator.cc,
+// limiter.cc, adaptivity.cc, initial_density.cc and diagnostics.cc.
 #include <mfdd/io/input_error.h>
+#include <mfdd/pde/dg_operator.h>
 #include <mfdd/pde/solver.h>
 #include "cell_polynomial.h"
 
@@ -53,6 +55,11 @@ namespace mfdd::pde
       this->parameters.sample_cells.assign(dim, dim == 1 ? 10000 : 400);
   }
 
+  // Defined here, where DgOperator is complete.
+  template <int dim>
+  Solver<dim>::~Solver()
+  {}
+
   template <int dim>
   void
   Solver<dim>::check_finite(const char *where) const
@@ -67,35 +74,63 @@ namespace mfdd::pde
 
   template <int dim>
   double
+  Solver<dim>::compute_rate(const VectorType &u, const double t, VectorType &rate, const bool with_noise)
+  {
+    {
+      TimerOutput::Scope scope(timer, "potential");
+      gather_cells(owned_density_weights(u, &rho_at_q), n_q_points, density_weights);
+      potential->update(density_weights);
+      potential->evaluate(psi_at_points, grad_psi_at_points);
+    }
+    TimerOutput::Scope scope(timer, "operator");
+    const double factor = -2. * problem.xi(t) / problem.alpha;
+    const double nu     = with_noise ? noise_coefficient(t) : 0.;
+    for (unsigned int p = 0; p < velocity_at_points.size(); ++p)
+      velocity_at_points[p] = velocity(p, factor, nu);
+    return Utilities::MPI::sum(dg_operator->apply(u, velocity_at_points, nu, rate), mesh_communicator);
+  }
+
+  template <int dim>
+  double
   Solver<dim>::cfl_time_step(const double t) const
   {
     // h_K / |b|_1 over the quadrature points of every cell and face (each
-    // rank its cells; the minimum is exact), and with noise h_K^2 / (2 dim nu (degree + 1)^2).
-    const double factor    = -2. * problem.xi(t) / problem.alpha;
-    const double nu        = noise_coefficient(t);
-    const double p1        = parameters.degree + 1.;
-    double       min_ratio = std::numeric_limits<double>::max();
-    const auto   speed_at  = [&](unsigned int p) {
-      const Tensor<1, dim> b = velocity(p, factor, nu);
-      double               s = 0.;
-      for (unsigned int d = 0; d < dim; ++d)
-        s += std::abs(b[d]);
-      return s;
-    };
-    for (unsigned int c = 0; c < n_owned_cells; ++c)
+    // point with the smaller size of the cells it touches; each rank its
+    // points, the minimum is exact), and with noise h_K^2 / (2 dim nu (degree + 1)^2).
+    const double  factor    = -2. * problem.xi(t) / problem.alpha;
+    const double  nu        = noise_coefficient(t);
+    const double  p1        = parameters.degree + 1.;
+    double        min_ratio = std::numeric_limits<double>::max();
+    const auto   &h         = dg_operator->cell_size_at_points();
+    for (unsigned int p = 0; p < h.size(); ++p)
       {
-        double speed = 0.;
-        for (unsigned int q = 0; q < n_q_points; ++q)
-          speed = std::max(speed, speed_at(c * n_q_points + q));
-        for (const auto &[f, minus] : cell_faces[c])
-          for (unsigned int q = 0; q < faces[f].JxW.size(); ++q)
-            speed = std::max(speed, speed_at(faces[f].first_point + q));
+        const Tensor<1, dim> b     = velocity(p, factor, nu);
+        double               speed = 0.;
+        for (unsigned int d = 0; d < dim; ++d)
+          speed += std::abs(b[d]);
         if (speed > 0.)
-          min_ratio = std::min(min_ratio, cell_size[c] / speed);
-        if (nu > 0.)
-          min_ratio = std::min(min_ratio, cell_size[c] * cell_size[c] / (2. * dim * nu * p1 * p1));
+          min_ratio = std::min(min_ratio, h[p] / speed);
       }
+    if (nu > 0.)
+      for (unsigned int c = 0; c < n_owned_cells; ++c)
+        min_ratio = std::min(min_ratio, cell_size[c] * cell_size[c] / (2. * dim * nu * p1 * p1));
     return parameters.cfl * Utilities::MPI::min(min_ratio, mesh_communicator);
+  }
+
+  template <int dim>
+  bool
+  Solver<dim>::closed_boundary(const Point<dim> &z, const Tensor<1, dim> &normal, const double h) const
+  {
+    if (reflecting_box_sides())
+      return true;
+    const auto &setting = problem.reduced_setting();
+    for (unsigned int b = 0; b < setting.n_blocks() && problem.temperature > 0.; ++b)
+      {
+        const unsigned int k = setting.first_radius() + b;
+        if (normal[k] < -0.5 && std::abs(z[k]) <= 1e-12 * h)
+          return true;
+      }
+    return false;
   }
 
   template <int dim>
@@ -222,6 +257,9 @@ namespace mfdd::pde
 
 #define MFDD_INSTANTIATE(dim) \
   template Solver<dim>::Solver(const model::Problem &problem, const SolverParameters &parameters, std::shared_ptr<Potential<dim>> potential, MPI_Comm communicator); \
+  template Solver<dim>::~Solver(); \
+  template double Solver<dim>::compute_rate(const VectorType &u, const double t, VectorType &rate, const bool with_noise); \
+  template bool Solver<dim>::closed_boundary(const Point<dim> &z, const Tensor<1, dim> &normal, const double h) const; \
   template void Solver<dim>::check_finite(const char *where) const; \
   template double Solver<dim>::cfl_time_step(const double t) const; \
   template double Solver<dim>::noise_coefficient(const double t) const; \

@@ -39,6 +39,9 @@ namespace mfdd::pde
    * 1D meshes are small) a serial triangulation that every rank holds whole.
    */
   template <int dim>
+  class DgOperator;
+
+  template <int dim>
   using Mesh = std::conditional_t<dim == 1, dealii::Triangulation<dim>, dealii::parallel::distributed::Triangulation<dim>>;
 
   /**
@@ -75,18 +78,19 @@ namespace mfdd::pde
    * - Potential: supplied by a Potential<dim> (nonlocal or prescribed).
    *
    * Parallel model: in 2D the mesh is a p4est triangulation and rho a Trilinos
-   * vector of the locally owned DoFs; each rank keeps tables for its own
-   * cells and for the faces of its cells (reading the neighbours' values
-   * across rank boundaries from a ghosted copy), and computes the residual,
-   * psi at its points, the limiter and the Runge-Kutta stages of its own
-   * cells. psi needs the density everywhere: at every stage the weights
-   * rho JxW of all cells are gathered on every rank in one global cell order
-   * (by CellId) that does not depend on the number of ranks, so the
-   * potential, the risk, mass, means and the adaptive marking are the same
-   * bits on any number of ranks, and so is the rho of every cell (its
-   * residual adds the same terms in the same order). Only the outflow rate
-   * is summed over ranks in a rank-dependent order. In 1D every rank solves
-   * the whole problem (same results on every rank).
+   * vector of the locally owned DoFs; the DG operator (DgOperator, on
+   * deal.II's MatrixFree) integrates this rank's cells and the faces
+   * MatrixFree assigns to it (reading the neighbours' values across rank
+   * boundaries from its ghosted vectors); each rank computes psi at those
+   * points, the limiter and the Runge-Kutta stages of its own cells. psi
+   * needs the density everywhere: at every stage the weights rho JxW of all
+   * cells are gathered on every rank in one global cell order (by CellId)
+   * that does not depend on the number of ranks, so the potential, the risk,
+   * mass, means and the adaptive marking see the same data on any number of
+   * ranks. The residual of a cell adds its face terms in an order (and a face
+   * from a side) that MatrixFree chooses by the partition, so the density
+   * on 1 and 2 ranks agrees to round-off, not to the bit. In 1D every rank
+   * solves the whole problem (same results on every rank).
    *
    * Adaptive mesh (optional, AdaptivityParameters): every `interval` steps the
    * cells are flagged by an indicator of the density (gathered in the global
@@ -111,6 +115,7 @@ namespace mfdd::pde
 
     Solver(const model::Problem &problem, const SolverParameters &parameters, std::shared_ptr<Potential<dim>> potential,
            MPI_Comm communicator = MPI_COMM_WORLD);
+    ~Solver();
 
     /// Builds the box or reads the mesh file (InputError if missing/unreadable).
     void
@@ -238,23 +243,15 @@ namespace mfdd::pde
   private:
     using active_cell_iterator = typename dealii::DoFHandler<dim>::active_cell_iterator;
 
-    /// A face of an owned cell, seen from its minus side: the coarser cell at
-    /// a hanging face, else the cell with the smaller CellId (so that every
-    /// rank computes its flux from the same side, to the same bits).
+    /// A face of an owned cell for the jump indicator, seen from its minus
+    /// side: the coarser cell at a hanging face, else the cell with the
+    /// smaller CellId (so that every rank computes the jump from the same
+    /// side, to the same bits).
     struct FaceData
     {
       unsigned int        cell_minus, cell_plus; ///< slots; plus = invalid on the boundary
-      unsigned int        first_point;           ///< into the evaluation points
       std::vector<double> JxW;
-      std::vector<Tensor<1, dim>> normal;        ///< outward from cell_minus
       std::vector<double> shape_minus, shape_plus; ///< [q][i]
-      /// With noise: grad shape . normal on each side ([q][i]) and the SIPG
-      /// penalty (degree + 1)^2 / h (h the smaller cell size of the two sides).
-      std::vector<double> normal_derivative_minus, normal_derivative_plus;
-      double              penalty = 0.;
-      /// With noise, a boundary face on r_b = 0: no flux (the radial
-      /// Laplacian's drift (m_b - 1)/r_b keeps mass away; m_b = 1 reflects).
-      bool                closed = false;
     };
 
     /// Where the cells of all ranks go in the global cell order (by CellId).
@@ -273,13 +270,19 @@ namespace mfdd::pde
     /// The global order of all ranks' cells given this rank's @p owned_ids (sorted).
     GlobalCellOrder
     global_cell_order(const std::vector<dealii::CellId> &owned_ids) const;
-    /// Quadrature points, JxW, shape gradients and inverse mass matrices of the owned cells.
+    /// Quadrature points, JxW, volumes and sizes of the owned cells.
     void
     build_cell_tables();
-    /// The faces of the owned cells (ghost neighbours get slots after the
-    /// owned ones); their quadrature points are appended to @p evaluation_points.
+    /// The faces of the owned cells for the jump indicator (ghost neighbours
+    /// get slots after the owned ones).
     void
-    build_face_tables(std::vector<Point<dim>> &evaluation_points);
+    build_face_tables();
+    /// Whether a boundary face (point @p z, outward normal @p normal, cell
+    /// size @p h) is closed: reflecting box sides, or with noise a face on
+    /// r_b = 0 (the radial Laplacian's drift (m_b - 1)/r_b keeps mass away;
+    /// m_b = 1 reflects).
+    bool
+    closed_boundary(const Point<dim> &z, const Tensor<1, dim> &normal, double h) const;
     /// The slot of a cell (owned or ghost), creating a ghost slot if needed.
     unsigned int
     slot_of(const active_cell_iterator &cell);
@@ -324,8 +327,10 @@ namespace mfdd::pde
     std::vector<double>
     owned_density_weights(const VectorType &u, std::vector<double> *rho = nullptr) const;
     /// du/dt = L(u) at time t; returns the outflow rate through the boundary.
+    /// Without @p with_noise neither the SIPG diffusion nor the noise's drift
+    /// is included (for a stepper that treats the noise implicitly).
     double
-    compute_rate(const VectorType &u, double t, VectorType &rate);
+    compute_rate(const VectorType &u, double t, VectorType &rate, bool with_noise = true);
     /// The CFL time step from the velocity of the last compute_rate() and,
     /// with noise, the diffusion limit.
     double
@@ -391,11 +396,11 @@ namespace mfdd::pde
     // Per-cell tables of the owned cells.
     std::vector<double>         JxW;                 ///< [cell][q]
     std::vector<Point<dim>>     q_points;            ///< [cell][q]
-    std::vector<double>         grad_shape_JxW;      ///< [cell][q][i][d]
-    std::vector<double>         inverse_mass;        ///< [cell][i][j]
     std::vector<double>         cell_volume, cell_size;
     std::vector<std::vector<std::pair<unsigned int, bool>>> cell_faces; ///< (face, is minus side), in face order
-    std::vector<FaceData>       faces;
+    std::vector<FaceData>       faces; ///< only with the jump indicator
+    /// The DG operator; psi is evaluated at its evaluation points.
+    std::unique_ptr<DgOperator<dim>> dg_operator;
     /// The quadrature points of all cells of the mesh, in the global cell order.
     std::vector<Point<dim>>     all_q_points;
 
@@ -405,10 +410,9 @@ namespace mfdd::pde
     std::vector<double>         density_weights; ///< all cells, global order
     std::vector<double>         psi_at_points;
     std::vector<Tensor<1, dim>> grad_psi_at_points;
-    std::vector<double>         face_flux; ///< [face][q] b.n rho_upwind JxW minus the SIPG flux
-    std::vector<double>         face_symmetry; ///< [face][q] SIPG's symmetry term: nu [rho] JxW / 2 (interior), nu rho JxW (boundary)
+    std::vector<Tensor<1, dim>> velocity_at_points; ///< of the last compute_rate()
     /// (m_b - 1)/r_b in each radius's coordinate (0 in a's, and where r_b = 0),
-    /// at the evaluation points (cells' quadrature points, then faces').
+    /// at the DG operator's evaluation points.
     std::vector<Tensor<1, dim>> radial_drift_at_points;
 
     SspRungeKutta3 integrator;
