@@ -8,6 +8,9 @@
 //        mpirun -np 2 pde_benchmark --2d-final: only the 2D (a, r) example to
 //        T = 2 on all ranks, uniform 48 x 48 (pde_amplitude_radius.prm) against
 //        the adaptive mesh of pde_adaptive.prm.
+//        pde_benchmark --imex: only the noisy 1D case params/gibbs_radius.prm
+//        (d = 20, tau = 1, lambda = 0.5) to T = 10 with PDE/Noise time stepping
+//        explicit and implicit: steps, seconds, final risks, |dR| and the ratio.
 #include <mfdd/io/parameter_file.h>
 #include <mfdd/kernels/population_kernels.h>
 #include <mfdd/pde/solver.h>
@@ -71,6 +74,27 @@ int
 main(int argc, char **argv)
 {
   dealii::Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
+  if (argc > 1 && std::string(argv[1]) == "--imex")
+    {
+      const Example                    example = read_example("gibbs_radius.prm", {});
+      const kernels::PopulationKernels kernels(example.problem);
+      std::cout << "noisy 1D gibbs_radius.prm to T = " << example.problem.final_time
+                << "\nnoise      steps  stepping[s]  R(T)\n";
+      std::vector<Timing> timings;
+      for (const std::string mode : {"explicit", "implicit"})
+        {
+          auto parameters                = example.parameters;
+          parameters.noise_time_stepping = mode;
+          timings.push_back(time_run<1>(example, parameters, kernels));
+          const Timing &t = timings.back();
+          std::cout << std::left << std::setw(9) << mode << std::right << std::setw(8) << t.steps
+                    << std::setprecision(3) << std::setw(13) << t.seconds << std::setprecision(14) << std::setw(20)
+                    << t.risk << '\n';
+        }
+      std::cout << "|dR| = " << std::setprecision(3) << std::abs(timings[0].risk - timings[1].risk)
+                << ", explicit / implicit time = " << timings[0].seconds / timings[1].seconds << std::endl;
+      return 0;
+    }
   if (argc > 1 && std::string(argv[1]) == "--2d-final")
     {
       const bool root = dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;

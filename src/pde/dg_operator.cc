@@ -260,7 +260,7 @@ namespace mfdd::pde
 
   template <int dim>
   double
-  Solver<dim>::compute_rate(const VectorType &u, double t, VectorType &rate)
+  Solver<dim>::compute_rate(const VectorType &u, double t, VectorType &rate, const bool with_noise)
   {
     {
       TimerOutput::Scope scope(timer, "potential");
@@ -271,7 +271,7 @@ namespace mfdd::pde
     TimerOutput::Scope scope(timer, "operator");
     read_cell_values(u);
     const double velocity_factor = -2. * problem.xi(t) / problem.alpha;
-    const double nu              = noise_coefficient(t);
+    const double nu              = with_noise ? noise_coefficient(t) : 0.;
 
     // Fluxes out of the minus side on every face of an owned cell: upwind
     // b.n rho_upwind JxW, and with noise minus the SIPG diffusive flux
@@ -384,7 +384,7 @@ namespace mfdd::pde
   template void Solver<dim>::build_face_tables(std::vector<Point<dim>> &evaluation_points); \
   template void Solver<dim>::read_cell_values(const VectorType &u); \
   template std::vector<double> Solver<dim>::owned_density_weights(const VectorType &u, std::vector<double> *rho) const; \
-  template double Solver<dim>::compute_rate(const VectorType &u, double t, VectorType &rate);
+  template double Solver<dim>::compute_rate(const VectorType &u, double t, VectorType &rate, bool with_noise);
   MFDD_FOR_EACH_REDUCED_DIMENSION(MFDD_INSTANTIATE)
 #undef MFDD_INSTANTIATE
 } // namespace mfdd::pde

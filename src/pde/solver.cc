@@ -67,12 +67,12 @@ namespace mfdd::pde
 
   template <int dim>
   double
-  Solver<dim>::cfl_time_step(const double t) const
+  Solver<dim>::cfl_time_step(const double t, const bool with_noise) const
   {
     // h_K / |b|_1 over the quadrature points of every cell and face (each
     // rank its cells; the minimum is exact), and with noise h_K^2 / (2 dim nu (degree + 1)^2).
     const double factor    = -2. * problem.xi(t) / problem.alpha;
-    const double nu        = noise_coefficient(t);
+    const double nu        = with_noise ? noise_coefficient(t) : 0.;
     const double p1        = parameters.degree + 1.;
     double       min_ratio = std::numeric_limits<double>::max();
     const auto   speed_at  = [&](unsigned int p) {
@@ -108,6 +108,13 @@ namespace mfdd::pde
   }
 
   template <int dim>
+  bool
+  Solver<dim>::implicit_noise() const
+  {
+    return problem.temperature > 0. && parameters.noise_time_stepping != "explicit";
+  }
+
+  template <int dim>
   double
   Solver<dim>::noise_coefficient(const double t) const
   {
@@ -132,25 +139,49 @@ namespace mfdd::pde
         // After a remeshing (k0 shares solution's map: a cheap test).
         if (!k0.trilinos_partitioner().SameAs(solution.trilinos_partitioner()))
           k0.reinit(solution);
-        const double t  = current_time;
-        const double f0 = compute_rate(solution, t, k0);
-        double       dt = parameters.time_step;
+        // With implicit noise the explicit rate and the CFL step leave it out.
+        const bool   implicit = implicit_noise();
+        const double t        = current_time;
+        const double f0       = compute_rate(solution, t, k0, !implicit);
+        double       dt       = parameters.time_step;
         if (dt == 0.)
           {
-            dt = cfl_time_step(t);
+            dt = cfl_time_step(t, !implicit);
             if (!std::isfinite(dt))
               dt = t_end - t;
           }
         if (t + dt > t_end - tolerance)
           dt = t_end - t;
 
-        outflow += integrator.step(
-          solution, t, dt, k0, f0,
-          [this](const VectorType &u, double time, VectorType &k) { return compute_rate(u, time, k); },
-          [this](VectorType &u) {
-            TimerOutput::Scope scope(timer, "limiter");
-            apply_limiter(u);
-          });
+        if (implicit)
+          {
+            if (!noise_operator)
+              {
+                TimerOutput::Scope scope(timer, "noise assembly");
+                std::vector<typename NoiseOperator<dim>::Radius> radii;
+                const auto &setting = problem.reduced_setting();
+                for (unsigned int b = 0; b < setting.n_blocks(); ++b)
+                  radii.emplace_back(setting.first_radius() + b, problem.data.blocks()[b].size);
+                noise_operator = std::make_unique<NoiseOperator<dim>>(std::move(radii), reflecting_box_sides());
+                noise_operator->reinit(dof_handler, locally_owned_dofs, mesh_communicator);
+              }
+            outflow += imex_integrator.step(
+              solution, t, dt, k0, f0, *noise_operator,
+              [this](const VectorType &u, double time, VectorType &k) { return compute_rate(u, time, k, false); },
+              [this](double time) { return noise_coefficient(time); },
+              [this](VectorType &u) {
+                TimerOutput::Scope scope(timer, "limiter");
+                apply_imex_limiter(u);
+              });
+          }
+        else
+          outflow += integrator.step(
+            solution, t, dt, k0, f0,
+            [this](const VectorType &u, double time, VectorType &k) { return compute_rate(u, time, k); },
+            [this](VectorType &u) {
+              TimerOutput::Scope scope(timer, "limiter");
+              apply_limiter(u);
+            });
 
         current_time = (t + dt > t_end - tolerance) ? t_end : t + dt;
         last_dt      = dt;
@@ -223,7 +254,8 @@ namespace mfdd::pde
 #define MFDD_INSTANTIATE(dim) \
   template Solver<dim>::Solver(const model::Problem &problem, const SolverParameters &parameters, std::shared_ptr<Potential<dim>> potential, MPI_Comm communicator); \
   template void Solver<dim>::check_finite(const char *where) const; \
-  template double Solver<dim>::cfl_time_step(const double t) const; \
+  template double Solver<dim>::cfl_time_step(const double t, const bool with_noise) const; \
+  template bool Solver<dim>::implicit_noise() const; \
   template double Solver<dim>::noise_coefficient(const double t) const; \
   template bool Solver<dim>::reflecting_box_sides() const; \
   template void Solver<dim>::advance(double t_end); \
