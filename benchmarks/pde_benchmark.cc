@@ -13,6 +13,7 @@
 //        explicit and implicit: steps, seconds, final risks, |dR| and the ratio.
 #include <mfdd/io/parameter_file.h>
 #include <mfdd/kernels/population_kernels.h>
+#include <mfdd/pde/gibbs.h>
 #include <mfdd/pde/solver.h>
 
 #include <deal.II/base/mpi.h>
@@ -38,6 +39,7 @@ namespace
     model::Problem::declare_parameters(prm);
     io::OutputParameters::declare_parameters(prm);
     pde::SolverParameters::declare_parameters(prm);
+    pde::GibbsParameters::declare_parameters(prm); // gibbs_radius.prm sets it
     io::read_parameter_file(prm, std::string(MFDD_SOURCE_DIR) + "/params/" + name, settings);
     Example example;
     example.problem.parse_parameters(prm);

@@ -147,6 +147,11 @@ namespace mfdd::pde
         if (dt == 0.)
           {
             dt = cfl_time_step(t, !implicit);
+            // With implicit noise, rounded down to a power of 2^(1/16): the
+            // matrix M - dt gamma nu K, hence its factorisation or
+            // preconditioner, then stays the same over many steps.
+            if (implicit && std::isfinite(dt))
+              dt = std::exp2(std::floor(16. * std::log2(dt)) / 16.);
             if (!std::isfinite(dt))
               dt = t_end - t;
           }
