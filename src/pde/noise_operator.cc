@@ -222,6 +222,7 @@ namespace mfdd::pde
         data.elliptic              = false;
         data.higher_order_elements = true;
         data.smoother_sweeps       = 2;
+        data.smoother_type         = "ILU"; // the default (symmetric Gauss-Seidel) left GMRES slow on this nonsymmetric K
         amg.initialize(system, data);
         preconditioner_c = c;
       }
