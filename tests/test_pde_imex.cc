@@ -143,7 +143,8 @@ TEST(PdeImex, MassToRoundOff)
   // to round-off; absorbing sides on a box that cuts the density: mass +
   // mass_out = 1 to round-off with a visible outflow.
   pde::SolverParameters parameters;
-  parameters.subdivisions = {100};
+  parameters.subdivisions        = {100};
+  parameters.noise_time_stepping = "implicit";
   {
     NoisyRun<1> run(gibbs_radius_problem(1.), parameters, MPI_COMM_SELF);
     ASSERT_TRUE(run.solver.reflecting_box_sides());
@@ -212,8 +213,9 @@ TEST(PdeImex, OneAndTwoRanks2D)
                                                    {"Temperature tau", "0.5"},
                                                    {"Weight decay lambda", "0.5"}});
   pde::SolverParameters parameters;
-  parameters.subdivisions    = {16, 16};
-  parameters.potential_nodes = 32;
+  parameters.subdivisions        = {16, 16};
+  parameters.potential_nodes     = 32;
+  parameters.noise_time_stepping = "implicit";
   std::vector<double> risks, masses;
   for (const MPI_Comm communicator : {MPI_COMM_WORLD, MPI_COMM_SELF})
     {
