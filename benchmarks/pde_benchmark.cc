@@ -11,9 +11,13 @@
 //        pde_benchmark --operator: only the DG operator, the matrix-free
 //        DgOperator against the old table-based one (old_dg_operator.h) in the
 //        same run: microseconds per cell and application, and their ratio.
+//        pde_benchmark --imex: only the noisy 1D case params/gibbs_radius.prm
+//        (d = 20, tau = 1, lambda = 0.5) to T = 10 with PDE/Noise time stepping
+//        explicit and implicit: steps, seconds, final risks, |dR| and the ratio.
 #include <mfdd/io/parameter_file.h>
 #include <mfdd/kernels/population_kernels.h>
 #include <mfdd/pde/dg_operator.h>
+#include <mfdd/pde/gibbs.h>
 #include <mfdd/pde/solver.h>
 
 #include <deal.II/base/function.h>
@@ -45,6 +49,7 @@ namespace
     model::Problem::declare_parameters(prm);
     io::OutputParameters::declare_parameters(prm);
     pde::SolverParameters::declare_parameters(prm);
+    pde::GibbsParameters::declare_parameters(prm); // gibbs_radius.prm sets it
     io::read_parameter_file(prm, std::string(MFDD_SOURCE_DIR) + "/params/" + name, settings);
     Example example;
     example.problem.parse_parameters(prm);
@@ -163,6 +168,27 @@ main(int argc, char **argv)
             compare_operators<2>(degree, 48, nu);
           compare_operators<1>(2, 200, nu);
         }
+      return 0;
+    }
+  if (argc > 1 && std::string(argv[1]) == "--imex")
+    {
+      const Example                    example = read_example("gibbs_radius.prm", {});
+      const kernels::PopulationKernels kernels(example.problem);
+      std::cout << "noisy 1D gibbs_radius.prm to T = " << example.problem.final_time
+                << "\nnoise      steps  stepping[s]  R(T)\n";
+      std::vector<Timing> timings;
+      for (const std::string mode : {"explicit", "implicit"})
+        {
+          auto parameters                = example.parameters;
+          parameters.noise_time_stepping = mode;
+          timings.push_back(time_run<1>(example, parameters, kernels));
+          const Timing &t = timings.back();
+          std::cout << std::left << std::setw(9) << mode << std::right << std::setw(8) << t.steps
+                    << std::setprecision(3) << std::setw(13) << t.seconds << std::setprecision(14) << std::setw(20)
+                    << t.risk << '\n';
+        }
+      std::cout << "|dR| = " << std::setprecision(3) << std::abs(timings[0].risk - timings[1].risk)
+                << ", explicit / implicit time = " << timings[0].seconds / timings[1].seconds << std::endl;
       return 0;
     }
   if (argc > 1 && std::string(argv[1]) == "--2d-final")

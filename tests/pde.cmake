@@ -11,6 +11,7 @@ target_compile_definitions(test_pde_adaptive PRIVATE MFDD_SOURCE_DIR="${CMAKE_SO
 mfdd_gtest(test_pde_free_energy LIBS mfdd_pde LABELS unit pde TIMEOUT 300)
 mfdd_script_test(test_pde_convergence_study test_pde_convergence_study.py LABELS cli pde TIMEOUT 300)
 mfdd_script_test(test_pde_gibbs test_pde_gibbs.py LABELS cli pde TIMEOUT 300)
-mfdd_gtest(test_pde_risk_error MPI LIBS mfdd_pde LABELS unit pde TIMEOUT 300)
+mfdd_gtest(test_pde_risk_error MPI LIBS mfdd_pde LABELS unit pde TIMEOUT 600)
 target_compile_definitions(test_pde_risk_error PRIVATE MFDD_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 mfdd_gtest(test_pde_operator LIBS mfdd_pde LABELS unit pde TIMEOUT 300)
+mfdd_gtest(test_pde_imex MPI LIBS mfdd_pde LABELS unit pde TIMEOUT 300)

@@ -72,11 +72,41 @@ namespace mfdd::pde
       }
   }
 
+  template <int dim>
+  void
+  Solver<dim>::apply_imex_limiter(VectorType &u)
+  {
+    double negative = 0., positive = 0.;
+    for (unsigned int c = 0; c < n_owned_cells; ++c)
+      {
+        const double m = cell_mass(owned_coefficients(u, c), c);
+        (m < 0. ? negative : positive) += m;
+      }
+    negative = Utilities::MPI::sum(negative, mesh_communicator);
+    positive = Utilities::MPI::sum(positive, mesh_communicator);
+    if (negative < 0.)
+      {
+        const double factor = (positive + negative) / positive;
+        for (unsigned int c = 0; c < n_owned_cells; ++c)
+          {
+            double *coefficients = owned_coefficients(u, c);
+            if (cell_mass(coefficients, c) < 0.)
+              std::fill_n(coefficients, n_dofs_per_cell, 0.);
+            else
+              for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
+                coefficients[i] *= factor;
+          }
+        redistributed_mass -= negative;
+      }
+    apply_limiter(u);
+  }
+
 
 #define MFDD_INSTANTIATE(dim) \
   template double Solver<dim>::cell_mass(const double *coefficients, const unsigned int c) const; \
   template double Solver<dim>::limit_cell(double *coefficients, const unsigned int c, const std::vector<double> &shape_at_points) const; \
-  template void Solver<dim>::apply_limiter(VectorType &u) const;
+  template void Solver<dim>::apply_limiter(VectorType &u) const; \
+  template void Solver<dim>::apply_imex_limiter(VectorType &u);
   MFDD_FOR_EACH_REDUCED_DIMENSION(MFDD_INSTANTIATE)
 #undef MFDD_INSTANTIATE
 } // namespace mfdd::pde

@@ -82,6 +82,7 @@ namespace mfdd::pde
   Solver<dim>::setup_discretisation()
   {
     dof_handler.distribute_dofs(fe);
+    noise_operator.reset(); // rebuilt on the new mesh at the next step
     n_dofs_per_cell    = fe.n_dofs_per_cell();
     locally_owned_dofs = dof_handler.locally_owned_dofs();
     DoFTools::extract_locally_relevant_dofs(dof_handler, locally_relevant_dofs);

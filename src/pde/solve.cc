@@ -123,6 +123,8 @@ namespace mfdd::pde
                 "noise needs Problem/Scaling alpha = 1");
     io::require(problem.weight_decay == 0. || problem.alpha == 1., "Problem/Weight decay lambda",
                 "weight decay needs Problem/Scaling alpha = 1");
+    io::require(problem.temperature > 0. || parameters.noise_time_stepping != "implicit", "PDE/Noise time stepping",
+                "implicit needs noise, Problem/Temperature tau > 0 (use automatic or explicit)");
     if (problem.reduced_setting().dimension() == 1)
       return solve_in_dimension<1>(problem, parameters, output, write_files, before_output, communicator);
     return solve_in_dimension<2>(problem, parameters, output, write_files, before_output, communicator);

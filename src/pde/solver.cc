@@ -92,13 +92,13 @@ namespace mfdd::pde
 
   template <int dim>
   double
-  Solver<dim>::cfl_time_step(const double t) const
+  Solver<dim>::cfl_time_step(const double t, const bool with_noise) const
   {
     // h_K / |b|_1 over the quadrature points of every cell and face (each
     // point with the smaller size of the cells it touches; each rank its
     // points, the minimum is exact), and with noise h_K^2 / (2 dim nu (degree + 1)^2).
     const double  factor    = -2. * problem.xi(t) / problem.alpha;
-    const double  nu        = noise_coefficient(t);
+    const double  nu        = with_noise ? noise_coefficient(t) : 0.;
     const double  p1        = parameters.degree + 1.;
     double        min_ratio = std::numeric_limits<double>::max();
     const auto   &h         = dg_operator->cell_size_at_points();
@@ -143,6 +143,13 @@ namespace mfdd::pde
   }
 
   template <int dim>
+  bool
+  Solver<dim>::implicit_noise() const
+  {
+    return problem.temperature > 0. && parameters.noise_time_stepping != "explicit";
+  }
+
+  template <int dim>
   double
   Solver<dim>::noise_coefficient(const double t) const
   {
@@ -167,25 +174,54 @@ namespace mfdd::pde
         // After a remeshing (k0 shares solution's map: a cheap test).
         if (!k0.trilinos_partitioner().SameAs(solution.trilinos_partitioner()))
           k0.reinit(solution);
-        const double t  = current_time;
-        const double f0 = compute_rate(solution, t, k0);
-        double       dt = parameters.time_step;
+        // With implicit noise the explicit rate and the CFL step leave it out.
+        const bool   implicit = implicit_noise();
+        const double t        = current_time;
+        const double f0       = compute_rate(solution, t, k0, !implicit);
+        double       dt       = parameters.time_step;
         if (dt == 0.)
           {
-            dt = cfl_time_step(t);
+            dt = cfl_time_step(t, !implicit);
+            // With implicit noise, rounded down to a power of 2^(1/16): the
+            // matrix M - dt gamma nu K, hence its factorisation or
+            // preconditioner, then stays the same over many steps.
+            if (implicit && std::isfinite(dt))
+              dt = std::exp2(std::floor(16. * std::log2(dt)) / 16.);
             if (!std::isfinite(dt))
               dt = t_end - t;
           }
         if (t + dt > t_end - tolerance)
           dt = t_end - t;
 
-        outflow += integrator.step(
-          solution, t, dt, k0, f0,
-          [this](const VectorType &u, double time, VectorType &k) { return compute_rate(u, time, k); },
-          [this](VectorType &u) {
-            TimerOutput::Scope scope(timer, "limiter");
-            apply_limiter(u);
-          });
+        if (implicit)
+          {
+            if (!noise_operator)
+              {
+                TimerOutput::Scope scope(timer, "noise assembly");
+                std::vector<typename NoiseOperator<dim>::Radius> radii;
+                const auto &setting = problem.reduced_setting();
+                for (unsigned int b = 0; b < setting.n_blocks(); ++b)
+                  radii.emplace_back(setting.first_radius() + b, problem.data.blocks()[b].size);
+                noise_operator = std::make_unique<NoiseOperator<dim>>(std::move(radii), reflecting_box_sides());
+                noise_operator->reinit(dof_handler, locally_owned_dofs, mesh_communicator);
+              }
+            outflow += imex_integrator.step(
+              solution, t, dt, k0, f0, *noise_operator,
+              [this](const VectorType &u, double time, VectorType &k) { return compute_rate(u, time, k, false); },
+              [this](double time) { return noise_coefficient(time); },
+              [this](VectorType &u) {
+                TimerOutput::Scope scope(timer, "limiter");
+                apply_imex_limiter(u);
+              });
+          }
+        else
+          outflow += integrator.step(
+            solution, t, dt, k0, f0,
+            [this](const VectorType &u, double time, VectorType &k) { return compute_rate(u, time, k); },
+            [this](VectorType &u) {
+              TimerOutput::Scope scope(timer, "limiter");
+              apply_limiter(u);
+            });
 
         current_time = (t + dt > t_end - tolerance) ? t_end : t + dt;
         last_dt      = dt;
@@ -261,7 +297,8 @@ namespace mfdd::pde
   template double Solver<dim>::compute_rate(const VectorType &u, const double t, VectorType &rate, const bool with_noise); \
   template bool Solver<dim>::closed_boundary(const Point<dim> &z, const Tensor<1, dim> &normal, const double h) const; \
   template void Solver<dim>::check_finite(const char *where) const; \
-  template double Solver<dim>::cfl_time_step(const double t) const; \
+  template double Solver<dim>::cfl_time_step(const double t, const bool with_noise) const; \
+  template bool Solver<dim>::implicit_noise() const; \
   template double Solver<dim>::noise_coefficient(const double t) const; \
   template bool Solver<dim>::reflecting_box_sides() const; \
   template void Solver<dim>::advance(double t_end); \

@@ -48,6 +48,9 @@ namespace mfdd::pde
     /// outflow counted in mass_out), "reflecting" (no flux), or "automatic"
     /// (reflecting when the noise and the weight decay confine the density).
     std::string               box_sides = "automatic";
+    /// How the noise (tau > 0) is stepped: "explicit" (in the SSP-RK3 stages),
+    /// "implicit" (IMEX, NoiseOperator) or "automatic" (implicit).
+    std::string               noise_time_stepping = "explicit";
     /// "none", or the refinement a convergence study varies: "h", "p" or "dt".
     std::string               convergence_study = "none";
     unsigned int              convergence_levels = 3; ///< solves of a convergence study

@@ -3,6 +3,8 @@
 #include <mfdd/io/output.h>
 #include <mfdd/model/problem.h>
 #include <mfdd/model/reduced_law.h>
+#include <mfdd/pde/imex_runge_kutta.h>
+#include <mfdd/pde/noise_operator.h>
 #include <mfdd/pde/parameters.h>
 #include <mfdd/pde/potential.h>
 #include <mfdd/pde/risk_error_estimate.h>
@@ -332,9 +334,12 @@ namespace mfdd::pde
     double
     compute_rate(const VectorType &u, double t, VectorType &rate, bool with_noise = true);
     /// The CFL time step from the velocity of the last compute_rate() and,
-    /// with noise, the diffusion limit.
+    /// @p with_noise, the noise's drift in the velocity and the diffusion limit.
     double
-    cfl_time_step(double t) const;
+    cfl_time_step(double t, bool with_noise = true) const;
+    /// Whether the noise is stepped implicitly (PDE/Noise time stepping).
+    bool
+    implicit_noise() const;
     /// The noise's diffusion coefficient nu(t) = xi(t) tau / D (doc/theory.md §2, §4).
     double
     noise_coefficient(double t) const;
@@ -351,6 +356,12 @@ namespace mfdd::pde
     /// Limits every owned cell; RunError on every rank if a mean is negative.
     void
     apply_limiter(VectorType &u) const;
+    /// The limiter of the IMEX stages, whose scheme is not positivity
+    /// preserving: each cell with a negative mean is set to 0 and the positive
+    /// cells are scaled by one common factor that restores the total mass
+    /// (added to redistributed_mass), then apply_limiter().
+    void
+    apply_imex_limiter(VectorType &u);
     /// rho_h, psi and the velocity as <name>_<index>.vtu (or .pvtu), and <name>.pvd with @p pvd_records.
     void
     write_vtu(const io::OutputParameters &output, const std::string &name, unsigned int index,
@@ -416,6 +427,12 @@ namespace mfdd::pde
     std::vector<Tensor<1, dim>> radial_drift_at_points;
 
     SspRungeKutta3 integrator;
+    /// With implicit noise: its operator (built on the current mesh at the
+    /// first step after setup_discretisation()) and the IMEX integrator.
+    std::unique_ptr<NoiseOperator<dim>> noise_operator;
+    ImexRungeKutta2                     imex_integrator;
+    /// The sum of the negative cell masses the IMEX limiter has removed.
+    double                              redistributed_mass = 0.;
 
     /// Wall time per part of the solver (PDE/Print timing prints it after run()).
     dealii::ConditionalOStream  timer_stream;

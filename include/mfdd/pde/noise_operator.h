@@ -1,0 +1,107 @@
+// The linear noise operator of the reduced dynamics (doc/theory.md §4) as a
+// Trilinos matrix on the solver's DG space, and the solves (M - c K) x = b of
+// the implicit stages of the IMEX scheme (imex_runge_kutta.h).
+#pragma once
+
+#include <deal.II/dofs/dof_handler.h>
+#include <deal.II/lac/trilinos_precondition.h>
+#include <deal.II/lac/trilinos_solver.h>
+#include <deal.II/lac/trilinos_sparse_matrix.h>
+#include <deal.II/lac/trilinos_vector.h>
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+namespace mfdd::pde
+{
+  /**
+   * The noise's generator for nu = 1, K rho = Laplacian(rho) - sum_b
+   * d_{r_b}((m_b - 1) rho / r_b), discretised as in Solver's explicit
+   * operator: the drift (m_b - 1)/r_b upwinded, the Laplacian by the
+   * symmetric interior penalty method (penalty (degree + 1)^2 / h, h the
+   * smaller cell size of the two sides); a boundary face on r_b = 0, and
+   * every boundary face if the box's sides reflect, has no flux, the other
+   * boundary faces see rho = 0 outside. K and the mass matrix M are assembled
+   * with FEValues/FEFaceValues/FESubfaceValues on the DoFHandler (its
+   * own quadrature, independent of Solver's tables), each rank its owned rows,
+   * each face seen from both sides with the outward normal of the row's cell.
+   * The noise is nu(t) K with nu = xi tau / D, so K is assembled once per mesh.
+   *
+   * solve() inverts A = M - c K (c = dt gamma nu of a stage): K is not
+   * symmetric (the drift), so in 1D, where every rank holds the whole mesh,
+   * by a direct solver (Trilinos Amesos KLU; the factorisation is kept while
+   * c is unchanged); in 2D by GMRES preconditioned with Trilinos ML's AMG
+   * (rebuilt when c moves by more than 10% from the c it was built for),
+   * to a relative residual of 1e-13.
+   */
+  template <int dim>
+  class NoiseOperator
+  {
+  public:
+    using VectorType = dealii::TrilinosWrappers::MPI::Vector;
+
+    /// A radius of the reduced coordinates: (coordinate index, block size m_b).
+    using Radius = std::pair<unsigned int, double>;
+
+    NoiseOperator(std::vector<Radius> radii, bool reflecting_sides);
+
+    /// Assembles K and M on @p dof_handler's current mesh (rows: @p owned_dofs).
+    void
+    reinit(const dealii::DoFHandler<dim> &dof_handler, const dealii::IndexSet &owned_dofs, MPI_Comm communicator);
+
+    /// dst = K src.
+    void
+    apply(const VectorType &src, VectorType &dst) const
+    {
+      stiffness.vmult(dst, src);
+    }
+    /// dst = M src.
+    void
+    apply_mass(const VectorType &src, VectorType &dst) const
+    {
+      mass.vmult(dst, src);
+    }
+    /// The rate at which K u carries mass out through the boundary faces,
+    /// -1^T K u in exact arithmetic (the Lagrange basis sums to 1, so 1^T M u
+    /// is the mass of u), assembled from the boundary faces alone: exactly 0
+    /// when every boundary face is closed.
+    double
+    outflow_rate(const VectorType &u) const
+    {
+      return outflow_functional * u;
+    }
+
+    /// 1^T v: the mass of u for v = M u.
+    double
+    total(const VectorType &v) const
+    {
+      return v * ones;
+    }
+
+    /// Solves (M - c K) x = b (x is the initial guess of GMRES). Then
+    /// scales x so that 1^T M x + c outflow_rate(x) = @p mass_balance (the
+    /// stage's mass before its implicit outflow) to round-off, whatever the
+    /// solver's tolerance.
+    void
+    solve(double c, VectorType &x, const VectorType &b, double mass_balance);
+
+  private:
+    /// Sets system = M - c K and (re)builds the factorisation or preconditioner.
+    void
+    prepare(double c);
+
+    const std::vector<Radius> radii;
+    const bool                reflecting_sides;
+    bool                      distributed = false; ///< 2D: GMRES + AMG, else KLU
+
+    dealii::TrilinosWrappers::SparseMatrix stiffness, mass, system;
+    VectorType                             outflow_functional; ///< outflow_rate(u) = its product with u
+    VectorType                             ones, work;
+
+    double                                               system_c = -1., preconditioner_c = -1.;
+    std::unique_ptr<dealii::SolverControl>               direct_control;
+    std::unique_ptr<dealii::TrilinosWrappers::SolverDirect> direct;
+    dealii::TrilinosWrappers::PreconditionAMG            amg;
+  };
+} // namespace mfdd::pde
