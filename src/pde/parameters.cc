@@ -106,10 +106,9 @@ namespace mfdd::pde
                       "drift nu (m - 1)/r near r = 0. implicit: IMEX ARS(2,2,2), the transport explicit and the "
                       "whole linear noise operator (drift and SIPG Laplacian) implicit, solved with Trilinos "
                       "(KLU in 1D, GMRES + ML AMG in 2D), so dt is bounded by the transport alone. automatic: "
-                      "implicit. Without noise the setting has no effect. The default stays explicit: with "
-                      "implicit noise, absorbing boxes with an inward transport at the box end (the "
-                      "Ornstein-Uhlenbeck tests) lose mass conservation (mass + mass_out off by up to 6e-7), "
-                      "not yet understood.");
+                      "implicit. Without noise the setting has no effect. The default stays explicit until the "
+                      "shipped noisy examples and the numbers measured on them are run again with implicit "
+                      "noise.");
     prm.declare_entry("Convergence study", "none", Selection("none|h|p|dt"),
                       "none: one solve. h, p, dt: `mfdd pde` solves the problem on Convergence levels "
                       "successive refinements instead (h: one more global refinement per level; p: degree + 1 "

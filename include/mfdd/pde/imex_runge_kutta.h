@@ -59,8 +59,10 @@ namespace mfdd::pde
       rhs.add(dt * (1. - gamma) * nu2, k_u2);
       u = u2;
       noise.solve(dt * gamma * nu3, u, rhs, mass_balance);
-      limit(u);
+      // The outflow the solve balanced: the limiter keeps the mass but moves
+      // the boundary values, and with them outflow_rate().
       const double g3 = noise.outflow_rate(u);
+      limit(u);
       return dt * (delta * f0 + (1. - delta) * f1) + dt * ((1. - gamma) * nu2 * g2 + gamma * nu3 * g3);
     }
 
