@@ -74,7 +74,7 @@ namespace mfdd::pde
 
   template <int dim>
   void
-  Solver<dim>::apply_imex_limiter(VectorType &u)
+  Solver<dim>::apply_imex_limiter(VectorType &u) const
   {
     double negative = 0., positive = 0.;
     for (unsigned int c = 0; c < n_owned_cells; ++c)
@@ -96,7 +96,6 @@ namespace mfdd::pde
               for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
                 coefficients[i] *= factor;
           }
-        redistributed_mass -= negative;
       }
     apply_limiter(u);
   }
@@ -106,7 +105,7 @@ namespace mfdd::pde
   template double Solver<dim>::cell_mass(const double *coefficients, const unsigned int c) const; \
   template double Solver<dim>::limit_cell(double *coefficients, const unsigned int c, const std::vector<double> &shape_at_points) const; \
   template void Solver<dim>::apply_limiter(VectorType &u) const; \
-  template void Solver<dim>::apply_imex_limiter(VectorType &u);
+  template void Solver<dim>::apply_imex_limiter(VectorType &u) const;
   MFDD_FOR_EACH_REDUCED_DIMENSION(MFDD_INSTANTIATE)
 #undef MFDD_INSTANTIATE
 } // namespace mfdd::pde

@@ -191,15 +191,24 @@ namespace mfdd::pde
     density_weights.resize(all_q_points.size());
     velocity_at_points.resize(evaluation_points.size());
 
-    const auto &setting = problem.reduced_setting();
-    radial_drift_at_points.assign(evaluation_points.size(), Tensor<1, dim>());
+    radial_drift_at_points.resize(evaluation_points.size());
     for (unsigned int p = 0; p < evaluation_points.size(); ++p)
-      for (unsigned int b = 0; b < setting.n_blocks(); ++b)
-        {
-          const unsigned int k = setting.first_radius() + b;
-          if (evaluation_points[p][k] > 0.)
-            radial_drift_at_points[p][k] = (problem.data.blocks()[b].size - 1.) / evaluation_points[p][k];
-        }
+      radial_drift_at_points[p] = radial_drift(evaluation_points[p]);
+  }
+
+  template <int dim>
+  Tensor<1, dim>
+  Solver<dim>::radial_drift(const Point<dim> &z) const
+  {
+    const auto    &setting = problem.reduced_setting();
+    Tensor<1, dim> drift;
+    for (unsigned int block = 0; block < setting.n_blocks(); ++block)
+      {
+        const unsigned int k = setting.first_radius() + block;
+        if (z[k] > 0.)
+          drift[k] = (problem.data.blocks()[block].size - 1.) / z[k];
+      }
+    return drift;
   }
 
   template <int dim>
@@ -334,7 +343,8 @@ namespace mfdd::pde
   template typename Solver<dim>::GlobalCellOrder Solver<dim>::global_cell_order(const std::vector<CellId> &owned_ids) const; \
   template unsigned int Solver<dim>::slot_of(const active_cell_iterator &cell); \
   template void Solver<dim>::gather_cells(std::vector<double> owned, const unsigned int n_per_cell, std::vector<double> &global) const; \
-  template BoundingBox<dim> Solver<dim>::bounding_box() const;
+  template BoundingBox<dim> Solver<dim>::bounding_box() const; \
+  template Tensor<1, dim> Solver<dim>::radial_drift(const Point<dim> &z) const;
   MFDD_FOR_EACH_REDUCED_DIMENSION(MFDD_INSTANTIATE)
 #undef MFDD_INSTANTIATE
 } // namespace mfdd::pde

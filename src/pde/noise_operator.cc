@@ -20,9 +20,9 @@ namespace mfdd::pde
   using namespace dealii;
 
   template <int dim>
-  NoiseOperator<dim>::NoiseOperator(std::vector<Radius> radii, const bool reflecting_sides)
-    : radii(std::move(radii))
-    , reflecting_sides(reflecting_sides)
+  NoiseOperator<dim>::NoiseOperator(Drift drift, ClosedBoundary closed)
+    : drift(std::move(drift))
+    , closed(std::move(closed))
   {}
 
   template <int dim>
@@ -52,14 +52,6 @@ namespace mfdd::pde
     FullMatrix<double>    k_here(n, n), k_there(n, n), m_here(n, n);
     Vector<double>        outflow_here(n);
     std::vector<types::global_dof_index> dofs_here(n), dofs_there(n);
-
-    const auto drift = [&](const Point<dim> &z) {
-      Tensor<1, dim> b;
-      for (const auto &[k, m] : radii)
-        if (z[k] > 0.)
-          b[k] = (m - 1.) / z[k];
-      return b;
-    };
 
     // Adds the face terms of the rows of the cell of @p here (outward normal)
     // against the cell on the other side, whose values are @p there (nullptr
@@ -134,11 +126,7 @@ namespace mfdd::pde
             if (cell->at_boundary(f))
               {
                 face_here.reinit(cell, f);
-                bool closed = reflecting_sides;
-                for (const auto &radius : radii)
-                  closed = closed || (face_here.normal_vector(0)[radius.first] < -0.5 &&
-                                      std::abs(face_here.quadrature_point(0)[radius.first]) <= 1e-12 * h);
-                if (!closed)
+                if (!closed(face_here.quadrature_point(0), face_here.normal_vector(0), h))
                   add_face(face_here, nullptr, h);
                 continue;
               }

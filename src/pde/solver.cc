@@ -97,17 +97,15 @@ namespace mfdd::pde
     // h_K / |b|_1 over the quadrature points of every cell and face (each
     // point with the smaller size of the cells it touches; each rank its
     // points, the minimum is exact), and with noise h_K^2 / (2 dim nu (degree + 1)^2).
-    const double  factor    = -2. * problem.xi(t) / problem.alpha;
     const double  nu        = with_noise ? noise_coefficient(t) : 0.;
     const double  p1        = parameters.degree + 1.;
     double        min_ratio = std::numeric_limits<double>::max();
     const auto   &h         = dg_operator->cell_size_at_points();
     for (unsigned int p = 0; p < h.size(); ++p)
       {
-        const Tensor<1, dim> b     = velocity(p, factor, nu);
-        double               speed = 0.;
+        double speed = 0.;
         for (unsigned int d = 0; d < dim; ++d)
-          speed += std::abs(b[d]);
+          speed += std::abs(velocity_at_points[p][d]);
         if (speed > 0.)
           min_ratio = std::min(min_ratio, h[p] / speed);
       }
@@ -198,11 +196,11 @@ namespace mfdd::pde
             if (!noise_operator)
               {
                 TimerOutput::Scope scope(timer, "noise assembly");
-                std::vector<typename NoiseOperator<dim>::Radius> radii;
-                const auto &setting = problem.reduced_setting();
-                for (unsigned int b = 0; b < setting.n_blocks(); ++b)
-                  radii.emplace_back(setting.first_radius() + b, problem.data.blocks()[b].size);
-                noise_operator = std::make_unique<NoiseOperator<dim>>(std::move(radii), reflecting_box_sides());
+                noise_operator = std::make_unique<NoiseOperator<dim>>(
+                  [this](const Point<dim> &z) { return radial_drift(z); },
+                  [this](const Point<dim> &z, const Tensor<1, dim> &normal, double h) {
+                    return closed_boundary(z, normal, h);
+                  });
                 noise_operator->reinit(dof_handler, locally_owned_dofs, mesh_communicator);
               }
             outflow += imex_integrator.step(

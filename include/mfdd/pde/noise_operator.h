@@ -3,6 +3,8 @@
 // the implicit stages of the IMEX scheme (imex_runge_kutta.h).
 #pragma once
 
+#include <functional>
+
 #include <deal.II/dofs/dof_handler.h>
 #include <deal.II/lac/trilinos_precondition.h>
 #include <deal.II/lac/trilinos_solver.h>
@@ -41,10 +43,15 @@ namespace mfdd::pde
   public:
     using VectorType = dealii::TrilinosWrappers::MPI::Vector;
 
-    /// A radius of the reduced coordinates: (coordinate index, block size m_b).
-    using Radius = std::pair<unsigned int, double>;
+    /// The drift of the radial Laplacian per unit nu at a point, (m_b - 1)/r_b
+    /// in each radius's coordinate (Solver::radial_drift).
+    using Drift = std::function<dealii::Tensor<1, dim>(const dealii::Point<dim> &)>;
+    /// Whether the boundary face through a point with this outward normal,
+    /// on a cell of size h, is closed (Solver::closed_boundary, the same
+    /// faces as the explicit operator's).
+    using ClosedBoundary = std::function<bool(const dealii::Point<dim> &, const dealii::Tensor<1, dim> &, double)>;
 
-    NoiseOperator(std::vector<Radius> radii, bool reflecting_sides);
+    NoiseOperator(Drift drift, ClosedBoundary closed);
 
     /// Assembles K and M on @p dof_handler's current mesh (rows: @p owned_dofs).
     void
@@ -91,8 +98,8 @@ namespace mfdd::pde
     void
     prepare(double c);
 
-    const std::vector<Radius> radii;
-    const bool                reflecting_sides;
+    const Drift               drift;
+    const ClosedBoundary      closed;
     bool                      distributed = false; ///< 2D: GMRES + AMG, else KLU
 
     dealii::TrilinosWrappers::SparseMatrix stiffness, mass, system;

@@ -333,8 +333,9 @@ namespace mfdd::pde
     /// is included (for a stepper that treats the noise implicitly).
     double
     compute_rate(const VectorType &u, double t, VectorType &rate, bool with_noise = true);
-    /// The CFL time step from the velocity of the last compute_rate() and,
-    /// @p with_noise, the noise's drift in the velocity and the diffusion limit.
+    /// The CFL time step from the velocity of the last compute_rate() (with
+    /// the noise's drift if that call had it) and, @p with_noise, the
+    /// diffusion limit at time @p t.
     double
     cfl_time_step(double t, bool with_noise = true) const;
     /// Whether the noise is stepped implicitly (PDE/Noise time stepping).
@@ -343,6 +344,10 @@ namespace mfdd::pde
     /// The noise's diffusion coefficient nu(t) = xi(t) tau / D (doc/theory.md §2, §4).
     double
     noise_coefficient(double t) const;
+    /// The drift of the radial Laplacian per unit nu at @p z: (m_b - 1)/r_b in
+    /// each radius's coordinate, 0 in a's and where r_b = 0.
+    Tensor<1, dim>
+    radial_drift(const Point<dim> &z) const;
     /// Transport velocity at evaluation point @p p: @p factor grad psi plus,
     /// with noise (@p nu > 0), the drift nu (m_b - 1)/r_b of each radius.
     Tensor<1, dim>
@@ -358,10 +363,10 @@ namespace mfdd::pde
     apply_limiter(VectorType &u) const;
     /// The limiter of the IMEX stages, whose scheme is not positivity
     /// preserving: each cell with a negative mean is set to 0 and the positive
-    /// cells are scaled by one common factor that restores the total mass
-    /// (added to redistributed_mass), then apply_limiter().
+    /// cells are scaled by one common factor that restores the total mass,
+    /// then apply_limiter().
     void
-    apply_imex_limiter(VectorType &u);
+    apply_imex_limiter(VectorType &u) const;
     /// rho_h, psi and the velocity as <name>_<index>.vtu (or .pvtu), and <name>.pvd with @p pvd_records.
     void
     write_vtu(const io::OutputParameters &output, const std::string &name, unsigned int index,
@@ -431,8 +436,6 @@ namespace mfdd::pde
     /// first step after setup_discretisation()) and the IMEX integrator.
     std::unique_ptr<NoiseOperator<dim>> noise_operator;
     ImexRungeKutta2                     imex_integrator;
-    /// The sum of the negative cell masses the IMEX limiter has removed.
-    double                              redistributed_mass = 0.;
 
     /// Wall time per part of the solver (PDE/Print timing prints it after run()).
     dealii::ConditionalOStream  timer_stream;
