@@ -134,6 +134,38 @@ TEST(PdeRiskTolerance, MetByThe1DDefaultWithoutRefining)
     EXPECT_EQ(with_tolerance[k].risk, without[k].risk) << "t = " << without[k].t;
 }
 
+TEST(PdeRiskTolerance, AutomaticRefinesTheDefaultMeshOnly)
+{
+  // Refinements for tolerance = automatic (the default): the default mesh (1D:
+  // 200 cells) is refined until the estimate meets the tolerance; the same
+  // mesh given as Subdivisions = 200 is kept, with a warning.
+  auto c = read_shipped_pde_case("pde_radius.prm", {"Problem/Final time=0.3", "PDE/Subdivisions=",
+                                                    "PDE/Risk tolerance=0"});
+  ASSERT_FALSE(c.parameters.tolerance_refinements.has_value());
+  ASSERT_EQ(c.parameters.refinements_for_tolerance(), 0u); // no tolerance
+  const auto coarse = pde::solve(c.problem, c.parameters, c.output, false);
+  auto       finer  = c.parameters;
+  finer.global_refinements = 1;
+  const auto refined_directly = pde::solve(c.problem, finer, c.output, false);
+  const double estimate_coarse = model::sup_risk_error_estimate(coarse);
+  const double estimate_finer  = model::sup_risk_error_estimate(refined_directly);
+  ASSERT_LT(4. * estimate_finer, estimate_coarse);
+
+  c.parameters.risk_tolerance = std::sqrt(estimate_coarse * estimate_finer);
+  EXPECT_EQ(c.parameters.refinements_for_tolerance(), 2u);
+  const auto automatic = pde::solve(c.problem, c.parameters, c.output, false);
+  ASSERT_EQ(automatic.size(), refined_directly.size());
+  for (std::size_t k = 0; k < automatic.size(); ++k)
+    EXPECT_NEAR(automatic[k].risk, refined_directly[k].risk, 1e-14) << "t = " << automatic[k].t;
+
+  c.parameters.subdivisions = {200};
+  EXPECT_EQ(c.parameters.refinements_for_tolerance(), 0u);
+  const auto kept = pde::solve(c.problem, c.parameters, c.output, false);
+  ASSERT_EQ(kept.size(), coarse.size());
+  for (std::size_t k = 0; k < kept.size(); ++k)
+    EXPECT_EQ(kept[k].risk, coarse[k].risk) << "t = " << kept[k].t;
+}
+
 TEST(PdeRiskTolerance, MeshFileGetsItsEstimateFromOneRefinement)
 {
   // The graded Gmsh mesh of (r1, r2) has no coarser companion: with one

@@ -6,6 +6,14 @@
 
 namespace mfdd::app
 {
+  pde::SolverParameters
+  for_self_convergence(pde::SolverParameters parameters)
+  {
+    if (!parameters.tolerance_refinements)
+      parameters.tolerance_refinements = 0;
+    return parameters;
+  }
+
   model::ReducedLawTrajectory
   solve_pde(const model::Problem        &problem,
             const pde::SolverParameters &parameters,
@@ -31,7 +39,7 @@ namespace mfdd::app
                                    particles::SgdParameters               sgd_parameters,
                                    io::OutputParameters                   output)
     : problems(std::move(problems))
-    , pde_parameters(std::move(pde_parameters))
+    , pde_parameters(for_self_convergence(std::move(pde_parameters)))
     , sgd_parameters(std::move(sgd_parameters))
     , output(std::move(output))
   {}

@@ -62,7 +62,7 @@ namespace mfdd::app
     public:
       KernelEvolutions(pde::SolverParameters pde_parameters, particles::SgdParameters sgd_parameters,
                        io::OutputParameters output)
-        : pde_parameters(std::move(pde_parameters))
+        : pde_parameters(for_self_convergence(std::move(pde_parameters)))
         , sgd_parameters(std::move(sgd_parameters))
         , output(std::move(output))
       {}

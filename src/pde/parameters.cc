@@ -52,6 +52,15 @@ namespace mfdd::pde
     return p;
   }
 
+  unsigned int
+  SolverParameters::refinements_for_tolerance() const
+  {
+    if (tolerance_refinements)
+      return *tolerance_refinements;
+    const bool default_mesh = subdivisions.empty() && mesh_file.empty();
+    return default_mesh && risk_error_estimate && risk_tolerance > 0. ? 2 : 0;
+  }
+
   void
   SolverParameters::declare_parameters(ParameterHandler &prm)
   {
@@ -134,9 +143,11 @@ namespace mfdd::pde
                       "is solved again with one more global refinement (its previous solve becomes the coarse "
                       "companion of the estimate; so a mesh file without Global refinements, which has no "
                       "estimate of its own, gets one from the first refinement).");
-    prm.declare_entry("Refinements for tolerance", "0", Integer(0, 4),
-                      "How many global refinements a run may add, one solve each, to meet Risk tolerance. Each "
-                      "one costs 4x (1D) or 8x (2D) the previous solve, so the default 0 only warns.");
+    prm.declare_entry("Refinements for tolerance", "automatic", Anything(),
+                      "How many global refinements (0 to 4) a run may add, one solve each, to meet Risk "
+                      "tolerance. Each one costs 4x (1D) or 8x (2D) the previous solve; 0 only warns. "
+                      "automatic: 2 on the default mesh (Subdivisions empty, no Mesh file), 0 on a mesh given "
+                      "in the file, and 0 without an estimate or a tolerance.");
     prm.declare_entry("Print timing", "false", Bool(),
                       "Print, at the end of a run, the wall time spent in each part of the solver "
                       "(potential, operator, limiter, adaptivity, output) with deal.II's TimerOutput.");
@@ -186,7 +197,17 @@ namespace mfdd::pde
     print_timing       = prm.get_bool("Print timing");
     risk_error_estimate = prm.get_bool("Risk error estimate");
     risk_tolerance        = prm.get_double("Risk tolerance");
-    tolerance_refinements = prm.get_integer("Refinements for tolerance");
+    {
+      const std::string refinements = prm.get("Refinements for tolerance");
+      if (refinements == "automatic")
+        tolerance_refinements.reset();
+      else
+        {
+          io::require(Patterns::Integer(0, 4).match(refinements), "PDE/Refinements for tolerance",
+                      "must be automatic or an integer from 0 to 4, not '" + refinements + "'");
+          tolerance_refinements = static_cast<unsigned int>(Utilities::string_to_int(refinements));
+        }
+    }
     box_sides          = prm.get("Box sides");
     noise_time_stepping = prm.get("Noise time stepping");
     convergence_study  = prm.get("Convergence study");
@@ -212,9 +233,9 @@ namespace mfdd::pde
       }
 
     io::require(cfl > 0., "PDE/CFL number", "must be positive");
-    io::require(tolerance_refinements == 0 || (risk_error_estimate && risk_tolerance > 0.),
+    io::require(tolerance_refinements.value_or(0) == 0 || (risk_error_estimate && risk_tolerance > 0.),
                 "PDE/Refinements for tolerance", "needs PDE/Risk error estimate = true and PDE/Risk tolerance > 0");
-    io::require(global_refinements + tolerance_refinements <= 10, "PDE/Refinements for tolerance",
+    io::require(global_refinements + refinements_for_tolerance() <= 10, "PDE/Refinements for tolerance",
                 "PDE/Global refinements + Refinements for tolerance must be at most 10");
     io::require(convergence_study != "p" || degree + convergence_levels - 1 <= 5, "PDE/Convergence levels",
                 "a p-study raises the degree by one per level, up to 5: use at most " +

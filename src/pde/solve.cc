@@ -69,7 +69,8 @@ namespace mfdd::pde
       auto       risk_error = risk_error_estimator<dim>(problem, parameters, potential, output, communicator);
       if (!risk_error.available() && parameters.risk_error_estimate && write_files && root)
         std::cout << "risk error estimate: not available for " << risk_error.reason() << std::endl;
-      SolverParameters current = parameters;
+      const unsigned int allowed = parameters.refinements_for_tolerance();
+      SolverParameters   current = parameters;
       for (unsigned int added = 0;; ++added)
         {
           Solver<dim> solver(problem, current, potential, communicator);
@@ -83,11 +84,11 @@ namespace mfdd::pde
           const double estimate   = model::sup_risk_error_estimate(trajectory);
           // NaN: a mesh file without global refinements has no coarser
           // companion, but a refined solve can have this one.
-          const bool missed = std::isnan(estimate) ? parameters.tolerance_refinements > 0 :
+          const bool missed = std::isnan(estimate) ? allowed > 0 :
                                                      parameters.risk_tolerance > 0. && estimate > parameters.risk_tolerance;
           if (!missed)
             return trajectory;
-          if (added == parameters.tolerance_refinements)
+          if (added == allowed)
             {
               if (write_files && root)
                 std::cout << "WARNING: risk error estimate " << estimate << " above PDE/Risk tolerance "

@@ -284,6 +284,13 @@ namespace mfdd::pde
       }
     if (writer)
       write_grid_csv(output.path("pde_final.csv"), trajectory.back().grid);
+    // The early warning above fires at 1e-10; a run that keeps losing mass says
+    // so again at the end, where the user reads the result.
+    if (write_files && writes_files && outflow > 1e-6)
+      std::cerr << "warning: a fraction " << outflow << " of the mass left the box by t = " << current_time
+                << ": the density and the risk describe the neurons inside it only (enlarge PDE/Box lower and "
+                   "PDE/Box upper)"
+                << std::endl;
     timer.print_summary();
     return trajectory;
   }

@@ -4,6 +4,7 @@
 
 #include <deal.II/base/parameter_handler.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,8 +61,8 @@ namespace mfdd::pde
     /// The risk error estimate (sup over t) a run should meet; 0: none.
     double                    risk_tolerance = 1e-5;
     /// Global refinements pde::solve may add, one per solve, until the
-    /// estimate meets risk_tolerance.
-    unsigned int              tolerance_refinements = 0;
+    /// estimate meets risk_tolerance; empty: automatic (refinements_for_tolerance()).
+    std::optional<unsigned int> tolerance_refinements;
 
     /**
      * These parameters with the default mesh filled in where Subdivisions is
@@ -71,6 +72,12 @@ namespace mfdd::pde
      */
     SolverParameters
     with_default_mesh(unsigned int dim) const;
+
+    /// Refinements for tolerance as a number: if automatic, 2 on the default
+    /// mesh (no Subdivisions, no mesh file) with an estimate and a tolerance,
+    /// else 0 (a mesh the user chose is kept).
+    unsigned int
+    refinements_for_tolerance() const;
 
     static void
     declare_parameters(dealii::ParameterHandler &prm);
