@@ -151,10 +151,17 @@ namespace mfdd::ntk
           {
             if (root)
               std::cout << "kernel: PDE at alpha = " << alpha << std::endl;
-            const auto trajectory = evolutions.pde(scaled, 0);
-            if (trajectory.size() != times.size())
-              throw io::RunError("kernel: the PDE recorded " + std::to_string(trajectory.size()) +
-                                 " output times, expected " + std::to_string(times.size()));
+            // With the error estimate the solve is done twice, the second one level
+            // finer, and the finer one is reported: its error is below the change
+            // (order 2 on a law with jumps, e.g. uniform a, d = 40, alpha = 32, T = 0.5,
+            // default mesh: sup_t risk error 3.6e-4, 9.2e-5, 2.2e-5 on levels 0, 1, 2
+            // against level 3), and errors in rho count alpha times in the risk.
+            const auto coarse     = evolutions.pde(scaled, 0);
+            const auto trajectory = parameters.pde_error_estimate ? evolutions.pde(scaled, 1) : coarse;
+            for (const auto *run : {&coarse, &trajectory})
+              if (run->size() != times.size())
+                throw io::RunError("kernel: the PDE recorded " + std::to_string(run->size()) +
+                                   " output times, expected " + std::to_string(times.size()));
             for (unsigned int i = 0; i < times.size(); ++i)
               result.risk_pde[i] = trajectory[i].risk;
             result.distance_pde     = distance_from_start(trajectory, metrics);
@@ -162,13 +169,11 @@ namespace mfdd::ntk
             result.sup_distance_pde = *std::max_element(result.distance_pde.begin(), result.distance_pde.end());
             if (parameters.pde_error_estimate)
               {
-                // The PDE's own error: the change under one more refinement (level 1).
-                const auto finer = evolutions.pde(scaled, 1);
-                std::vector<double> risk_finer;
-                for (const auto &snapshot : finer)
-                  risk_finer.push_back(snapshot.risk);
-                result.pde_error_risk     = sup_abs_difference(result.risk_pde, risk_finer);
-                result.pde_error_distance = sup_abs_difference(result.distance_pde, distance_from_start(finer, metrics));
+                std::vector<double> risk_coarse;
+                for (const auto &snapshot : coarse)
+                  risk_coarse.push_back(snapshot.risk);
+                result.pde_error_risk     = sup_abs_difference(result.risk_pde, risk_coarse);
+                result.pde_error_distance = sup_abs_difference(result.distance_pde, distance_from_start(coarse, metrics));
               }
           }
         if (parameters.run_sgd)

@@ -31,8 +31,9 @@ namespace mfdd::ntk
     prm.declare_entry("Run PDE", "true", Bool(), "Solve the alpha-scaled (a, r) PDE for every alpha.");
     prm.declare_entry("PDE error estimate", "true", Bool(),
                       "Solve the PDE a second time one level finer (one more global refinement, half a fixed "
-                      "time step, more potential nodes) for every alpha; the change is the PDE's own error, "
-                      "written next to the gaps. A slope is fitted only where it sits below the smallest gap.");
+                      "time step, more potential nodes) for every alpha and report the finer solve; the "
+                      "change is the PDE's own error (an upper bound for the finer solve's), written next to "
+                      "the gaps. A slope is fitted only where it sits below the smallest gap.");
     prm.declare_entry("Plots", "true", Bool(),
                       "Make the PNG plots with /usr/bin/python3 and matplotlib (scripts/plot_kernel.py).");
     prm.declare_entry("Run SGD", "true", Bool(),
