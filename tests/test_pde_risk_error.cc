@@ -236,3 +236,44 @@ TEST(PdeDefaultMesh, AmplitudeRadiusWithJumpsWithin1e4)
   EXPECT_GE(estimate, error / 3.);
   EXPECT_LE(estimate, 3. * error);
 }
+
+TEST(PdeDefaultBox, GrowsWhileMassLeavesIt)
+{
+  // A uniform law of a on [0.5, 1.5] drifts below a = 0, out of the default
+  // a-range [0, 2] (d = 40, T = 2): the solve is repeated on the box grown in
+  // every open direction (a: [-1, 3]; r: twice as long) with twice the cells.
+  // On this coarse mesh (8^2 cells of degree 1) 8.8% of the mass leaves the
+  // default box and still 0.6% the grown one, so it grows twice (a: [-3, 5],
+  // r: 4 times as long, 32^2 cells) and is then the solve on that box given
+  // explicitly.
+  auto c = read_shipped_pde_case("pde_amplitude_radius.prm",
+                                 {"Problem/Initial a law=uniform", "PDE/Box lower=", "PDE/Box upper=",
+                                  "PDE/Subdivisions=8", "PDE/Degree=1", "PDE/CFL number=0.3",
+                                  "PDE/Risk error estimate=false", "PDE/Potential nodes=24", "PDE/Sample cells=20",
+                                  "Output/Output interval=0.5"});
+  const auto grown_run = pde::solve(c.problem, c.parameters, c.output, false);
+
+  auto [lower, upper] = pde::default_box(c.problem, c.parameters, 2);
+  EXPECT_NEAR(lower[0], 0., 1e-6);
+  EXPECT_NEAR(upper[0], 2., 1e-6);
+  auto on_default_box      = c.parameters;
+  on_default_box.box_lower = lower;
+  on_default_box.box_upper = upper;
+  const auto lossy         = pde::solve(c.problem, on_default_box, c.output, false);
+
+  auto on_grown_box      = c.parameters;
+  on_grown_box.box_lower = {lower[0] - 1.5 * (upper[0] - lower[0]), lower[1]};
+  on_grown_box.box_upper = {upper[0] + 1.5 * (upper[0] - lower[0]), upper[1] + 3. * (upper[1] - lower[1])};
+  on_grown_box.subdivisions = {32, 32};
+  const auto direct         = pde::solve(c.problem, on_grown_box, c.output, false);
+
+  ASSERT_EQ(grown_run.size(), direct.size());
+  double lost_difference = 0.;
+  for (std::size_t k = 0; k < direct.size(); ++k)
+    {
+      EXPECT_NEAR(grown_run[k].risk, direct[k].risk, 1e-14) << "t = " << direct[k].t;
+      lost_difference = std::max(lost_difference, std::abs(lossy[k].risk - direct[k].risk));
+    }
+  std::cout << "sup_t |risk on the default box - risk on the grown box| = " << lost_difference << std::endl;
+  EXPECT_GT(lost_difference, 1e-5);
+}

@@ -21,6 +21,31 @@ namespace mfdd::pde
 {
   using namespace dealii;
 
+  std::pair<std::vector<double>, std::vector<double>>
+  default_box(const model::Problem &problem, const SolverParameters &parameters, const unsigned int dim)
+  {
+    std::vector<double> lower, upper;
+    const auto &setting    = problem.reduced_setting();
+    const auto [low, high] = setting.initial_support(1e-12);
+    for (unsigned int k = 0; k < dim; ++k)
+      if (setting.has_amplitude() && k == 0)
+        {
+          const double width = high[0] - low[0];
+          lower.push_back(low[0] - 0.5 * width);
+          upper.push_back(high[0] + 0.5 * width);
+        }
+      else
+        {
+          // With noise the drift (m_b - 1) nu / r_b near r_b = 0 would set tiny time
+          // steps where there is no mass: start at half the initial 1e-12 quantile
+          // unless that lies within the first cell (small m_b), where r_b = 0 is closed.
+          const double start = problem.temperature > 0. ? 0.5 * low[k] : 0.;
+          upper.push_back(2.5 * high[k]);
+          lower.push_back(start > (upper.back() - start) / parameters.subdivisions[k] ? start : 0.);
+        }
+    return {lower, upper};
+  }
+
   template <int dim>
   void
   Solver<dim>::make_mesh()
@@ -43,28 +68,8 @@ namespace mfdd::pde
       }
     else
       {
-        std::vector<double> lower = parameters.box_lower, upper = parameters.box_upper;
-        if (lower.empty())
-          {
-            const auto &setting          = problem.reduced_setting();
-            const auto [low, high]       = setting.initial_support(1e-12);
-            for (unsigned int k = 0; k < dim; ++k)
-              if (setting.has_amplitude() && k == 0)
-                {
-                  const double width = high[0] - low[0];
-                  lower.push_back(low[0] - 0.5 * width);
-                  upper.push_back(high[0] + 0.5 * width);
-                }
-              else
-                {
-                  // With noise the drift (m_b - 1) nu / r_b near r_b = 0 would set tiny time
-                  // steps where there is no mass: start at half the initial 1e-12 quantile
-                  // unless that lies within the first cell (small m_b), where r_b = 0 is closed.
-                  const double start = problem.temperature > 0. ? 0.5 * low[k] : 0.;
-                  upper.push_back(2.5 * high[k]);
-                  lower.push_back(start > (upper.back() - start) / parameters.subdivisions[k] ? start : 0.);
-                }
-          }
+        auto [lower, upper] = parameters.box_lower.empty() ? default_box(problem, parameters, dim) :
+                                                              std::make_pair(parameters.box_lower, parameters.box_upper);
         Point<dim> p0, p1;
         for (unsigned int k = 0; k < dim; ++k)
           {

@@ -35,14 +35,22 @@
 
 namespace mfdd::pde
 {
+  template <int dim>
+  class DgOperator;
+
+  /// The generated box when PDE/Box lower and Box upper are empty (lower and
+  /// upper corner): for a, the initial law's range widened by half its width
+  /// on each side; for a radius, 0 (or with noise half the initial 1e-12
+  /// quantile) to 2.5 times the radius beyond which the initial law has mass
+  /// 1e-12. @p parameters has its mesh filled in (with_default_mesh()).
+  std::pair<std::vector<double>, std::vector<double>>
+  default_box(const model::Problem &problem, const SolverParameters &parameters, unsigned int dim);
+
   /**
    * The mesh of the reduced coordinates: distributed over the ranks by p4est
    * in 2D; in 1D (deal.II 9.4 has no p4est triangulation of dimension 1, and
    * 1D meshes are small) a serial triangulation that every rank holds whole.
    */
-  template <int dim>
-  class DgOperator;
-
   template <int dim>
   using Mesh = std::conditional_t<dim == 1, dealii::Triangulation<dim>, dealii::parallel::distributed::Triangulation<dim>>;
 
