@@ -185,10 +185,11 @@ namespace mfdd::pde
           {
             // The matrix M - dt gamma nu K, hence its factorisation, changes
             // with dt: dt stays constant up to t_end (the next output) while
-            // the CFL step allows it. A new dt is the CFL step rounded down to
-            // a power of 2^(1/16), shortened so that equal steps land on t_end.
+            // the CFL step allows it and is less than 2^(1/4) times dt. A new
+            // dt is the CFL step rounded down to a power of 2^(1/16), shortened
+            // so that equal steps land on t_end.
             const double limit = cfl_time_step(t, false);
-            if (!(imex_dt > 0. && imex_dt <= limit && imex_t_end == t_end))
+            if (!(imex_dt > 0. && imex_dt <= limit && limit < std::exp2(0.25) * imex_dt && imex_t_end == t_end))
               {
                 const double remaining = t_end - t;
                 const double step =
