@@ -14,6 +14,13 @@
 //        pde_benchmark --imex: only the noisy 1D case params/gibbs_radius.prm
 //        (d = 20, tau = 1, lambda = 0.5) to T = 10 with PDE/Noise time stepping
 //        explicit and implicit: steps, seconds, final risks, |dR| and the ratio.
+//        mpirun -np 2 pde_benchmark --imex2d [T]: only the noisy 2D (a, r) case
+//        params/gibbs_amplitude_radius.prm to T (default 2) on all ranks:
+//        explicit noise, implicit noise with the iterative solver (GMRES + ML
+//        AMG) and with the direct one (Amesos KLU): steps, linear solves,
+//        factorisations or AMG builds, GMRES iterations per solve, seconds
+//        (setup, solves, whole stepping), R(T), mass + mass_out - 1, and the
+//        time ratios against the direct solver.
 #include <mfdd/io/parameter_file.h>
 #include <mfdd/kernels/population_kernels.h>
 #include <mfdd/pde/dg_operator.h>
@@ -61,6 +68,9 @@ namespace
   {
     double risk, seconds, setup_seconds;
     unsigned int cells, steps;
+    double       mass = 1.;
+    unsigned int noise_solves = 0, noise_setups = 0, gmres_iterations = 0;
+    double       noise_setup_seconds = 0., noise_solve_seconds = 0.;
   };
 
   template <int dim>
@@ -77,8 +87,16 @@ namespace
     const auto stepping = Clock::now();
     solver.advance(example.problem.final_time);
     const auto end = Clock::now();
-    return {solver.risk(), std::chrono::duration<double>(end - stepping).count(),
-            std::chrono::duration<double>(stepping - start).count(), solver.n_cells(), solver.n_steps()};
+    Timing timing{solver.risk(), std::chrono::duration<double>(end - stepping).count(),
+                  std::chrono::duration<double>(stepping - start).count(), solver.n_cells(), solver.n_steps()};
+    const auto noise           = solver.noise_statistics();
+    timing.mass                = solver.mass() + solver.mass_out();
+    timing.noise_solves        = noise.solves;
+    timing.noise_setups        = noise.setups;
+    timing.gmres_iterations    = noise.iterations;
+    timing.noise_setup_seconds = dealii::Utilities::MPI::max(noise.setup_seconds, communicator);
+    timing.noise_solve_seconds = dealii::Utilities::MPI::max(noise.solve_seconds, communicator);
+    return timing;
   }
   /// Microseconds per call of @p apply (repeated for at least half a second).
   template <typename Apply>
@@ -189,6 +207,46 @@ main(int argc, char **argv)
         }
       std::cout << "|dR| = " << std::setprecision(3) << std::abs(timings[0].risk - timings[1].risk)
                 << ", explicit / implicit time = " << timings[0].seconds / timings[1].seconds << std::endl;
+      return 0;
+    }
+  if (argc > 1 && std::string(argv[1]) == "--imex2d")
+    {
+      const bool        root = dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;
+      const std::string end  = argc > 2 ? argv[2] : "2";
+      const Example     example =
+        read_example("gibbs_amplitude_radius.prm", {"Problem/Final time=" + end, "PDE/Risk error estimate=false"});
+      const kernels::PopulationKernels kernels(example.problem);
+      if (root)
+        std::cout << "noisy 2D (a, r) gibbs_amplitude_radius.prm to T = " << end << " on "
+                  << dealii::Utilities::MPI::n_mpi_processes(MPI_COMM_WORLD) << " ranks, "
+                  << example.parameters.subdivisions[0] << " x " << example.parameters.subdivisions[1]
+                  << " cells, degree " << example.parameters.degree
+                  << "\nnoise     solver      steps  solves  setups  its/solve  setup[s]  solves[s]  stepping[s]"
+                     "              R(T)  mass error\n";
+      std::vector<Timing> timings;
+      for (const auto &[mode, solver] : std::vector<std::pair<std::string, std::string>>{
+             {"explicit", "-"}, {"implicit", "iterative"}, {"implicit", "direct"}})
+        {
+          auto parameters                = example.parameters;
+          parameters.noise_time_stepping = mode;
+          if (solver != "-")
+            parameters.noise_solver = solver;
+          timings.push_back(time_run<2>(example, parameters, kernels, MPI_COMM_WORLD));
+          const Timing &t = timings.back();
+          if (root)
+            std::cout << std::left << std::setw(10) << mode << std::setw(10) << solver << std::right << std::setw(7)
+                      << t.steps << std::setw(8) << t.noise_solves << std::setw(8) << t.noise_setups
+                      << std::setprecision(3) << std::setw(11)
+                      << (t.noise_solves ? double(t.gmres_iterations) / t.noise_solves : 0.) << std::setw(10)
+                      << t.noise_setup_seconds << std::setw(11) << t.noise_solve_seconds << std::setw(13) << t.seconds
+                      << std::setprecision(14) << std::setw(18) << t.risk << std::setprecision(2) << std::setw(12)
+                      << t.mass - 1. << '\n';
+        }
+      if (root)
+        std::cout << "time explicit / direct = " << std::setprecision(3) << timings[0].seconds / timings[2].seconds
+                  << ", iterative / direct = " << timings[1].seconds / timings[2].seconds
+                  << "; |R_iterative - R_direct| = " << std::abs(timings[1].risk - timings[2].risk)
+                  << ", |R_explicit - R_direct| = " << std::abs(timings[0].risk - timings[2].risk) << std::endl;
       return 0;
     }
   if (argc > 1 && std::string(argv[1]) == "--2d-final")

@@ -205,9 +205,10 @@ TEST(PdeImex, AgreesWithExplicitStepping1D)
 
 TEST(PdeImex, OneAndTwoRanks2D)
 {
-  // (a, r), d = 10: GMRES + AMG on 2 ranks against each rank alone. The
-  // solver's iterates depend on the partition (AMG's aggregates, the order
-  // of the sums), so the results agree to its tolerance, not to the bit.
+  // (a, r), d = 10, on 2 ranks against each rank alone, with both solvers.
+  // GMRES + AMG iterates depend on the partition (AMG's aggregates, the
+  // order of the sums), so its results agree to its tolerance, not to the
+  // bit; the direct solver factorises the same matrix on one rank.
   const auto problem = test_support::make_problem({{"Dimension d", "10"},
                                                    {"Second layer", "trainable"},
                                                    {"Temperature tau", "0.5"},
@@ -217,19 +218,31 @@ TEST(PdeImex, OneAndTwoRanks2D)
   parameters.potential_nodes     = 32;
   parameters.noise_time_stepping = "implicit";
   std::vector<double> risks, masses;
-  for (const MPI_Comm communicator : {MPI_COMM_WORLD, MPI_COMM_SELF})
-    {
-      NoisyRun<2> run(problem, parameters, communicator);
-      run.solver.advance(0.3);
-      risks.push_back(run.solver.risk());
-      masses.push_back(run.solver.mass());
-      EXPECT_GE(run.solver.min_rho(), 0.);
-    }
-  std::cout << "2D: R = " << std::setprecision(15) << risks[0] << " (all ranks), " << risks[1] << " (one rank)"
-            << std::endl;
-  EXPECT_NEAR(risks[0], risks[1], 1e-10);
-  EXPECT_NEAR(masses[0], 1., 1e-13);
-  EXPECT_NEAR(masses[1], 1., 1e-13);
+  for (const std::string solver : {"iterative", "direct"})
+    for (const MPI_Comm communicator : {MPI_COMM_WORLD, MPI_COMM_SELF})
+      {
+        parameters.noise_solver = solver;
+        NoisyRun<2> run(problem, parameters, communicator);
+        // Three output intervals: dt is constant within each, so M - dt gamma
+        // nu K is set up (factorised, or its AMG built) at most once per interval.
+        for (const double t : {0.1, 0.2, 0.3})
+          run.solver.advance(t);
+        const auto statistics = run.solver.noise_statistics();
+        EXPECT_EQ(statistics.solves, 2 * run.solver.n_steps()) << solver;
+        EXPECT_LE(statistics.setups, 3u) << solver;
+        EXPECT_GE(statistics.setups, 1u) << solver;
+        risks.push_back(run.solver.risk());
+        masses.push_back(run.solver.mass());
+        EXPECT_GE(run.solver.min_rho(), 0.);
+        std::cout << "2D " << solver << ": R = " << std::setprecision(15) << risks.back() << ", "
+                  << run.solver.n_steps() << " steps, " << statistics.setups << " set-ups, "
+                  << statistics.iterations << " GMRES iterations" << std::endl;
+      }
+  EXPECT_NEAR(risks[0], risks[1], 1e-10); // iterative: all ranks, one rank
+  EXPECT_NEAR(risks[2], risks[3], 1e-12); // direct
+  EXPECT_NEAR(risks[0], risks[2], 1e-10); // the two solvers
+  for (const double mass : masses)
+    EXPECT_NEAR(mass, 1., 1e-13);
 }
 
 TEST(PdeImex, BadParameterValues)

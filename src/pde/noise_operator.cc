@@ -4,6 +4,7 @@
 #include <mfdd/pde/solver.h>
 
 #include <deal.II/base/quadrature_lib.h>
+#include <deal.II/base/timer.h>
 #include <deal.II/dofs/dof_tools.h>
 #include <deal.II/fe/fe_values.h>
 #include <deal.II/lac/dynamic_sparsity_pattern.h>
@@ -20,9 +21,10 @@ namespace mfdd::pde
   using namespace dealii;
 
   template <int dim>
-  NoiseOperator<dim>::NoiseOperator(Drift drift, ClosedBoundary closed)
+  NoiseOperator<dim>::NoiseOperator(Drift drift, ClosedBoundary closed, const bool iterative)
     : drift(std::move(drift))
     , closed(std::move(closed))
+    , iterative(iterative)
   {}
 
   template <int dim>
@@ -30,7 +32,6 @@ namespace mfdd::pde
   NoiseOperator<dim>::reinit(const DoFHandler<dim> &dof_handler, const IndexSet &owned_dofs, const MPI_Comm communicator)
   {
     const auto &fe = dof_handler.get_fe();
-    distributed    = dim > 1;
     IndexSet relevant_dofs;
     DoFTools::extract_locally_relevant_dofs(dof_handler, relevant_dofs);
     DynamicSparsityPattern pattern(relevant_dofs);
@@ -187,6 +188,7 @@ namespace mfdd::pde
     work.reinit(ones);
     system_c = preconditioner_c = -1.;
     direct.reset();
+    stats = Statistics();
   }
 
   template <int dim>
@@ -195,14 +197,16 @@ namespace mfdd::pde
   {
     if (c == system_c)
       return;
+    Timer timer;
     system.copy_from(mass);
     system.add(-c, stiffness);
     system_c = c;
-    if (!distributed)
+    if (!iterative)
       {
         direct_control = std::make_unique<SolverControl>(1, 0.);
         direct = std::make_unique<TrilinosWrappers::SolverDirect>(*direct_control);
         direct->initialize(system);
+        ++stats.setups;
       }
     else if (!(std::abs(c - preconditioner_c) <= 0.1 * preconditioner_c))
       {
@@ -213,7 +217,9 @@ namespace mfdd::pde
         data.smoother_type         = "ILU"; // the default (symmetric Gauss-Seidel) left GMRES slow on this nonsymmetric K
         amg.initialize(system, data);
         preconditioner_c = c;
+        ++stats.setups;
       }
+    stats.setup_seconds += timer.wall_time();
   }
 
   template <int dim>
@@ -221,14 +227,17 @@ namespace mfdd::pde
   NoiseOperator<dim>::solve(const double c, VectorType &x, const VectorType &b, const double mass_balance)
   {
     prepare(c);
-    if (!distributed)
+    Timer timer;
+    if (!iterative)
       direct->solve(x, b);
     else
       {
         SolverControl                               control(1000, 1e-13 * b.l2_norm());
         SolverGMRES<VectorType>                     gmres(control, SolverGMRES<VectorType>::AdditionalData(50));
         gmres.solve(system, x, b, amg);
+        stats.iterations += control.last_step();
       }
+    ++stats.solves;
     // 1^T (M - c K) x = 1^T M x + c (outflow of x), with the outflow from
     // the boundary faces alone (1^T K's interior terms cancel only up to
     // round-off of entries ~ (degree + 1)^2 / h^2).
@@ -236,6 +245,7 @@ namespace mfdd::pde
     const double balance = work * ones + c * (outflow_functional * x);
     if (balance != 0.)
       x *= mass_balance / balance;
+    stats.solve_seconds += timer.wall_time();
   }
 
 #define MFDD_INSTANTIATE(dim) template class NoiseOperator<dim>;

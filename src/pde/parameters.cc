@@ -114,10 +114,17 @@ namespace mfdd::pde
                       "the SSP-RK3 stages, so dt is also bounded by CFL h^2 / (2 dim nu (k + 1)^2) and by the "
                       "drift nu (m - 1)/r near r = 0. implicit: IMEX ARS(2,2,2), the transport explicit and the "
                       "whole linear noise operator (drift and SIPG Laplacian) implicit, solved with Trilinos "
-                      "(KLU in 1D, GMRES + ML AMG in 2D), so dt is bounded by the transport alone. automatic: "
+                      "(PDE/Noise solver), so dt is bounded by the transport alone and kept constant between "
+                      "output times. automatic: "
                       "implicit. Without noise the setting has no effect. The default stays explicit until the "
                       "shipped noisy examples and the numbers measured on them are run again with implicit "
                       "noise.");
+    prm.declare_entry("Noise solver", "direct", Selection("direct|iterative"),
+                      "How the implicit noise stages' linear systems (M - c K) x = b are solved. direct: "
+                      "Trilinos Amesos KLU (LU factorisation, in 2D gathered on one rank; refactorised only "
+                      "when dt or nu changes). iterative: GMRES preconditioned by Trilinos ML AMG with an ILU "
+                      "smoother, to a relative residual of 1e-13 (slower on the meshes mfdd runs; kept for "
+                      "comparison and for meshes too large to factorise).");
     prm.declare_entry("Convergence study", "none", Selection("none|h|p|dt"),
                       "none: one solve. h, p, dt: `mfdd pde` solves the problem on Convergence levels "
                       "successive refinements instead (h: one more global refinement per level; p: degree + 1 "
@@ -210,6 +217,7 @@ namespace mfdd::pde
     }
     box_sides          = prm.get("Box sides");
     noise_time_stepping = prm.get("Noise time stepping");
+    noise_solver        = prm.get("Noise solver");
     convergence_study  = prm.get("Convergence study");
     convergence_levels = prm.get_integer("Convergence levels");
     prm.enter_subsection("Adaptive mesh");

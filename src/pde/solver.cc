@@ -177,18 +177,39 @@ namespace mfdd::pde
         const double t        = current_time;
         const double f0       = compute_rate(solution, t, k0, !implicit);
         double       dt       = parameters.time_step;
-        if (dt == 0.)
+        // Where a step counts as landing on t_end: with implicit noise within
+        // round-off of the sum of equal steps, so that the last step of an
+        // interval keeps the interval's dt (and the factorisation).
+        double landing = tolerance;
+        if (dt == 0. && implicit)
+          {
+            // The matrix M - dt gamma nu K, hence its factorisation, changes
+            // with dt: dt stays constant up to t_end (the next output) while
+            // the CFL step allows it and is less than 2^(1/4) times dt. A new
+            // dt is the CFL step rounded down to a power of 2^(1/16), shortened
+            // so that equal steps land on t_end.
+            const double limit = cfl_time_step(t, false);
+            if (!(imex_dt > 0. && imex_dt <= limit && limit < std::exp2(0.25) * imex_dt && imex_t_end == t_end))
+              {
+                const double remaining = t_end - t;
+                const double step =
+                  std::isfinite(limit) ? std::exp2(std::floor(16. * std::log2(limit)) / 16.) : remaining;
+                const double equal     = remaining / std::max(1., std::ceil(remaining / step - 1e-9));
+                // The same dt as the last interval's but for round-off in t_end - t: keep its bits.
+                if (!(std::abs(equal - imex_dt) <= 1e-12 * equal))
+                  imex_dt = equal;
+                imex_t_end = t_end;
+              }
+            dt      = imex_dt;
+            landing = std::max(tolerance, 1e-6 * dt);
+          }
+        else if (dt == 0.)
           {
             dt = cfl_time_step(t, !implicit);
-            // With implicit noise, rounded down to a power of 2^(1/16): the
-            // matrix M - dt gamma nu K, hence its factorisation or
-            // preconditioner, then stays the same over many steps.
-            if (implicit && std::isfinite(dt))
-              dt = std::exp2(std::floor(16. * std::log2(dt)) / 16.);
             if (!std::isfinite(dt))
               dt = t_end - t;
           }
-        if (t + dt > t_end - tolerance)
+        if (t + dt > t_end - landing && !(implicit && std::abs(t + dt - t_end) <= landing))
           dt = t_end - t;
 
         if (implicit)
@@ -200,7 +221,8 @@ namespace mfdd::pde
                   [this](const Point<dim> &z) { return radial_drift(z); },
                   [this](const Point<dim> &z, const Tensor<1, dim> &normal, double h) {
                     return closed_boundary(z, normal, h);
-                  });
+                  },
+                  parameters.noise_solver == "iterative");
                 noise_operator->reinit(dof_handler, locally_owned_dofs, mesh_communicator);
               }
             outflow += imex_integrator.step(
@@ -221,7 +243,7 @@ namespace mfdd::pde
               apply_limiter(u);
             });
 
-        current_time = (t + dt > t_end - tolerance) ? t_end : t + dt;
+        current_time = (t + dt > t_end - landing) ? t_end : t + dt;
         last_dt      = dt;
         ++step_count;
         check_finite("after a time step");

@@ -30,12 +30,15 @@ namespace mfdd::pde
    * each face seen from both sides with the outward normal of the row's cell.
    * The noise is nu(t) K with nu = xi tau / D, so K is assembled once per mesh.
    *
-   * solve() inverts A = M - c K (c = dt gamma nu of a stage): K is not
-   * symmetric (the drift), so in 1D, where every rank holds the whole mesh,
-   * by a direct solver (Trilinos Amesos KLU; the factorisation is kept while
-   * c is unchanged); in 2D by GMRES preconditioned with Trilinos ML's AMG
-   * (rebuilt when c moves by more than 10% from the c it was built for),
-   * to a relative residual of 1e-13.
+   * solve() inverts A = M - c K (c = dt gamma nu of a stage). K is not
+   * symmetric (the drift), so CG does not apply. Two solvers:
+   * - direct (the default): Trilinos Amesos KLU, the LU factorisation of the
+   *   whole matrix (in 2D gathered on one rank), kept while c is unchanged;
+   * - iterative: GMRES preconditioned with Trilinos ML's AMG (ILU smoother;
+   *   rebuilt when c moves by more than 10% from the c it was built for),
+   *   to a relative residual of 1e-13.
+   * The solver's time step is kept constant between output times (Solver::
+   * advance), so a run factorises A a few times, not every step.
    */
   template <int dim>
   class NoiseOperator
@@ -51,7 +54,17 @@ namespace mfdd::pde
     /// faces as the explicit operator's).
     using ClosedBoundary = std::function<bool(const dealii::Point<dim> &, const dealii::Tensor<1, dim> &, double)>;
 
-    NoiseOperator(Drift drift, ClosedBoundary closed);
+    /// What the solves have cost since reinit(): solve() calls, factorisations
+    /// (direct) or AMG builds (iterative), GMRES iterations, and the seconds
+    /// spent setting up (system matrix, factorisation or AMG) and solving.
+    struct Statistics
+    {
+      unsigned int solves = 0, setups = 0, iterations = 0;
+      double       setup_seconds = 0., solve_seconds = 0.;
+    };
+
+    /// @p iterative: GMRES + AMG instead of the direct solver.
+    NoiseOperator(Drift drift, ClosedBoundary closed, bool iterative = false);
 
     /// Assembles K and M on @p dof_handler's current mesh (rows: @p owned_dofs).
     void
@@ -93,6 +106,12 @@ namespace mfdd::pde
     void
     solve(double c, VectorType &x, const VectorType &b, double mass_balance);
 
+    const Statistics &
+    statistics() const
+    {
+      return stats;
+    }
+
   private:
     /// Sets system = M - c K and (re)builds the factorisation or preconditioner.
     void
@@ -100,7 +119,7 @@ namespace mfdd::pde
 
     const Drift               drift;
     const ClosedBoundary      closed;
-    bool                      distributed = false; ///< 2D: GMRES + AMG, else KLU
+    const bool                iterative; ///< GMRES + AMG, else KLU
 
     dealii::TrilinosWrappers::SparseMatrix stiffness, mass, system;
     VectorType                             outflow_functional; ///< outflow_rate(u) = its product with u
@@ -110,5 +129,6 @@ namespace mfdd::pde
     std::unique_ptr<dealii::SolverControl>               direct_control;
     std::unique_ptr<dealii::TrilinosWrappers::SolverDirect> direct;
     dealii::TrilinosWrappers::PreconditionAMG            amg;
+    Statistics                                           stats;
   };
 } // namespace mfdd::pde

@@ -52,6 +52,8 @@ namespace mfdd::pde
     /// How the noise (tau > 0) is stepped: "explicit" (in the SSP-RK3 stages),
     /// "implicit" (IMEX, NoiseOperator) or "automatic" (implicit).
     std::string               noise_time_stepping = "explicit";
+    /// PDE/Noise solver: direct | iterative (NoiseOperator).
+    std::string               noise_solver = "direct";
     /// "none", or the refinement a convergence study varies: "h", "p" or "dt".
     std::string               convergence_study = "none";
     unsigned int              convergence_levels = 3; ///< solves of a convergence study

@@ -233,6 +233,13 @@ namespace mfdd::pde
     {
       return step_count;
     }
+    /// The implicit noise solves' cost on the current mesh (zeros without
+    /// implicit noise or before the first step).
+    typename NoiseOperator<dim>::Statistics
+    noise_statistics() const
+    {
+      return noise_operator ? noise_operator->statistics() : typename NoiseOperator<dim>::Statistics();
+    }
     /// int |rho_h - f| over the mesh (Gauss quadrature with degree + 4 points).
     double
     l1_error(const dealii::Function<dim> &exact) const;
@@ -452,6 +459,9 @@ namespace mfdd::pde
     double       current_time = 0.;
     double       outflow      = 0.;
     double       last_dt      = 0.;
+    /// With implicit noise and the CFL step: the constant dt of the steps up
+    /// to imex_t_end (advance), 0 before the first.
+    double       imex_dt = 0., imex_t_end = 0.;
     unsigned int step_count   = 0;
     unsigned int last_adaptation_step = 0;
     bool         outflow_warned = false;
