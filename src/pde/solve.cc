@@ -125,8 +125,14 @@ namespace mfdd::pde
                 "weight decay needs Problem/Scaling alpha = 1");
     io::require(problem.temperature > 0. || parameters.noise_time_stepping != "implicit", "PDE/Noise time stepping",
                 "implicit needs noise, Problem/Temperature tau > 0 (use automatic or explicit)");
-    if (problem.reduced_setting().dimension() == 1)
-      return solve_in_dimension<1>(problem, parameters, output, write_files, before_output, communicator);
-    return solve_in_dimension<2>(problem, parameters, output, write_files, before_output, communicator);
+    switch (problem.reduced_setting().dimension())
+      {
+        case 1:
+          return solve_in_dimension<1>(problem, parameters, output, write_files, before_output, communicator);
+        case 2:
+          return solve_in_dimension<2>(problem, parameters, output, write_files, before_output, communicator);
+        default:
+          return solve_in_dimension<3>(problem, parameters, output, write_files, before_output, communicator);
+      }
   }
 } // namespace mfdd::pde
