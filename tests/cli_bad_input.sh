@@ -31,8 +31,8 @@ expect_error "Data model" info base.prm --set "Problem/Data model=spherical"
 expect_error "Step size schedule xi" info base.prm --set "Problem/Step size schedule xi=1/(t-1"
 expect_error "Step size schedule xi" info base.prm --set "Problem/Step size schedule xi=-1"
 expect_error "Final time" info base.prm --set "Problem/Final time=0"
-# (a, r1, r2): SGD runs it, the commands that need the PDE refuse it.
-for command in pde compare study gibbs; do
+# (a, r1, r2): sgd, info and pde run it, the other commands that need the PDE refuse it.
+for command in compare study gibbs; do
   expect_error "Second layer" $command base.prm --set "Problem/Data model=anisotropic" --set "Problem/Signal block size s0=5" \
     --set "Problem/Second layer=trainable"
 done

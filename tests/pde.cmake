@@ -3,6 +3,13 @@ mfdd_gtest(test_pde_exact LIBS mfdd_pde LABELS unit pde TIMEOUT 300)
 mfdd_gtest(test_pde_nonlocal LIBS mfdd_pde LABELS unit pde TIMEOUT 300)
 mfdd_gtest(test_pde_examples LIBS mfdd_pde LABELS unit pde TIMEOUT 600)
 target_compile_definitions(test_pde_examples PRIVATE MFDD_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+# Its 3D (a, r1, r2) against (a, r) case took 3 to 5 min on the shared 2-core
+# machine: run on its own, labelled slow, and left out of the default entry.
+set_tests_properties(test_pde_examples PROPERTIES
+  ENVIRONMENT "${MFDD_TEST_ENVIRONMENT};GTEST_FILTER=-PdeExamples.AmplitudeTwoRadii*")
+add_test(NAME test_pde_examples_3d COMMAND test_pde_examples --gtest_filter=PdeExamples.AmplitudeTwoRadii*)
+set_tests_properties(test_pde_examples_3d PROPERTIES LABELS "unit;pde;slow" TIMEOUT 900
+  ENVIRONMENT "${MFDD_TEST_ENVIRONMENT}" WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
 mfdd_script_test(test_pde_cli test_pde_cli.py LABELS cli pde mpi TIMEOUT 300)
 mfdd_gtest(test_pde_convergence LIBS mfdd_pde LABELS unit pde TIMEOUT 600)
 target_compile_definitions(test_pde_convergence PRIVATE MFDD_SOURCE_DIR="${CMAKE_SOURCE_DIR}")

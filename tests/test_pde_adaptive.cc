@@ -10,8 +10,8 @@
 //  - Hanging faces: 2D translation against the exact solution; the adaptive
 //    mesh is as accurate as the uniform mesh of its finest level with fewer cells.
 //  - The 1D default example adaptively agrees with the uniform run.
-//  - 1 and 2 ranks give the same diagnostics (1e-12) with adaptivity, 1D and 2D;
-//    in 2D each rank owns only part of the (p4est) mesh.
+//  - 1 and 2 ranks give the same diagnostics (1e-12) with adaptivity, 1D, 2D
+//    and 3D; in 2D and 3D each rank owns only part of the (p4est) mesh.
 #include <mfdd/kernels/population_kernels.h>
 #include <mfdd/pde/solver.h>
 
@@ -38,6 +38,10 @@ namespace
   model::Problem
   problem_of_dimension(unsigned int dim, double final_time)
   {
+    if (dim == 3)
+      return test_support::make_problem({{"Data model", "anisotropic"},
+                                         {"Second layer", "trainable"},
+                                         {"Final time", std::to_string(final_time)}});
     return test_support::make_problem(
       {{"Second layer", dim == 2 ? "trainable" : "fixed"}, {"Final time", std::to_string(final_time)}});
   }
@@ -200,6 +204,16 @@ TEST(PdeAdaptive, MassThroughRemeshing2D)
   check_mass_through_remeshing<2>(parameters);
 }
 
+TEST(PdeAdaptive, MassThroughRemeshing3D)
+{
+  pde::SolverParameters parameters;
+  parameters.box_lower                = {0., 0., 0.};
+  parameters.box_upper                = {3., 3., 3.};
+  parameters.subdivisions             = {4, 4, 4};
+  parameters.adaptivity.maximum_level = 2;
+  check_mass_through_remeshing<3>(parameters);
+}
+
 TEST(PdeAdaptive, MassThroughRemeshingNonAffine2D)
 {
   // A mesh file of quadrilaterals that are not parallelograms (bilinear maps
@@ -314,8 +328,8 @@ namespace
           {
             solver.advance(k * problem.final_time / 4);
             rows[communicator == MPI_COMM_WORLD].push_back(diagnostics(solver));
-            // In 2D the mesh is distributed: each of the 2 ranks owns a part.
-            if (dim == 2 && communicator == MPI_COMM_WORLD)
+            // In 2D and 3D the mesh is distributed: each of the 2 ranks owns a part.
+            if (dim >= 2 && communicator == MPI_COMM_WORLD)
               {
                 EXPECT_GT(solver.n_locally_owned_cells(), 0u);
                 EXPECT_LT(solver.n_locally_owned_cells(), solver.n_cells());
@@ -346,4 +360,11 @@ TEST(PdeAdaptive, RanksAgree2D)
   check_ranks_agree<2>("pde_adaptive.prm",
                        {"Problem/Final time=0.1", "PDE/Subdivisions=8", "PDE/Potential nodes=32",
                         "PDE/Adaptive mesh/Interval=5"});
+}
+
+TEST(PdeAdaptive, RanksAgree3D)
+{
+  check_ranks_agree<3>("pde_amplitude_two_radii.prm",
+                       {"Problem/Final time=0.05", "PDE/Subdivisions=6", "PDE/Potential nodes=16",
+                        "PDE/Sample cells=10", "PDE/Adaptive mesh/Interval=5", "PDE/Adaptive mesh/Maximum level=1"});
 }

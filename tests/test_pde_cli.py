@@ -6,8 +6,8 @@ of rho over the mesh equals the `mass` column (degree 1: the VTK cells carry
 the DG polynomial exactly); the risk error estimate is written (NaN, with a
 message, for a mesh file without global refinements), a warning when it is above
 PDE/Risk tolerance, and its sup closes the
-run; the 2D (a, r) diagnostics agree to 1e-12 between 1 and 2 MPI ranks (also
-with noise, uniform and adaptive); bad input exits with status 2 and writes nothing."""
+run; the 2D (a, r) and 3D (a, r1, r2) diagnostics agree to 1e-12 between 1 and
+2 MPI ranks (2D also with noise, uniform and adaptive); bad input exits with status 2 and writes nothing."""
 import csv
 import math
 import os
@@ -52,6 +52,8 @@ reduced = {
                                  "PDE/Sample cells=50"],
     "pde_two_radii.prm": ["Problem/Final time=0.2", "PDE/Potential nodes=16", "PDE/Sample cells=50"],
     "pde_adaptive.prm": ["Problem/Final time=0.2", "PDE/Potential nodes=32", "PDE/Sample cells=50"],
+    "pde_amplitude_two_radii.prm": ["Problem/Final time=0.1", "PDE/Subdivisions=8", "PDE/Potential nodes=16",
+                                    "PDE/Sample cells=20"],
 }
 for prm, settings in reduced.items():
     folder = os.path.join(work, prm[:-4])
@@ -60,14 +62,15 @@ for prm, settings in reduced.items():
     if result.returncode != 0:
         continue
     rows = diagnostics(folder)
-    names = ["r"] if prm == "pde_radius.prm" else (["r1", "r2"] if "two_radii" in prm else ["a", "r"])
+    names = {"pde_radius.prm": ["r"], "pde_two_radii.prm": ["r1", "r2"],
+             "pde_amplitude_two_radii.prm": ["a", "r1", "r2"]}.get(prm, ["a", "r"])
     for column in ["t", "mass", "mass_out", "risk", "risk_error_estimate", "min_rho", "n_cells", "dt"] + \
             ["mean_" + n for n in names]:
         check(column in rows[0], f"{prm}: column {column} missing")
     # The risk error estimate: finite and its sup in the closing line, or NaN
     # and said why (a mesh file without global refinements cannot be coarsened).
     estimates = [float(r["risk_error_estimate"]) for r in rows]
-    if "two_radii" in prm:
+    if prm == "pde_two_radii.prm":
         check(all(math.isnan(e) for e in estimates), f"{prm}: estimates {estimates}, expected NaN")
         check("risk error estimate: not available for a mesh file" in result.stdout,
               f"{prm}: no 'not available' message: {result.stdout}")
@@ -110,12 +113,14 @@ if result.returncode == 0:
     check(abs(integral - mass) < 1e-6 * mass, f"VTK integral {integral} != mass {mass}")
 
 # 1 vs 2 MPI ranks (2D (a, r)): uniform without and with noise, adaptive with
-# noise (to T = 0.5 its remeshings once drifted apart by 2e-10 on 2 ranks).
+# noise (to T = 0.5 its remeshings once drifted apart by 2e-10 on 2 ranks);
+# 3D (a, r1, r2) uniform.
 uniform = ["Problem/Final time=0.2", "PDE/Subdivisions=16", "PDE/Potential nodes=32", "PDE/Sample cells=50"]
 for label, prm, settings in (("", "pde_amplitude_radius.prm", uniform),
                              ("_noise", "pde_amplitude_radius.prm", uniform + ["Problem/Temperature tau=0.5"]),
                              ("_noise_adaptive", "pde_adaptive.prm",
-                              ["Problem/Final time=0.5", "Problem/Temperature tau=0.3", "PDE/Sample cells=50"])):
+                              ["Problem/Final time=0.5", "Problem/Temperature tau=0.3", "PDE/Sample cells=50"]),
+                             ("_3d", "pde_amplitude_two_radii.prm", reduced["pde_amplitude_two_radii.prm"])):
     one, two = os.path.join(work, "np1" + label), os.path.join(work, "np2" + label)
     r1 = run(prm, one, settings)
     r2 = run(prm, two, settings, ranks=2)

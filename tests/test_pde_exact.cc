@@ -32,7 +32,9 @@ namespace
     dealii::ParameterHandler prm;
     model::Problem::declare_parameters(prm);
     prm.enter_subsection("Problem");
-    prm.set("Second layer", dim == 2 ? "trainable" : "fixed");
+    prm.set("Second layer", dim >= 2 ? "trainable" : "fixed");
+    if (dim == 3)
+      prm.set("Data model", "anisotropic");
     prm.set("Final time", final_time);
     prm.set("Dimension d", std::to_string(d));
     prm.set("Temperature tau", tau);
@@ -128,11 +130,11 @@ namespace
         double              cell_area = 1.;
         for (unsigned int j = 0; j < dim; ++j)
           cell_area *= (grid.upper[j] - grid.lower[j]) / grid.n[j];
+        unsigned int stride = 1; // of coordinate k in the grid's numbering (coordinate 0 fastest)
+        for (unsigned int j = 0; j < k; ++j)
+          stride *= grid.n[j];
         for (unsigned int index = 0; index < grid.values.size(); ++index)
-          {
-            const unsigned int i = k == 0 ? index % grid.n[0] : index / grid.n[0];
-            marginal[i] += grid.values[index] * cell_area;
-          }
+          marginal[(index / stride) % n] += grid.values[index] * cell_area;
         double cdf = 0., w1 = 0.;
         for (unsigned int i = 0; i < n; ++i)
           {
@@ -185,7 +187,7 @@ namespace
         parameters.box_lower.assign(dim, 0.);
         parameters.box_upper.assign(dim, box_upper);
         parameters.subdivisions.assign(dim, n);
-        parameters.sample_cells.assign(dim, dim == 1 ? 40000 : 800);
+        parameters.sample_cells.assign(dim, dim == 1 ? 40000 : dim == 2 ? 800 : 160);
         auto potential = std::make_shared<pde::PrescribedPotential<dim>>(
           std::make_shared<QuadraticPotential<dim>>(psi));
         pde::Solver<dim> solver(problem, parameters, potential, MPI_COMM_SELF);
@@ -274,6 +276,19 @@ TEST(PdeExact, Quadratic2D)
     0.8, 3., {12, 24, 48, 96}, "2D quadratic potential", make_problem(2, 0.8));
   EXPECT_GE(fitted_order(errors.n_cells, errors.l1, 2), 1.8);
   EXPECT_GE(fitted_order(errors.n_cells, errors.w1, 2), 1.8);
+}
+
+// 3D, (a, r1, r2): the same solver (p4est mesh of hexahedra, MatrixFree
+// operator, limiter at the Gauss-Lobatto x Gauss x Gauss points of each direction).
+TEST(PdeExact, Translation3D)
+{
+  const Gaussian<3> initial({{1.1, 1.2, 1.3}}, {{0.18, 0.2, 0.22}});
+  const auto        errors = run_study<3>(
+    QuadraticPotential<3>({{0., 0., 0.}}, {{0., 0., 0.}}, {{-0.25, -0.2, -0.15}}), initial,
+    [](double t) { return Gaussian<3>({{1.1 + 0.5 * t, 1.2 + 0.4 * t, 1.3 + 0.3 * t}}, {{0.18, 0.2, 0.22}}); }, 0.5,
+    2.5, {{10, 20, 40}}, "3D translation", make_problem(3, 0.5));
+  EXPECT_GE(fitted_order(errors.n_cells, errors.l1, 3), 1.8);
+  EXPECT_GE(fitted_order(errors.n_cells, errors.w1, 3), 1.8);
 }
 
 namespace

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <iomanip>
 #include <iostream>
 
 using namespace mfdd;
@@ -110,4 +111,46 @@ TEST(PdeNonlocal, InterpolationErrorTwoDimensions)
                 << std::endl;
       EXPECT_LT(error, 1e-6 * std::max(1., scale));
     }
+}
+
+// (a, r1, r2): psi = a phi(r1, r2), only phi interpolated (on the radii's
+// nodes); psi, grad psi and the risk against the direct sums over the same
+// weighted points.
+TEST(PdeNonlocal, InterpolationErrorAmplitudeTwoRadii)
+{
+  const model::Problem problem =
+    make_problem({{"Data model", "anisotropic"}, {"Second layer", "trainable"}, {"Dimension d", "10"},
+                  {"Signal block size s0", "4"}, {"Second block Delta", "0.2"}, {"Kernel", "large d"},
+                  {"Initial a lower", "0.5"}, {"Initial a upper", "1.5"}}); // E a != 0: R depends on U
+  const kernels::PopulationKernels kernels(problem);
+  const auto                       law = model::initial_law_quadrature(problem.reduced_setting(), 10);
+  const dealii::BoundingBox<3>     box(std::make_pair(Point<3>(-2., 0., 0.), Point<3>(2., 3., 3.)));
+  pde::NonlocalPotential<3>        potential(kernels, 40);
+  double                           error = 0., gradient_error = 0., scale = 0.;
+  for (const double a : {-1.3, 0.4, 1.6})
+    for (const double x : {0.3, 1.7})
+      for (const double y : {0.2, 0.9, 2.1})
+        {
+          const double           z[3] = {a, x, y};
+          dealii::Tensor<1, 3>   gradient;
+          const double           psi   = interpolated_psi(potential, law, box, Point<3>(a, x, y), gradient);
+          const double           exact = direct_psi(kernels, law, z);
+          error                        = std::max(error, std::abs(psi - exact));
+          scale                        = std::max(scale, std::abs(exact));
+          for (unsigned int k = 0; k < 3; ++k)
+            {
+              const double h = 1e-5;
+              double       zp[3] = {a, x, y}, zm[3] = {a, x, y};
+              zp[k] += h;
+              zm[k] -= h;
+              const double fd = (direct_psi(kernels, law, zp) - direct_psi(kernels, law, zm)) / (2. * h);
+              gradient_error  = std::max(gradient_error, std::abs(gradient[k] - fd));
+            }
+        }
+  const double risk = potential.risk(), exact_risk = kernels.risk(law.points, law.weights);
+  std::cout << std::setprecision(12) << "amplitude two radii: psi error " << error << " (|psi| up to " << scale << "), gradient error "
+            << gradient_error << ", risk " << risk << " vs " << exact_risk << std::endl;
+  EXPECT_LT(error, 1e-6 * std::max(1., scale));
+  EXPECT_LT(gradient_error, 1e-4 * std::max(1., scale)); // spectral, but slower than psi
+  EXPECT_NEAR(risk, exact_risk, 1e-8 * exact_risk);
 }

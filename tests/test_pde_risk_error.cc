@@ -142,7 +142,7 @@ TEST(PdeRiskTolerance, AutomaticRefinesTheDefaultMeshOnly)
   auto c = read_shipped_pde_case("pde_radius.prm", {"Problem/Final time=0.3", "PDE/Subdivisions=",
                                                     "PDE/Risk tolerance=0"});
   ASSERT_FALSE(c.parameters.tolerance_refinements.has_value());
-  ASSERT_EQ(c.parameters.refinements_for_tolerance(), 0u); // no tolerance
+  ASSERT_EQ(c.parameters.refinements_for_tolerance(1), 0u); // no tolerance
   const auto coarse = pde::solve(c.problem, c.parameters, c.output, false);
   auto       finer  = c.parameters;
   finer.global_refinements = 1;
@@ -152,14 +152,15 @@ TEST(PdeRiskTolerance, AutomaticRefinesTheDefaultMeshOnly)
   ASSERT_LT(4. * estimate_finer, estimate_coarse);
 
   c.parameters.risk_tolerance = std::sqrt(estimate_coarse * estimate_finer);
-  EXPECT_EQ(c.parameters.refinements_for_tolerance(), 2u);
+  EXPECT_EQ(c.parameters.refinements_for_tolerance(1), 2u);
+  EXPECT_EQ(c.parameters.refinements_for_tolerance(3), 0u);
   const auto automatic = pde::solve(c.problem, c.parameters, c.output, false);
   ASSERT_EQ(automatic.size(), refined_directly.size());
   for (std::size_t k = 0; k < automatic.size(); ++k)
     EXPECT_NEAR(automatic[k].risk, refined_directly[k].risk, 1e-14) << "t = " << automatic[k].t;
 
   c.parameters.subdivisions = {200};
-  EXPECT_EQ(c.parameters.refinements_for_tolerance(), 0u);
+  EXPECT_EQ(c.parameters.refinements_for_tolerance(1), 0u);
   const auto kept = pde::solve(c.problem, c.parameters, c.output, false);
   ASSERT_EQ(kept.size(), coarse.size());
   for (std::size_t k = 0; k < kept.size(); ++k)

@@ -86,12 +86,11 @@ namespace mfdd::app
   }
 
   pde::SolverParameters
-  RunContext::pde_parameters(unsigned int dim) const
+  RunContext::pde_parameters(unsigned int dim, bool three_dimensional) const
   {
-    io::require(dim <= 2, "Problem/Second layer",
+    io::require(dim <= 2 || three_dimensional, "Problem/Second layer",
                 "anisotropic data with a trainable second layer has the three reduced coordinates (a, r1, r2), "
-                "for which mfdd has no PDE solver yet (`mfdd sgd` and `mfdd info` run it); use 'fixed', or "
-                "isotropic data");
+                "which only `mfdd pde`, `mfdd sgd` and `mfdd info` run so far; use 'fixed', or isotropic data");
     pde::SolverParameters parameters;
     parameters.parse_parameters(prm, dim);
     if (!parameters.mesh_file.empty() && std::filesystem::path(parameters.mesh_file).is_relative())

@@ -11,7 +11,7 @@ namespace mfdd::app
   int
   run_pde(RunContext &context)
   {
-    const auto parameters = context.pde_parameters(context.problem.reduced_setting().dimension());
+    const auto parameters = context.pde_parameters(context.problem.reduced_setting().dimension(), true);
     if (parameters.convergence_study != "none")
       {
         pde::run_convergence_study(context.problem, parameters, context.output, [&context]() { context.start_output(); });

@@ -154,7 +154,7 @@ namespace mfdd::pde
       {
         const auto  &cell     = cells[c];
         const auto   cell_box = cell->bounding_box();
-        unsigned int begin[2] = {0, 0}, end[2] = {1, 1};
+        unsigned int begin[3] = {0, 0, 0}, end[3] = {1, 1, 1};
         for (unsigned int k = 0; k < dim; ++k)
           {
             const double first = std::ceil((cell_box.lower_bound(k) - grid.lower[k]) / spacing[k] - 0.5 - 1e-9);
@@ -163,25 +163,26 @@ namespace mfdd::pde
             end[k]   = static_cast<unsigned int>(std::min(double(n[k]) - 1., last) + 1.);
           }
         const double *coefficients = owned_coefficients(solution, c);
-        for (unsigned int j = begin[1]; j < end[1]; ++j)
-          for (unsigned int i = begin[0]; i < end[0]; ++i)
-            {
-              const unsigned int index = dim == 1 ? i : j * n[0] + i;
+        // Grid points (i_0, .., i_{dim-1}) of the cell's box, coordinate 0
+        // fastest.
+        for (unsigned int l = begin[2]; l < end[2]; ++l)
+          for (unsigned int j = begin[1]; j < end[1]; ++j)
+            for (unsigned int i = begin[0]; i < end[0]; ++i) {
+              const unsigned int point[3] = {i, j, l};
+              unsigned int index = 0;
+              Point<dim> z;
+              for (unsigned int k = dim; k-- > 0;) {
+                index = index * n[k] + point[k];
+                z[k] = grid.lower[k] + (point[k] + 0.5) * spacing[k];
+              }
               if (sampled_by[index] < std::numeric_limits<double>::max())
                 continue;
-              Point<dim> z;
-              z[0] = grid.lower[0] + (i + 0.5) * spacing[0];
-              if (dim == 2)
-                z[dim - 1] = grid.lower[dim - 1] + (j + 0.5) * spacing[dim - 1];
               Point<dim> unit;
-              try
-                {
-                  unit = mapping.transform_real_to_unit_cell(cell, z);
-                }
-              catch (const typename Mapping<dim>::ExcTransformationFailed &)
-                {
-                  continue;
-                }
+              try {
+                unit = mapping.transform_real_to_unit_cell(cell, z);
+              } catch (const typename Mapping<dim>::ExcTransformationFailed &) {
+                continue;
+              }
               if (!GeometryInfo<dim>::is_inside_unit_cell(unit, 1e-10))
                 continue;
               double value = 0.;
@@ -190,7 +191,7 @@ namespace mfdd::pde
               // rho >= 0 holds at the limiter points; between them the
               // polynomial may dip below 0 by round-off-sized amounts.
               grid.values[index] = std::max(0., value);
-              sampled_by[index]  = order.owned_position[c];
+              sampled_by[index] = order.owned_position[c];
             }
       }
     if (n_ranks > 1)

@@ -103,35 +103,40 @@ namespace mfdd::pde
       for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
         shape_at_q[q * n_dofs_per_cell + i] = fe.shape_value(i, quadrature.point(q));
     // Limiter points: the volume Gauss points, and in each direction the
-    // Gauss-Lobatto points times the face's Gauss points. On an adaptive 2D
-    // mesh the fluxes through a hanging face are taken at the Gauss points of
-    // its halves: those are added (the composite Gauss rule is as exact, so
-    // the Zhang-Shu argument, hence the CFL bound, is unchanged).
+    // Gauss-Lobatto points times the face's Gauss points (a tensor product
+    // over the other directions). On an adaptive mesh the fluxes through a
+    // hanging face are taken at the Gauss points of its halves: those are
+    // added (the composite Gauss rule is as exact, so the Zhang-Shu argument,
+    // hence the CFL bound, is unchanged).
     std::vector<Point<dim>> limiter_points = quadrature.get_points();
     {
       const QGauss<1>        gauss(parameters.degree + 1);
       const QGaussLobatto<1> lobatto(std::max(2u, (parameters.degree + 4) / 2));
-      std::vector<double>    tangential = {0.5};
-      if (dim == 2)
-        {
-          tangential.clear();
-          for (const auto &p : gauss.get_points())
-            tangential.push_back(p[0]);
-          if (parameters.adaptivity.enabled())
-            for (const auto &p : gauss.get_points())
-              {
-                tangential.push_back(0.5 * p[0]);
-                tangential.push_back(0.5 + 0.5 * p[0]);
-              }
-        }
+      std::vector<double>    tangential;
+      for (const auto &p : gauss.get_points())
+        tangential.push_back(p[0]);
+      if (parameters.adaptivity.enabled())
+        for (const auto &p : gauss.get_points())
+          {
+            tangential.push_back(0.5 * p[0]);
+            tangential.push_back(0.5 + 0.5 * p[0]);
+          }
+      // The face's points: every combination of tangential coordinates in the dim - 1 other directions.
+      unsigned int n_face_points = 1;
+      for (unsigned int k = 1; k < dim; ++k)
+        n_face_points *= tangential.size();
       for (unsigned int direction = 0; direction < dim; ++direction)
         for (unsigned int i = 0; i < lobatto.size(); ++i)
-          for (const double t : tangential)
+          for (unsigned int f = 0; f < n_face_points; ++f)
             {
               Point<dim> p;
               p[direction] = lobatto.point(i)[0];
-              if (dim == 2)
-                p[1 - direction] = t;
+              for (unsigned int k = 0, index = f; k < dim; ++k)
+                if (k != direction)
+                  {
+                    p[k] = tangential[index % tangential.size()];
+                    index /= tangential.size();
+                  }
               limiter_points.push_back(p);
             }
     }

@@ -41,24 +41,28 @@ namespace mfdd::pde
         p.subdivisions.assign(1, 200);
         return p;
       }
-    p.subdivisions.assign(dim, 24);
+    // 3D: 12 cells per coordinate and 2 levels finer where needed (the box
+    // is mostly empty); R(rho_0) of params/pde_amplitude_two_radii.prm is
+    // then 1e-6 from 24^3 uniform cells, while 16^3 uniform cells are 2.2e-3 off.
+    p.subdivisions.assign(dim, dim == 3 ? 12 : 24);
     if (!p.adaptivity.enabled())
       {
         p.adaptivity.interval      = 10;
         p.adaptivity.indicator     = "jumps";
         p.adaptivity.minimum_level = 0;
-        p.adaptivity.maximum_level = p.global_refinements + 3;
+        p.adaptivity.maximum_level = p.global_refinements + (dim == 3 ? 2 : 3);
       }
     return p;
   }
 
   unsigned int
-  SolverParameters::refinements_for_tolerance() const
+  SolverParameters::refinements_for_tolerance(const unsigned int dim) const
   {
     if (tolerance_refinements)
       return *tolerance_refinements;
+    // In 3D a refinement costs 16x: a run there only warns unless asked.
     const bool default_mesh = subdivisions.empty() && mesh_file.empty();
-    return default_mesh && risk_error_estimate && risk_tolerance > 0. ? 2 : 0;
+    return dim <= 2 && default_mesh && risk_error_estimate && risk_tolerance > 0. ? 2 : 0;
   }
 
   void
@@ -74,7 +78,7 @@ namespace mfdd::pde
     prm.declare_entry("Time step", "0", Double(0.),
                       "Fixed time step (the last step before an output time is shortened); 0: from the CFL number.");
     prm.declare_entry("Box lower", "", Anything(),
-                      "Lower corner of the generated box, one number per reduced coordinate (a, r; r1, r2); "
+                      "Lower corner of the generated box, one number per reduced coordinate (a, r; r1, r2; a, r1, r2); "
                       "empty: a_lower - (a_upper - a_lower)/2 for a; 0 for radii, or with noise (tau > 0) half "
                       "the radius below which the initial law has mass 1e-12 if that is more than one cell "
                       "(the noise's drift (m - 1) nu / r would force tiny time steps near r = 0, where a "
@@ -86,7 +90,8 @@ namespace mfdd::pde
                       "Cells of the generated box per coordinate (one number, or one per coordinate); "
                       "empty: 200 in 1D; in 2D 24 per coordinate refined adaptively (the jumps indicator "
                       "every 10 steps, up to 3 levels finer than Global refinements, with Adaptive mesh's "
-                      "fractions) unless Adaptive mesh/Interval > 0 sets the adaptivity itself. On (a, r) with a "
+                      "fractions) unless Adaptive mesh/Interval > 0 sets the adaptivity itself; in 3D the "
+                      "same with 12 per coordinate and up to 2 levels finer. On (a, r) with a "
                       "uniform law of a to T = 2 that default is 1.3e-5 off in risk, in 22 s on 2 ranks.");
     prm.declare_entry("Global refinements", "0", Integer(0, 10),
                       "Uniform refinements of the box or of the mesh file's mesh.");
@@ -95,13 +100,14 @@ namespace mfdd::pde
                       "parameter file's folder. Empty: the generated box.");
     prm.declare_entry("Initial density", "built in", Anything(),
                       "'built in' (the law of z under Problem's initial law) or a muparser expression in the "
-                      "reduced coordinates (r; a,r; r1,r2), non-negative, normalised to mass 1 on the mesh.");
+                      "reduced coordinates (r; a,r; r1,r2; a,r1,r2), non-negative, normalised to mass 1 on the mesh.");
     prm.declare_entry("Potential nodes", "96", Integer(4, 400),
                       "Chebyshev-Lobatto nodes per radius on which V and U are interpolated (the amplitude a "
-                      "needs 2, exactly).");
+                      "needs none: psi is linear in a). The kernel table has (nodes)^(2 x radii) entries: with "
+                      "two radii (r1, r2; a, r1, r2) 30 to 40 nodes are the practical range.");
     prm.declare_entry("Sample cells", "", Anything(),
                       "Cells per coordinate of the uniform grid on which the density is handed to the "
-                      "comparison layer and written to pde_final.csv; empty: 10000 (1D), 400 (2D).");
+                      "comparison layer and written to pde_final.csv; empty: 10000 (1D), 400 (2D), 64 (3D).");
     prm.declare_entry("Box sides", "automatic", Selection("automatic|absorbing|reflecting"),
                       "What the sides of the box (or mesh) other than r = 0 do. absorbing: nothing flows in, "
                       "what flows out is lost and counted in mass_out (right for a box that holds the density "
@@ -153,7 +159,7 @@ namespace mfdd::pde
     prm.declare_entry("Refinements for tolerance", "automatic", Anything(),
                       "How many global refinements (0 to 4) a run may add, one solve each, to meet Risk "
                       "tolerance. Each one costs 4x (1D) or 8x (2D) the previous solve; 0 only warns. "
-                      "automatic: 2 on the default mesh (Subdivisions empty, no Mesh file), 0 on a mesh given "
+                      "automatic: 2 on the 1D and 2D default mesh (Subdivisions empty, no Mesh file), 0 in 3D and on a mesh given "
                       "in the file, and 0 without an estimate or a tolerance.");
     prm.declare_entry("Print timing", "false", Bool(),
                       "Print, at the end of a run, the wall time spent in each part of the solver "
@@ -243,7 +249,7 @@ namespace mfdd::pde
     io::require(cfl > 0., "PDE/CFL number", "must be positive");
     io::require(tolerance_refinements.value_or(0) == 0 || (risk_error_estimate && risk_tolerance > 0.),
                 "PDE/Refinements for tolerance", "needs PDE/Risk error estimate = true and PDE/Risk tolerance > 0");
-    io::require(global_refinements + refinements_for_tolerance() <= 10, "PDE/Refinements for tolerance",
+    io::require(global_refinements + refinements_for_tolerance(dim) <= 10, "PDE/Refinements for tolerance",
                 "PDE/Global refinements + Refinements for tolerance must be at most 10");
     io::require(convergence_study != "p" || degree + convergence_levels - 1 <= 5, "PDE/Convergence levels",
                 "a p-study raises the degree by one per level, up to 5: use at most " +

@@ -119,17 +119,21 @@ namespace mfdd::pde
   void
   NonlocalPotential<dim>::fill_basis(const std::vector<Point<dim>> &points, TensorBasis &basis) const
   {
-    const unsigned int n0 = axes[0].size();
+    const unsigned int first = first_radius(), n0 = axes[0].size();
     basis.first_values.resize(points.size() * n0);
     basis.first_derivatives.resize(points.size() * n0);
     for (unsigned int p = 0; p < points.size(); ++p)
-      axes[0].basis(points[p][0], &basis.first_values[p * n0], &basis.first_derivatives[p * n0]);
+      axes[0].basis(points[p][first], &basis.first_values[p * n0], &basis.first_derivatives[p * n0]);
+    basis.amplitude.clear();
+    if (first == 1)
+      for (const auto &p : points)
+        basis.amplitude.push_back(p[0]);
     basis.row.clear();
     basis.last_values.clear();
     basis.last_derivatives.clear();
-    if (dim == 1)
+    if (axes.size() == 1)
       return;
-    const unsigned int                   n1 = axes[dim - 1].size();
+    const unsigned int                   n1 = axes[1].size();
     std::map<double, unsigned int>       rows;
     std::vector<double>                  values(n1), derivatives(n1);
     basis.row.resize(points.size());
@@ -138,7 +142,7 @@ namespace mfdd::pde
         const auto [position, inserted] = rows.emplace(points[p][dim - 1], rows.size());
         if (inserted)
           {
-            axes[dim - 1].basis(points[p][dim - 1], values.data(), derivatives.data());
+            axes[1].basis(points[p][dim - 1], values.data(), derivatives.data());
             basis.last_values.insert(basis.last_values.end(), values.begin(), values.end());
             basis.last_derivatives.insert(basis.last_derivatives.end(), derivatives.begin(), derivatives.end());
           }
@@ -157,27 +161,23 @@ namespace mfdd::pde
       {
         table_box = box;
         axes.clear();
-        const auto &setting = problem.reduced_setting();
-        for (unsigned int k = 0; k < dim; ++k)
-          {
-            const bool amplitude = setting.has_amplitude() && k == 0;
-            axes.emplace_back(box.lower_bound(k), box.upper_bound(k), amplitude ? 2 : n_radius_nodes);
-          }
-        // Node coordinates, coordinate 0 fastest.
+        const unsigned int first = first_radius();
+        for (unsigned int k = first; k < dim; ++k)
+          axes.emplace_back(box.lower_bound(k), box.upper_bound(k), n_radius_nodes);
+        // Node coordinates (a = 1 first if the setting has an amplitude), the first radius fastest.
         unsigned int K = 1;
         for (const auto &axis : axes)
           K *= axis.size();
-        std::vector<double> z(K * dim);
+        std::vector<double> z(K * dim, 1.);
         // Radii at the nodes are moved off 0 by 1e-12 of the box: the kernels
         // are continuous there, but the two-block kernel is NaN when all radii
         // vanish (a degenerate Gaussian).
         for (unsigned int i = 0; i < K; ++i)
-          for (unsigned int k = 0, index = i; k < dim; index /= axes[k].size(), ++k)
+          for (unsigned int k = first, index = i; k < dim; index /= axes[k - first].size(), ++k)
             {
-              const bool amplitude = setting.has_amplitude() && k == 0;
-              const double floor   = amplitude ? -std::numeric_limits<double>::max() :
-                                                 1e-12 * (box.upper_bound(k) - box.lower_bound(k));
-              z[i * dim + k] = std::max(floor, axes[k].node(index % axes[k].size()));
+              const auto  &axis  = axes[k - first];
+              const double floor = 1e-12 * (box.upper_bound(k) - box.lower_bound(k));
+              z[i * dim + k]     = std::max(floor, axis.node(index % axis.size()));
             }
         node_values_V.resize(K);
         for (const double x : z)
@@ -231,11 +231,15 @@ namespace mfdd::pde
       build_kernel_table();
     const unsigned int K  = n_nodes();
     const unsigned int n0 = axes[0].size();
+    // With an amplitude the moments are those of a rho-bar (V and U are linear in a).
+    const auto weight = [&](unsigned int p) {
+      return density_basis.amplitude.empty() ? density_weights[p] : density_weights[p] * density_basis.amplitude[p];
+    };
     std::fill(moments.begin(), moments.end(), 0.);
-    if (dim == 1)
+    if (axes.size() == 1)
       for (unsigned int p = 0; p < density_weights.size(); ++p)
         {
-          const double  w = density_weights[p];
+          const double  w = weight(p);
           const double *l = &density_basis.first_values[p * n0];
           for (unsigned int i = 0; i < n0; ++i)
             moments[i] += w * l[i];
@@ -243,12 +247,12 @@ namespace mfdd::pde
     else
       {
         // m_{ij} = sum_rows ell_j(y_row) sum_{p in row} w_p ell_i(x_p)
-        const unsigned int  n1     = axes[dim - 1].size();
+        const unsigned int  n1     = axes[1].size();
         const unsigned int  n_rows = density_basis.last_values.size() / n1;
         std::vector<double> row_sums(n_rows * n0, 0.);
         for (unsigned int p = 0; p < density_weights.size(); ++p)
           {
-            const double  w   = density_weights[p];
+            const double  w   = weight(p);
             const double *l   = &density_basis.first_values[p * n0];
             double       *sum = &row_sums[density_basis.row[p] * n0];
             for (unsigned int i = 0; i < n0; ++i)
@@ -276,53 +280,66 @@ namespace mfdd::pde
   void
   NonlocalPotential<dim>::interpolate(const TensorBasis &basis, double *psi, Tensor<1, dim> *gradient) const
   {
+    const unsigned int first    = first_radius();
     const unsigned int n0       = axes[0].size();
     const unsigned int n_points = basis.first_values.size() / n0;
-    if (dim == 1)
+    // phi (psi at a = 1) and its derivatives in the radii.
+    if (axes.size() == 1)
+      for (unsigned int p = 0; p < n_points; ++p)
+        {
+          const double *l = &basis.first_values[p * n0], *dl = &basis.first_derivatives[p * n0];
+          double        value = 0., derivative = 0.;
+          for (unsigned int i = 0; i < n0; ++i)
+            {
+              value += l[i] * node_values_psi[i];
+              derivative += dl[i] * node_values_psi[i];
+            }
+          psi[p]             = value;
+          gradient[p]        = Tensor<1, dim>();
+          gradient[p][first] = derivative;
+        }
+    else
       {
+        // Per distinct last coordinate y: the sums over axis 1 of psi_ij ell_j(y) and of psi_ij ell_j'(y).
+        const unsigned int  n1     = axes[1].size();
+        const unsigned int  n_rows = basis.last_values.size() / n1;
+        std::vector<double> row_values(n_rows * n0, 0.), row_derivatives(n_rows * n0, 0.);
+        for (unsigned int u = 0; u < n_rows; ++u)
+          for (unsigned int j = 0; j < n1; ++j)
+            {
+              const double ell = basis.last_values[u * n1 + j], d_ell = basis.last_derivatives[u * n1 + j];
+              for (unsigned int i = 0; i < n0; ++i)
+                {
+                  row_values[u * n0 + i] += ell * node_values_psi[j * n0 + i];
+                  row_derivatives[u * n0 + i] += d_ell * node_values_psi[j * n0 + i];
+                }
+            }
         for (unsigned int p = 0; p < n_points; ++p)
           {
             const double *l = &basis.first_values[p * n0], *dl = &basis.first_derivatives[p * n0];
-            double        value = 0., derivative = 0.;
+            const double *row = &row_values[basis.row[p] * n0], *row_d = &row_derivatives[basis.row[p] * n0];
+            double        value = 0., d0 = 0., d1 = 0.;
             for (unsigned int i = 0; i < n0; ++i)
               {
-                value += l[i] * node_values_psi[i];
-                derivative += dl[i] * node_values_psi[i];
+                value += l[i] * row[i];
+                d0 += dl[i] * row[i];
+                d1 += l[i] * row_d[i];
               }
-            psi[p]         = value;
-            gradient[p][0] = derivative;
+            psi[p]               = value;
+            gradient[p]          = Tensor<1, dim>();
+            gradient[p][first]   = d0;
+            gradient[p][dim - 1] = d1;
           }
-        return;
       }
-    // Per distinct last coordinate y: the sums over axis 1 of psi_ij ell_j(y) and of psi_ij ell_j'(y).
-    const unsigned int  n1     = axes[dim - 1].size();
-    const unsigned int  n_rows = basis.last_values.size() / n1;
-    std::vector<double> row_values(n_rows * n0, 0.), row_derivatives(n_rows * n0, 0.);
-    for (unsigned int u = 0; u < n_rows; ++u)
-      for (unsigned int j = 0; j < n1; ++j)
+    // psi = a phi: d psi / da = phi, d psi / dr = a d phi / dr.
+    if (!basis.amplitude.empty())
+      for (unsigned int p = 0; p < n_points; ++p)
         {
-          const double ell = basis.last_values[u * n1 + j], d_ell = basis.last_derivatives[u * n1 + j];
-          for (unsigned int i = 0; i < n0; ++i)
-            {
-              row_values[u * n0 + i] += ell * node_values_psi[j * n0 + i];
-              row_derivatives[u * n0 + i] += d_ell * node_values_psi[j * n0 + i];
-            }
+          const double a = basis.amplitude[p];
+          gradient[p] *= a;
+          gradient[p][0] = psi[p];
+          psi[p] *= a;
         }
-    for (unsigned int p = 0; p < n_points; ++p)
-      {
-        const double *l = &basis.first_values[p * n0], *dl = &basis.first_derivatives[p * n0];
-        const double *row = &row_values[basis.row[p] * n0], *row_d = &row_derivatives[basis.row[p] * n0];
-        double        value = 0., d0 = 0., d1 = 0.;
-        for (unsigned int i = 0; i < n0; ++i)
-          {
-            value += l[i] * row[i];
-            d0 += dl[i] * row[i];
-            d1 += l[i] * row_d[i];
-          }
-        psi[p]               = value;
-        gradient[p][0]       = d0;
-        gradient[p][dim - 1] = d1;
-      }
   }
 
   template <int dim>
@@ -378,6 +395,8 @@ namespace mfdd::pde
 
   template class PrescribedPotential<1>;
   template class PrescribedPotential<2>;
+  template class PrescribedPotential<3>;
   template class NonlocalPotential<1>;
   template class NonlocalPotential<2>;
+  template class NonlocalPotential<3>;
 } // namespace mfdd::pde

@@ -74,7 +74,7 @@ namespace mfdd::pde
       auto       risk_error = risk_error_estimator<dim>(problem, parameters, potential, output, communicator);
       if (!risk_error.available() && parameters.risk_error_estimate && write_files && root)
         std::cout << "risk error estimate: not available for " << risk_error.reason() << std::endl;
-      const unsigned int allowed = parameters.refinements_for_tolerance();
+      const unsigned int allowed = parameters.refinements_for_tolerance(dim);
       SolverParameters   current = parameters;
       for (unsigned int added = 0;; ++added)
         {
@@ -153,7 +153,7 @@ namespace mfdd::pde
             return trajectory;
           // The box and the mesh made explicit (the default mesh's adaptivity and
           // refinements for tolerance kept), then grown.
-          const auto refinements = current.refinements_for_tolerance();
+          const auto refinements = current.refinements_for_tolerance(dim);
           SolverParameters grown = current.with_default_mesh(dim);
           std::tie(grown.box_lower, grown.box_upper) =
             current.box_lower.empty() ? default_box(problem, grown, dim) :
@@ -190,8 +190,14 @@ namespace mfdd::pde
                 "weight decay needs Problem/Scaling alpha = 1");
     io::require(problem.temperature > 0. || parameters.noise_time_stepping != "implicit", "PDE/Noise time stepping",
                 "implicit needs noise, Problem/Temperature tau > 0 (use automatic or explicit)");
-    if (problem.reduced_setting().dimension() == 1)
-      return solve_in_dimension<1>(problem, parameters, output, write_files, before_output, communicator);
-    return solve_in_dimension<2>(problem, parameters, output, write_files, before_output, communicator);
+    switch (problem.reduced_setting().dimension())
+      {
+        case 1:
+          return solve_in_dimension<1>(problem, parameters, output, write_files, before_output, communicator);
+        case 2:
+          return solve_in_dimension<2>(problem, parameters, output, write_files, before_output, communicator);
+        default:
+          return solve_in_dimension<3>(problem, parameters, output, write_files, before_output, communicator);
+      }
   }
 } // namespace mfdd::pde

@@ -23,7 +23,7 @@ namespace mfdd::pde
 
   namespace
   {
-    /// The mesh: p4est's on @p communicator in 2D, serial in 1D.
+    /// The mesh: p4est's on @p communicator in 2D and 3D, serial in 1D.
     template <int dim>
     std::unique_ptr<Mesh<dim>>
     create_mesh(const MPI_Comm communicator)
@@ -52,7 +52,7 @@ namespace mfdd::pde
     , timer(timer_stream, TimerOutput::never, TimerOutput::wall_times)
   {
     if (this->parameters.sample_cells.empty())
-      this->parameters.sample_cells.assign(dim, dim == 1 ? 10000 : 400);
+      this->parameters.sample_cells.assign(dim, dim == 1 ? 10000 : dim == 2 ? 400 : 64);
   }
 
   // Defined here, where DgOperator is complete.

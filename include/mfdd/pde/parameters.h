@@ -76,10 +76,10 @@ namespace mfdd::pde
     with_default_mesh(unsigned int dim) const;
 
     /// Refinements for tolerance as a number: if automatic, 2 on the default
-    /// mesh (no Subdivisions, no mesh file) with an estimate and a tolerance,
-    /// else 0 (a mesh the user chose is kept).
+    /// mesh (no Subdivisions, no mesh file) of dimension @p dim <= 2 with an
+    /// estimate and a tolerance, else 0 (a mesh the user chose is kept).
     unsigned int
-    refinements_for_tolerance() const;
+    refinements_for_tolerance(unsigned int dim) const;
 
     static void
     declare_parameters(dealii::ParameterHandler &prm);

@@ -119,18 +119,25 @@ namespace mfdd::pde
    *
    * with the kernels of kernels::PopulationKernels (exact finite-d or large-d).
    *
-   * Method: V and U are interpolated in each argument on a tensor grid of
-   * Chebyshev-Lobatto nodes z_k over the mesh's bounding box (2 nodes along
-   * the amplitude a, in which V is linear and U bilinear, so that direction is
-   * exact; n_radius nodes along each radius). Then
+   * Method: with an amplitude a (settings (a, r) and (a, r1, r2)), V = a v-bar
+   * and U = a a' u-bar (doc/theory.md §4), so
    *
-   *   m_k    = int ell_k(z') rho-bar(dz')                (moments)
-   *   psi_k  = V(z_k) + alpha sum_l U(z_k, z_l) m_l      (O(K^2))
-   *   psi(z) = sum_k ell_k(z) psi_k + (lambda/2)|z|^2
+   *   psi(a, r) = a phi(r),   phi(r) = v-bar(r) + alpha int u-bar(r, r') a' rho-bar(da', dr'),
    *
-   * With ell_k(z) = ell_i(z_0) ell_j(z_1) in 2D, the sums over the last axis
-   * are done once per distinct last coordinate of the points (few on a
-   * tensor-product mesh), so moments and psi cost O(n_0) per point plus
+   * and only phi, a function of the radii, is interpolated: the density
+   * enters through its a-weighted moments (weights a rho JxW), and
+   * grad psi = (phi, a grad_r phi). Without an amplitude phi = psi. v-bar and
+   * u-bar are interpolated in each radius on a tensor grid of
+   * Chebyshev-Lobatto nodes r_k over the mesh's bounding box (n_radius nodes
+   * per radius). Then
+   *
+   *   m_k    = int ell_k(r') a' rho-bar(da', dr')     (moments; a' = 1 without amplitude)
+   *   phi_k  = v-bar(r_k) + alpha sum_l u-bar(r_k, r_l) m_l      (O(K^2))
+   *   phi(r) = sum_k ell_k(r) phi_k,   psi = a phi + (lambda/2)|z|^2
+   *
+   * With ell_k(r) = ell_i(r_1) ell_j(r_2) for two radii, the sums over the last
+   * axis are done once per distinct last coordinate of the points (few on a
+   * tensor-product mesh), so moments and psi cost O(n_1) per point plus
    * O(K) per distinct value, instead of O(K) per point.
    *
    * The kernel table U(z_k, z_l) depends only on the box, so it is computed
@@ -142,6 +149,8 @@ namespace mfdd::pde
    * n_radius (measured in tests/test_pde_potential.cc). The risk uses the same
    * tables, R = E y^2 + 2 alpha sum_k V_k m_k + alpha^2 m^T U m, so that psi
    * is exactly (1/(2 alpha)) times the first variation of the discrete risk.
+   * (The risk's terms are those of the moments above: int V rho-bar =
+   * sum_k v-bar_k m_k, int int U rho-bar rho-bar = m^T u-bar m.)
    */
   template <int dim>
   class NonlocalPotential : public Potential<dim>
@@ -173,16 +182,24 @@ namespace mfdd::pde
     }
 
   private:
-    /// The 1D Lagrange bases at a set of points. In 2D, points sharing their
-    /// last coordinate share its basis: a tensor-product mesh (a box, refined
-    /// or not) has only a few distinct values, and the sums over the last
-    /// axis are then done once per distinct value, not once per point.
+    /// The Lagrange bases of the radii at a set of points. With two radii,
+    /// points sharing their last coordinate share its basis: a
+    /// tensor-product mesh (a box, refined or not) has only a few distinct
+    /// values, and the sums over the last axis are then done once per
+    /// distinct value, not once per point.
     struct TensorBasis
     {
-      std::vector<double>       first_values, first_derivatives; // [point][node of axis 0]
-      std::vector<unsigned int> row;                             // 2D: [point] -> distinct last coordinate
-      std::vector<double>       last_values, last_derivatives;   // 2D: [distinct value][node of axis 1]
+      std::vector<double>       first_values, first_derivatives; // [point][node of the first radius]
+      std::vector<unsigned int> row;                             // two radii: [point] -> distinct last coordinate
+      std::vector<double>       last_values, last_derivatives;   // two radii: [distinct value][node of the last radius]
+      std::vector<double>       amplitude;                       // with an amplitude: [point] -> a
     };
+    /// The coordinate of the first radius (1 with an amplitude, else 0).
+    unsigned int
+    first_radius() const
+    {
+      return problem.reduced_setting().first_radius();
+    }
     void
     fill_basis(const std::vector<Point<dim>> &points, TensorBasis &basis) const;
     /// The table U(z_k, z_l), collectively over the communicator. Done at the
@@ -198,11 +215,11 @@ namespace mfdd::pde
     const model::Problem                      &problem;
     unsigned int                               n_radius_nodes;
     MPI_Comm                                   communicator;
-    std::vector<ChebyshevInterpolation>        axes;
+    std::vector<ChebyshevInterpolation>        axes;          // one per radius
     dealii::BoundingBox<dim>                   table_box;
-    std::vector<double>                        node_values_V; // V(z_k)
-    std::vector<double>                        node_points;   // z_k, K x dim
-    std::vector<double>                        kernel_table;  // U(z_k, z_l), K x K; empty until update()
+    std::vector<double>                        node_values_V; // v-bar(r_k) = V(1, r_k)
+    std::vector<double>                        node_points;   // z_k = (1, r_k) or r_k, K x dim
+    std::vector<double>                        kernel_table;  // u-bar(r_k, r_l), K x K; empty until update()
     TensorBasis                                density_basis, evaluation_basis;
     std::vector<Point<dim>>                    evaluation_points;
     std::vector<double>                        moments, node_values_psi;

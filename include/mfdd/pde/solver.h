@@ -31,7 +31,7 @@
 
 /// Applies @p macro to every reduced dimension the solver is compiled for
 /// (the explicit instantiations of the solver's source files use it).
-#define MFDD_FOR_EACH_REDUCED_DIMENSION(macro) macro(1) macro(2)
+#define MFDD_FOR_EACH_REDUCED_DIMENSION(macro) macro(1) macro(2) macro(3)
 
 namespace mfdd::pde
 {
@@ -48,7 +48,7 @@ namespace mfdd::pde
 
   /**
    * The mesh of the reduced coordinates: distributed over the ranks by p4est
-   * in 2D; in 1D (deal.II 9.4 has no p4est triangulation of dimension 1, and
+   * in 2D and 3D; in 1D (deal.II 9.4 has no p4est triangulation of dimension 1, and
    * 1D meshes are small) a serial triangulation that every rank holds whole.
    */
   template <int dim>
@@ -59,7 +59,7 @@ namespace mfdd::pde
    *
    *   d_t rho = div(rho (2 xi(t)/alpha) grad psi),   velocity b = -(2 xi/alpha) grad psi,
    *
-   * on dim reduced coordinates (1: r; 2: (a, r) or (r1, r2)), and with noise
+   * on dim reduced coordinates (1: r; 2: (a, r) or (r1, r2); 3: (a, r1, r2)), and with noise
    * (tau > 0, doc/theory.md §4) the reduced Laplacian nu (d_k^2 rho - d_r((m_b - 1) rho / r_b)),
    * nu = xi tau / D: its first-order part is a drift nu (m_b - 1)/r_b added to
    * b (upwinded like the rest), its second-order part nu Laplacian(rho) is
@@ -87,7 +87,7 @@ namespace mfdd::pde
    *   (2 dim nu (degree + 1)^2), cut to land on output times; or fixed.
    * - Potential: supplied by a Potential<dim> (nonlocal or prescribed).
    *
-   * Parallel model: in 2D the mesh is a p4est triangulation and rho a Trilinos
+   * Parallel model: in 2D and 3D the mesh is a p4est triangulation and rho a Trilinos
    * vector of the locally owned DoFs; the DG operator (DgOperator, on
    * deal.II's MatrixFree) integrates this rank's cells and the faces
    * MatrixFree assigns to it (reading the neighbours' values across rank
@@ -114,7 +114,7 @@ namespace mfdd::pde
    * on the reference cell, which keeps int rho exactly because the Q1
    * mapping's Jacobian lies in the DG space; the positivity limiter
    * (mean-preserving) follows. So mass is kept to round-off and rho >= 0 at
-   * the limiter points. Hanging faces (2D) are integrated on their subfaces,
+   * the limiter points. Hanging faces (2D, 3D) are integrated on their subfaces,
    * and the limiter points include the subfaces' Gauss points.
    */
   template <int dim>
