@@ -26,3 +26,17 @@ def rows(path):
     """The rows of a CSV file as dictionaries."""
     with open(path) as f:
         return list(csv.DictReader(f))
+
+
+def float_rows(path):
+    """The rows of a CSV file of numbers as dictionaries of floats."""
+    return [{k: float(v) for k, v in row.items()} for row in rows(path)]
+
+
+def run_mfdd(*args):
+    """Runs mfdd with @p args and returns its standard output; exits the test
+    with the run's output if mfdd fails."""
+    result = subprocess.run([os.environ["MFDD_BINARY"], *args], capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"mfdd {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result.stdout

@@ -11,34 +11,21 @@ doc/theory.md §6's (Rescaled-DD) d_t6 rho = div(rho grad Psi) (xi = 1/2 in mfdd
 t6 = 2T; `mfdd pde` solves the plain (DD) d_t rho = 2 div(rho grad Psi) to T. After the
 time change t6 = 2t the risk curves must agree to the PDE's accuracy.
 """
-import csv
 import os
-import subprocess
 import sys
 import tempfile
 
-mfdd = os.environ["MFDD_BINARY"]
+from shipped_file_runs import float_rows, run_mfdd
+
 prm = os.path.join(os.environ["MFDD_SOURCE_DIR"], "params", "kernel_limit.prm")
 failures = []
-
-
-def read(path):
-    with open(path) as f:
-        return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
-
-
-def run(*args):
-    result = subprocess.run([mfdd, *args], capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.exit(f"mfdd {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
-    return result.stdout
 
 
 with tempfile.TemporaryDirectory() as work:
     # 1. alpha -> infinity
     out = os.path.join(work, "alpha")
-    run("kernel", prm, "--set", f"Output/Folder={out}", "--set", "Kernel limit/Plots=false")
-    rates = {int(r["quantity"]): r for r in read(os.path.join(out, "kernel_rates.csv"))}
+    run_mfdd("kernel", prm, "--set", f"Output/Folder={out}", "--set", "Kernel limit/Plots=false")
+    rates = {int(r["quantity"]): r for r in float_rows(os.path.join(out, "kernel_rates.csv"))}
     gap, distance = rates[0], rates[1]
     print(f"PDE risk gap slope {gap['slope']:.4f} +- {gap['half_width']:.4f} (fitted {gap['fitted']:.0f})")
     print(f"PDE distance slope {distance['slope']:.4f} +- {distance['half_width']:.4f} (fitted {distance['fitted']:.0f})")
@@ -46,7 +33,7 @@ with tempfile.TemporaryDirectory() as work:
         failures.append("risk gap slope")
     if distance["fitted"] != 1 or not -1.2 <= distance["slope"] <= -0.8:
         failures.append("distance slope")
-    rows = read(os.path.join(out, "kernel.csv"))
+    rows = float_rows(os.path.join(out, "kernel.csv"))
     for r in rows:
         if abs(r["risk_tangent_mean"] - r["risk_kernel"]) > r["risk_tangent_ci"] and r["t"] > 0:
             failures.append(f"tangent model outside its band at t = {r['t']}")
@@ -56,14 +43,14 @@ with tempfile.TemporaryDirectory() as work:
     # 2. alpha = 1: §6 time against (DD) time
     common = ["--set", "Problem/Final time=0.25", "--set", "Problem/Scaling alpha=1"]
     out6 = os.path.join(work, "section6")
-    run("kernel", prm, *common, "--set", f"Output/Folder={out6}", "--set", "Kernel limit/Alphas=1",
+    run_mfdd("kernel", prm, *common, "--set", f"Output/Folder={out6}", "--set", "Kernel limit/Alphas=1",
         "--set", "Kernel limit/Time units=section 6", "--set", "Kernel limit/Run SGD=false",
         "--set", "Kernel limit/Run tangent model=false", "--set", "Kernel limit/PDE error estimate=false",
         "--set", "Kernel limit/Plots=false")
     outdd = os.path.join(work, "dd")
-    run("pde", prm, *common, "--set", f"Output/Folder={outdd}", "--set", "Output/Write vtu=false")
-    section6 = read(os.path.join(out6, "kernel.csv"))
-    dd = read(os.path.join(outdd, "pde_diagnostics.csv"))
+    run_mfdd("pde", prm, *common, "--set", f"Output/Folder={outdd}", "--set", "Output/Write vtu=false")
+    section6 = float_rows(os.path.join(out6, "kernel.csv"))
+    dd = float_rows(os.path.join(outdd, "pde_diagnostics.csv"))
     if len(section6) != len(dd):
         failures.append(f"alpha = 1: {len(section6)} section-6 rows against {len(dd)} (DD) rows")
     largest = 0.0

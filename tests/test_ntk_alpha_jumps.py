@@ -9,27 +9,15 @@ same alpha and three more global refinements (its own error about 1e-5 at alpha 
 from the order-2 convergence measured in kernel_study.cc), at alpha = 8 and 32; and the
 error it reports (the change under one refinement) must not under-estimate its error.
 """
-import csv
 import os
-import subprocess
 import sys
 import tempfile
 
-mfdd = os.environ["MFDD_BINARY"]
+from shipped_file_runs import float_rows, run_mfdd
+
 prm = os.path.join(os.environ["MFDD_SOURCE_DIR"], "params", "kernel_limit.prm")
 failures = []
 alphas = [8, 32]
-
-
-def read(path):
-    with open(path) as f:
-        return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
-
-
-def run(*args):
-    result = subprocess.run([mfdd, *args], capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.exit(f"mfdd {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
 
 
 # kernel_limit.prm's problem and output times, the PDE section back to its defaults.
@@ -43,16 +31,16 @@ with tempfile.TemporaryDirectory() as work:
         f.write(text[:start] + text[stop:])
     common = ["--set", "Problem/Initial a law=uniform", "--set", "Problem/Dimension d=20", "--set", "Output/Write vtu=false"]
     out = os.path.join(work, "kernel")
-    run("kernel", defaults, *common, "--set", f"Output/Folder={out}", "--set", "Kernel limit/Alphas=8, 32",
+    run_mfdd("kernel", defaults, *common, "--set", f"Output/Folder={out}", "--set", "Kernel limit/Alphas=8, 32",
         "--set", "Kernel limit/Run SGD=false", "--set", "Kernel limit/Run tangent model=false",
         "--set", "Kernel limit/Plots=false")
-    rows = read(os.path.join(out, "kernel.csv"))
-    summary = {r["alpha"]: r for r in read(os.path.join(out, "kernel_summary.csv"))}
+    rows = float_rows(os.path.join(out, "kernel.csv"))
+    summary = {r["alpha"]: r for r in float_rows(os.path.join(out, "kernel_summary.csv"))}
     for alpha in alphas:
         ref_folder = os.path.join(work, f"reference_{alpha}")
-        run("pde", defaults, *common, "--set", f"Output/Folder={ref_folder}", "--set", f"Problem/Scaling alpha={alpha}",
+        run_mfdd("pde", defaults, *common, "--set", f"Output/Folder={ref_folder}", "--set", f"Problem/Scaling alpha={alpha}",
             "--set", "PDE/Global refinements=3", "--set", "PDE/Risk error estimate=false")
-        reference = read(os.path.join(ref_folder, "pde_diagnostics.csv"))
+        reference = float_rows(os.path.join(ref_folder, "pde_diagnostics.csv"))
         mine = [r for r in rows if r["alpha"] == alpha]
         if len(mine) != len(reference):
             failures.append(f"alpha = {alpha}: {len(mine)} kernel rows against {len(reference)} reference rows")
