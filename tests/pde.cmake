@@ -10,7 +10,7 @@ set_tests_properties(test_pde_examples PROPERTIES
 add_test(NAME test_pde_examples_3d COMMAND test_pde_examples --gtest_filter=PdeExamples.AmplitudeTwoRadii*)
 set_tests_properties(test_pde_examples_3d PROPERTIES LABELS "unit;pde;slow" TIMEOUT 900
   ENVIRONMENT "${MFDD_TEST_ENVIRONMENT}" WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
-mfdd_script_test(test_pde_cli test_pde_cli.py LABELS cli pde mpi TIMEOUT 300)
+mfdd_script_test(test_pde_cli test_pde_cli.py LABELS cli pde mpi TIMEOUT 600)
 mfdd_gtest(test_pde_convergence LIBS mfdd_pde LABELS unit pde TIMEOUT 600)
 target_compile_definitions(test_pde_convergence PRIVATE MFDD_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 mfdd_gtest(test_pde_adaptive MPI LIBS mfdd_pde LABELS unit pde TIMEOUT 300)

@@ -221,7 +221,7 @@ TEST(PdeDefaultMesh, AmplitudeRadiusWithJumpsWithin1e4)
   const auto c = read_shipped_pde_case("pde_adaptive.prm", {"Problem/Initial a law=uniform", "Problem/Final time=0.25",
                                                  "Output/Output interval=0.05", "PDE/Subdivisions=",
                                                  "PDE/Box lower=", "PDE/Box upper=", "PDE/Adaptive mesh/Interval=0",
-                                                 "PDE/Sample cells=50"});
+                                                 "PDE/Sample cells=50", "PDE/Refinements for tolerance=0"});
   auto reference                = c.parameters;
   reference.global_refinements  = 1;
   reference.risk_error_estimate = false;

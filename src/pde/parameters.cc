@@ -85,7 +85,10 @@ namespace mfdd::pde
                       "high-dimensional block has no mass).");
     prm.declare_entry("Box upper", "", Anything(),
                       "Upper corner of the generated box; empty: 2.5 times the radius beyond which the "
-                      "initial law has mass 1e-12, a_upper + (a_upper - a_lower)/2 for a.");
+                      "initial law has mass 1e-12, a_upper + (a_upper - a_lower)/2 for a. A box generated "
+                      "this way grows: while a run loses more than 1e-6 of its mass through it, the run is "
+                      "repeated, up to twice, on a box twice as long in every open direction (a on both "
+                      "sides, radii at their upper end) with twice the cells there.");
     prm.declare_entry("Subdivisions", "", Anything(),
                       "Cells of the generated box per coordinate (one number, or one per coordinate); "
                       "empty: 200 in 1D; in 2D 24 per coordinate refined adaptively (the jumps indicator "
