@@ -16,16 +16,16 @@
 
 namespace mfdd::app
 {
-  /// One PDE solve of @p problem (reduced dimension 1 or 2) on @p comm,
-  /// without files; @p level 1 is the finer solve of the self-convergence
-  /// check (one more global refinement, half a fixed time step, 1.5x the
-  /// potential's interpolation nodes).
   /// @p parameters for the solves of a self-convergence check (level 0 and
   /// 1 of solve_pde()): automatic Refinements for tolerance becomes 0, since the
   /// check measures the PDE's error by its own finer solve.
   pde::SolverParameters
   for_self_convergence(pde::SolverParameters parameters);
 
+  /// One PDE solve of @p problem (reduced dimension 1 or 2) on @p comm,
+  /// without files; @p level 1 is the finer solve of the self-convergence
+  /// check (one more global refinement, half a fixed time step, 1.5x the
+  /// potential's interpolation nodes).
   model::ReducedLawTrajectory
   solve_pde(const model::Problem           &problem,
             const pde::SolverParameters    &parameters,

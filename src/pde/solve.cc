@@ -120,6 +120,7 @@ namespace mfdd::pde
             }
         }
     }
+
     /// A solve on the generated box that lost more than this fraction of its
     /// mass is repeated on a larger box.
     constexpr double box_growth_threshold = 1e-6;
@@ -159,13 +160,12 @@ namespace mfdd::pde
             current.box_lower.empty() ? default_box(problem, grown, dim) :
                                         std::make_pair(current.box_lower, current.box_upper);
           grown.tolerance_refinements = refinements;
-          const auto &setting = problem.reduced_setting();
           for (unsigned int k = 0; k < dim; ++k)
             {
-              const double length = grown.box_upper[k] - grown.box_lower[k];
-              if (setting.has_amplitude() && k == 0)
-                grown.box_lower[k] -= 0.5 * length;
-              grown.box_upper[k] += setting.has_amplitude() && k == 0 ? 0.5 * length : length;
+              const double length    = grown.box_upper[k] - grown.box_lower[k];
+              const bool   amplitude = k == 0 && problem.reduced_setting().has_amplitude();
+              grown.box_lower[k] -= amplitude ? 0.5 * length : 0.;
+              grown.box_upper[k] += amplitude ? 0.5 * length : length;
               grown.subdivisions[k] *= 2;
             }
           if (root)
