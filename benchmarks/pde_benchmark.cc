@@ -140,7 +140,7 @@ namespace
     };
     benchmark::OldDgOperator<dim> old_operator(dof_handler, closed, nu > 0.);
     pde::DgOperator<dim>          new_operator;
-    new_operator.reinit(dof_handler, closed, nu > 0.);
+    new_operator.reinit(dof_handler, closed, {}, nu > 0.);
 
     typename pde::DgOperator<dim>::VectorType u(dof_handler.locally_owned_dofs(), MPI_COMM_SELF), old_rate(u), new_rate(u);
     const ScalarFunctionFromFunctionObject<dim> density([](const Point<dim> &z) {

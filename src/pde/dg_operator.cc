@@ -72,7 +72,8 @@ namespace mfdd::pde
 
   template <int dim>
   void
-  DgOperator<dim>::reinit(const DoFHandler<dim> &dof_handler, const ClosedBoundary &closed, const bool with_diffusion)
+  DgOperator<dim>::reinit(const DoFHandler<dim> &dof_handler, const BoundaryPredicate &closed,
+                          const BoundaryPredicate &on_axis_face, const bool with_diffusion)
   {
     degree    = dof_handler.get_fe().degree;
     diffusion = with_diffusion;
@@ -87,7 +88,7 @@ namespace mfdd::pde
     matrix_free.reinit(mapping, dof_handler, no_constraints, QGauss<1>(degree + 1), data);
     matrix_free.initialize_dof_vector(src);
     matrix_free.initialize_dof_vector(dst);
-    with_degree(degree, [&](auto k) { this->template collect_points<decltype(k)::value>(closed); });
+    with_degree(degree, [&](auto k) { this->template collect_points<decltype(k)::value>(closed, on_axis_face); });
     // The inverse mass matrix writes each cell's DoFs, consecutive in FE_DGQ's
     // (lexicographic) order, at their place in the owned vector.
     const auto &numbering = matrix_free.get_shape_info().lexicographic_numbering;
@@ -112,7 +113,7 @@ namespace mfdd::pde
   template <int dim>
   template <int fe_degree>
   void
-  DgOperator<dim>::collect_points(const ClosedBoundary &closed)
+  DgOperator<dim>::collect_points(const BoundaryPredicate &closed, const BoundaryPredicate &on_axis_face)
   {
     points.clear();
     point_cell_size.clear();
@@ -136,6 +137,7 @@ namespace mfdd::pde
     const double       penalty_scale = (fe_degree + 1.) * (fe_degree + 1.);
     penalty.resize(n_faces);
     open.resize(n_faces);
+    on_axis.resize(n_faces);
     FEFaceEvaluation<dim, fe_degree> face(matrix_free, true);
     for (unsigned int f = 0; f < n_faces; ++f)
       {
@@ -155,7 +157,10 @@ namespace mfdd::pde
             Tensor<1, dim> normal;
             for (unsigned int d = 0; d < dim; ++d)
               normal[d] = face.get_normal_vector(0)[d][v];
-            open[f][v] = f >= n_inner && v < n_active && closed(lane(face.quadrature_point(0), v), normal, h[v]) ? 0. : 1.;
+            const bool boundary = f >= n_inner && v < n_active;
+            const auto z        = lane(face.quadrature_point(0), v);
+            open[f][v]          = boundary && closed(z, normal, h[v]) ? 0. : 1.;
+            on_axis[f][v]       = boundary && on_axis_face && on_axis_face(z, normal, h[v]) ? 1. : 0.;
           }
         for (unsigned int q = 0; q < face.n_q_points; ++q)
           for (unsigned int v = 0; v < n_lanes; ++v)
@@ -167,7 +172,7 @@ namespace mfdd::pde
   }
 
   template <int dim>
-  double
+  Outflow
   DgOperator<dim>::apply(const VectorType &u, const std::vector<Tensor<1, dim>> &velocity, const double nu,
                          VectorType &rate)
   {
@@ -181,7 +186,7 @@ namespace mfdd::pde
 
   template <int dim>
   template <int fe_degree>
-  double
+  Outflow
   DgOperator<dim>::apply_degree(const std::vector<Tensor<1, dim>> &velocity, const double nu, VectorType &rate)
   {
     using Number                   = VectorizedArray<double>;
@@ -191,7 +196,7 @@ namespace mfdd::pde
     // Gradients only for the diffusion.
     const EvaluationFlags::EvaluationFlags flags =
       nu > 0. ? EvaluationFlags::values | EvaluationFlags::gradients : EvaluationFlags::values;
-    double outflow = 0.;
+    Outflow outflow;
 
     // int_K (rho b - nu grad rho) . grad phi
     const auto cell_worker = [&](const MatrixFree<dim, double> &data, MfVector &out, const MfVector &in, const Range &cells) {
@@ -265,7 +270,7 @@ namespace mfdd::pde
               minus.submit_value(-flux, q);
               const Number flux_JxW = flux * minus.JxW(q);
               for (unsigned int v = 0; v < n_active; ++v)
-                outflow += flux_JxW[v];
+                (on_axis[f][v] > 0. ? outflow.axis : outflow.box_sides) += flux_JxW[v];
             }
           minus.integrate_scatter(flags, out);
         }

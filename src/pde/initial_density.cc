@@ -119,10 +119,9 @@ namespace mfdd::pde
     apply_limiter(solution);
     solution /= mass();
     current_time         = 0.;
-    outflow              = 0.;
+    outflow              = {};
     step_count           = 0;
     last_adaptation_step = 0;
-    outflow_warned       = false;
   }
 
   template <int dim>

@@ -33,8 +33,11 @@ namespace mfdd::pde
     if (minimum >= 0. || mean < 0.)
       return mean;
     // Scale towards the mean (partition of unity: coefficients are values).
-    // The factor 1 - 1e-12 keeps round-off from leaving tiny negative values.
-    const double theta = (1. - 1e-12) * mean / (mean - minimum);
+    // The factor 1 - 1e-12 keeps round-off from leaving tiny negative values;
+    // near the subnormal range round-off is no longer relative, so a cell with
+    // a mean that small is made constant (which keeps its mass too).
+    constexpr double near_subnormal = 1e-290;
+    const double     theta          = mean < near_subnormal ? 0. : (1. - 1e-12) * mean / (mean - minimum);
     for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
       coefficients[i] = mean + theta * (coefficients[i] - mean);
     return mean;

@@ -171,6 +171,7 @@ namespace mfdd::pde
     dg_operator->reinit(
       dof_handler,
       [this](const Point<dim> &z, const Tensor<1, dim> &normal, double h) { return closed_boundary(z, normal, h); },
+      [this](const Point<dim> &z, const Tensor<1, dim> &normal, double h) { return on_axis(z, normal, h); },
       problem.temperature > 0.);
     const std::vector<Point<dim>> &evaluation_points = dg_operator->evaluation_points();
     // Each cell's DG DoFs are consecutive; their place in the two vectors.

@@ -59,12 +59,12 @@ namespace mfdd::pde
 
     /// The solve, refined until the risk error estimate meets the tolerance
     /// (as far as Refinements for tolerance allows); @p mass_out: the mass that
-    /// left the box in the solve returned.
+    /// left the box in the solve returned, by side.
     template <int dim>
     model::ReducedLawTrajectory
     solve_to_tolerance(const model::Problem &problem, const SolverParameters &parameters,
                        const io::OutputParameters &output, bool write_files,
-                       const std::function<void()> &before_output, MPI_Comm communicator, double &mass_out)
+                       const std::function<void()> &before_output, MPI_Comm communicator, Outflow &mass_out)
     {
       const kernels::PopulationKernels kernels(problem);
       auto        potential = std::make_shared<NonlocalPotential<dim>>(kernels, parameters.potential_nodes, communicator);
@@ -86,7 +86,7 @@ namespace mfdd::pde
           // A refined solve rewrites the same output files.
           const std::string risk_error_reason = risk_error.reason();
           auto              trajectory        = solver.run(output, write_files, std::move(risk_error));
-          mass_out                = solver.mass_out();
+          mass_out                = solver.mass_out_by_side();
           const double estimate   = model::sup_risk_error_estimate(trajectory);
           // NaN: a mesh file without global refinements has no coarser
           // companion, but a refined solve can have this one.
@@ -122,12 +122,14 @@ namespace mfdd::pde
     }
 
     /// A solve on the generated box that lost more than this fraction of its
-    /// mass is repeated on a larger box.
+    /// mass through its sides (not through an axis r_b = 0, which no box
+    /// moves) is repeated on a larger box.
     constexpr double box_growth_threshold = 1e-6;
     constexpr unsigned int box_growths    = 2;
 
     /// The solve; on the generated box (no Box lower/upper, no mesh file), while
-    /// more than box_growth_threshold of the mass leaves it, again on a box
+    /// more than box_growth_threshold of the mass leaves it through its sides,
+    /// again on a box
     /// twice as long in every coordinate with an open side (a: half the length
     /// added on each side; a radius: at its upper end), with twice the cells
     /// there, so the cell size and the faces on the jumps of the initial law
@@ -146,11 +148,11 @@ namespace mfdd::pde
       const bool root = dealii::Utilities::MPI::this_mpi_process(communicator) == 0;
       for (unsigned int growth = 0;; ++growth)
         {
-          double     mass_out   = 0.;
+          Outflow    mass_out;
           const auto trajectory = solve_to_tolerance<dim>(problem, current, output, write_files,
                                                           growth == 0 ? before_output : std::function<void()>(),
                                                           communicator, mass_out);
-          if (!generated || !(mass_out > box_growth_threshold) || growth == box_growths)
+          if (!generated || !(mass_out.box_sides > box_growth_threshold) || growth == box_growths)
             return trajectory;
           // The box and the mesh made explicit (the default mesh's adaptivity and
           // refinements for tolerance kept), then grown.
@@ -170,7 +172,7 @@ namespace mfdd::pde
             }
           if (root)
             {
-              std::cout << "pde: a fraction " << mass_out << " of the mass left the box; solving again on";
+              std::cout << "pde: a fraction " << mass_out.box_sides << " of the mass left the box through its sides; solving again on";
               for (unsigned int k = 0; k < dim; ++k)
                 std::cout << (k == 0 ? " [" : " x [") << grown.box_lower[k] << ", " << grown.box_upper[k] << "]";
               std::cout << std::endl;

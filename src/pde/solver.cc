@@ -73,7 +73,7 @@ namespace mfdd::pde
   }
 
   template <int dim>
-  double
+  Outflow
   Solver<dim>::compute_rate(const VectorType &u, const double t, VectorType &rate, const bool with_noise)
   {
     {
@@ -87,7 +87,8 @@ namespace mfdd::pde
     const double nu     = with_noise ? noise_coefficient(t) : 0.;
     for (unsigned int p = 0; p < velocity_at_points.size(); ++p)
       velocity_at_points[p] = velocity(p, factor, nu);
-    return Utilities::MPI::sum(dg_operator->apply(u, velocity_at_points, nu, rate), mesh_communicator);
+    const Outflow here = dg_operator->apply(u, velocity_at_points, nu, rate);
+    return {Utilities::MPI::sum(here.box_sides, mesh_communicator), Utilities::MPI::sum(here.axis, mesh_communicator)};
   }
 
   template <int dim>
@@ -121,8 +122,15 @@ namespace mfdd::pde
   {
     if (reflecting_box_sides())
       return true;
+    return problem.temperature > 0. && on_axis(z, normal, h);
+  }
+
+  template <int dim>
+  bool
+  Solver<dim>::on_axis(const Point<dim> &z, const Tensor<1, dim> &normal, const double h) const
+  {
     const auto &setting = problem.reduced_setting();
-    for (unsigned int b = 0; b < setting.n_blocks() && problem.temperature > 0.; ++b)
+    for (unsigned int b = 0; b < setting.n_blocks(); ++b)
       {
         const unsigned int k = setting.first_radius() + b;
         if (normal[k] < -0.5 && std::abs(z[k]) <= 1e-12 * h)
@@ -175,7 +183,7 @@ namespace mfdd::pde
         // With implicit noise the explicit rate and the CFL step leave it out.
         const bool   implicit = implicit_noise();
         const double t        = current_time;
-        const double f0       = compute_rate(solution, t, k0, !implicit);
+        const Outflow f0      = compute_rate(solution, t, k0, !implicit);
         double       dt       = parameters.time_step;
         // Where a step counts as landing on t_end: with implicit noise within
         // round-off of the sum of equal steps, so that the last step of an
@@ -247,13 +255,6 @@ namespace mfdd::pde
         last_dt      = dt;
         ++step_count;
         check_finite("after a time step");
-        if (!outflow_warned && outflow > 1e-10)
-          {
-            outflow_warned = true;
-            if (writes_files)
-              std::cerr << "warning: mass " << outflow << " has left the mesh through its boundary by t = "
-                        << current_time << " (counted in mass_out; enlarge the box if this matters)" << std::endl;
-          }
       }
   }
 
@@ -290,7 +291,7 @@ namespace mfdd::pde
         auto &now               = trajectory.back();
         now.risk_error_estimate = risk_error.estimate(k, now.risk);
         const double total = mass();
-        std::vector<double> row = {current_time, total, outflow, now.risk, now.risk_error_estimate, min_rho(),
+        std::vector<double> row = {current_time, total, outflow.total(), now.risk, now.risk_error_estimate, min_rho(),
                                    double(n_cells()), last_dt};
         for (const double m : mean())
           row.push_back(m);
@@ -308,10 +309,17 @@ namespace mfdd::pde
       write_grid_csv(output.path("pde_final.csv"), trajectory.back().grid);
     // The early warning above fires at 1e-10; a run that keeps losing mass says
     // so again at the end, where the user reads the result.
-    if (write_files && writes_files && outflow > 1e-6)
-      std::cerr << "warning: a fraction " << outflow << " of the mass left the box by t = " << current_time
+    if (write_files && writes_files && outflow.box_sides > 1e-6)
+      std::cerr << "warning: a fraction " << outflow.box_sides << " of the mass left the box through its sides by t = "
+                << current_time
                 << ": the density and the risk describe the neurons inside it only (enlarge PDE/Box lower and "
                    "PDE/Box upper)"
+                << std::endl;
+    if (write_files && writes_files && outflow.axis > 1e-6)
+      std::cerr << "warning: a fraction " << outflow.axis << " of the mass left the box through r = 0 by t = "
+                << current_time
+                << ": neurons that reach w = 0, or the error of a mesh too coarse there (refine it if the fraction "
+                   "falls with the cell size)"
                 << std::endl;
     timer.print_summary();
     return trajectory;
@@ -321,8 +329,9 @@ namespace mfdd::pde
 #define MFDD_INSTANTIATE(dim) \
   template Solver<dim>::Solver(const model::Problem &problem, const SolverParameters &parameters, std::shared_ptr<Potential<dim>> potential, MPI_Comm communicator); \
   template Solver<dim>::~Solver(); \
-  template double Solver<dim>::compute_rate(const VectorType &u, const double t, VectorType &rate, const bool with_noise); \
+  template Outflow Solver<dim>::compute_rate(const VectorType &u, const double t, VectorType &rate, const bool with_noise); \
   template bool Solver<dim>::closed_boundary(const Point<dim> &z, const Tensor<1, dim> &normal, const double h) const; \
+  template bool Solver<dim>::on_axis(const Point<dim> &z, const Tensor<1, dim> &normal, const double h) const; \
   template void Solver<dim>::check_finite(const char *where) const; \
   template double Solver<dim>::cfl_time_step(const double t, const bool with_noise) const; \
   template bool Solver<dim>::implicit_noise() const; \

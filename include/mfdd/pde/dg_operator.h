@@ -8,6 +8,8 @@
 #include <deal.II/lac/trilinos_vector.h>
 #include <deal.II/matrix_free/matrix_free.h>
 
+#include <mfdd/pde/outflow.h>
+
 #include <array>
 #include <functional>
 #include <vector>
@@ -30,7 +32,8 @@ namespace mfdd::pde
    * the upwind flux for the transport and the symmetric interior penalty
    * method (sigma = (degree + 1)^2 / h, h the smaller cell size of the two
    * sides) for the diffusion. Boundary faces: the outside value is 0 (the
-   * box absorbs; what leaves is the returned outflow rate), except on faces
+   * box absorbs; what leaves is the returned outflow rate, split into the
+   * faces on an axis and the others by a second predicate), except on faces
    * that the set-up's predicate closes (no flux at all).
    *
    * Cells and faces are integrated by FEEvaluation / FEFaceEvaluation in a
@@ -45,12 +48,15 @@ namespace mfdd::pde
     using VectorType = dealii::TrilinosWrappers::MPI::Vector;
     /// Whether the boundary face through a quadrature point with this outward
     /// normal, on a cell of size h, is closed (no flux through it).
-    using ClosedBoundary = std::function<bool(const Point<dim> &, const Tensor<1, dim> &, double)>;
+    using BoundaryPredicate = std::function<bool(const Point<dim> &, const Tensor<1, dim> &, double)>;
 
-    /// Sets up for the FE_DGQ DoFs of @p dof_handler; @p with_diffusion: the
-    /// face gradients and penalties that apply() needs with nu > 0.
+    /// Sets up for the FE_DGQ DoFs of @p dof_handler; @p closed: the boundary
+    /// faces without flux; @p on_axis: those whose outflow counts as
+    /// Outflow::axis (none if empty); @p with_diffusion: the face gradients
+    /// and penalties that apply() needs with nu > 0.
     void
-    reinit(const dealii::DoFHandler<dim> &dof_handler, const ClosedBoundary &closed, bool with_diffusion);
+    reinit(const dealii::DoFHandler<dim> &dof_handler, const BoundaryPredicate &closed,
+           const BoundaryPredicate &on_axis, bool with_diffusion);
 
     /// The quadrature points of this rank's cells, then of the faces it
     /// integrates over (in the order of the matrix-free loops); apply() takes
@@ -71,7 +77,7 @@ namespace mfdd::pde
     /// Sets @p rate (same layout as @p u) to the operator applied to @p u for
     /// the velocity @p velocity at the evaluation points and diffusion
     /// coefficient @p nu; returns this rank's outflow rate int_boundary flux.
-    double
+    Outflow
     apply(const VectorType &u, const std::vector<Tensor<1, dim>> &velocity, double nu, VectorType &rate);
 
   private:
@@ -91,11 +97,11 @@ namespace mfdd::pde
     /// The evaluation points, the face penalties and the closed boundary faces.
     template <int degree>
     void
-    collect_points(const ClosedBoundary &closed);
+    collect_points(const BoundaryPredicate &closed, const BoundaryPredicate &on_axis);
     /// dst = the operator's residual (before the inverse mass matrix) of src,
     /// then rate = M^{-1} dst; returns the outflow rate.
     template <int degree>
-    double
+    Outflow
     apply_degree(const std::vector<Tensor<1, dim>> &velocity, double nu, VectorType &rate);
     void
     collect_hanging_faces_1d(const dealii::DoFHandler<dim> &dof_handler);
@@ -110,8 +116,9 @@ namespace mfdd::pde
     std::vector<Point<dim>>              points;
     std::vector<double>                  point_cell_size;
     unsigned int                         first_face_point = 0, first_hanging_point = 0;
-    /// Per face batch: the SIPG penalty, and on the boundary 0 (closed) or 1 (open).
-    dealii::AlignedVector<dealii::VectorizedArray<double>> penalty, open;
+    /// Per face batch: the SIPG penalty; on the boundary 0 (closed) or 1
+    /// (open), and 1 on an axis, else 0.
+    dealii::AlignedVector<dealii::VectorizedArray<double>> penalty, open, on_axis;
     std::vector<HangingFace1d>           hanging_faces;
     /// [cell batch * lanes + lane]: the cell's first DoF in the owned vector.
     std::vector<unsigned int>            first_owned_dof;

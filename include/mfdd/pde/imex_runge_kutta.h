@@ -8,6 +8,8 @@
 
 #include <deal.II/lac/trilinos_vector.h>
 
+#include <mfdd/pde/outflow.h>
+
 #include <cmath>
 #include <cstddef>
 
@@ -31,11 +33,12 @@ namespace mfdd::pde
      * 1^T v and solve(c, x, b, mass) for (M - c K) x = b with the stage's mass
      * balance enforced (NoiseOperator::solve). Returns the outflow over the step with the
      * scheme's weights: dt (delta f0 + (1 - delta) f1) + dt ((1 - gamma)
-     * nu(t2) g2 + gamma nu(t3) g3), g the noise's outflow rates at U2, U3.
+     * nu(t2) g2 + gamma nu(t3) g3), g the noise's outflow rates at U2, U3,
+     * which leave through the box sides (noise closes the axes r_b = 0).
      */
     template <class Noise, class Rate, class Nu, class Limit>
-    double
-    step(VectorType &u, double t, double dt, const VectorType &k0, double f0, Noise &noise, const Rate &rate,
+    Outflow
+    step(VectorType &u, double t, double dt, const VectorType &k0, const Outflow &f0, Noise &noise, const Rate &rate,
          const Nu &nu, const Limit &limit)
     {
       const double gamma = 1. - 1. / std::sqrt(2.), delta = 1. - 1. / (2. * gamma);
@@ -49,7 +52,7 @@ namespace mfdd::pde
       u2 = v;
       noise.solve(dt * gamma * nu2, u2, rhs, noise.total(rhs));
       limit(u2);
-      const double f1 = rate(u2, t + gamma * dt, k1);
+      const Outflow f1 = rate(u2, t + gamma * dt, k1);
       const double g2 = noise.outflow_rate(u2);
 
       combine(v, 1., u, delta * dt, k0, (1. - delta) * dt, k1);
@@ -63,7 +66,7 @@ namespace mfdd::pde
       // the boundary values, and with them outflow_rate().
       const double g3 = noise.outflow_rate(u);
       limit(u);
-      return dt * (delta * f0 + (1. - delta) * f1) + dt * ((1. - gamma) * nu2 * g2 + gamma * nu3 * g3);
+      return dt * (delta * f0 + (1. - delta) * f1) + Outflow{dt * ((1. - gamma) * nu2 * g2 + gamma * nu3 * g3), 0.};
     }
 
   private:

@@ -193,6 +193,12 @@ namespace mfdd::pde
     double
     mass_out() const
     {
+      return outflow.total();
+    }
+    /// mass_out() split by where it left (a box side or an axis r_b = 0).
+    const Outflow &
+    mass_out_by_side() const
+    {
       return outflow;
     }
     /// Minimum of rho over the limiter points of every cell.
@@ -300,6 +306,9 @@ namespace mfdd::pde
     /// m_b = 1 reflects).
     bool
     closed_boundary(const Point<dim> &z, const Tensor<1, dim> &normal, double h) const;
+    /// Whether that boundary face lies on an axis r_b = 0 of a radius.
+    bool
+    on_axis(const Point<dim> &z, const Tensor<1, dim> &normal, double h) const;
     /// The slot of a cell (owned or ghost), creating a ghost slot if needed.
     unsigned int
     slot_of(const active_cell_iterator &cell);
@@ -346,7 +355,7 @@ namespace mfdd::pde
     /// du/dt = L(u) at time t; returns the outflow rate through the boundary.
     /// Without @p with_noise neither the SIPG diffusion nor the noise's drift
     /// is included (for a stepper that treats the noise implicitly).
-    double
+    Outflow
     compute_rate(const VectorType &u, double t, VectorType &rate, bool with_noise = true);
     /// The CFL time step from the velocity of the last compute_rate() (with
     /// the noise's drift if that call had it) and, @p with_noise, the
@@ -457,14 +466,13 @@ namespace mfdd::pde
     mutable dealii::TimerOutput timer;
 
     double       current_time = 0.;
-    double       outflow      = 0.;
+    Outflow      outflow;
     double       last_dt      = 0.;
     /// With implicit noise and the CFL step: the constant dt of the steps up
     /// to imex_t_end (advance), 0 before the first.
     double       imex_dt = 0., imex_t_end = 0.;
     unsigned int step_count   = 0;
     unsigned int last_adaptation_step = 0;
-    bool         outflow_warned = false;
   };
 } // namespace mfdd::pde
 

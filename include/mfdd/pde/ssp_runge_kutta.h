@@ -23,12 +23,13 @@ namespace mfdd::pde
      *   u1 = u + dt k0,  u2 = 3/4 u + 1/4 (u1 + dt L(u1, t + dt)),
      *   u  = 1/3 u + 2/3 (u2 + dt L(u2, t + dt/2)),
      * each followed by limit(). @p rate(v, time, k) sets k = L(v, time) and
-     * returns the outflow rate there. Returns the outflow over the step,
+     * returns the outflow rate there (a number, or any type that adds and
+     * scales like one). Returns the outflow over the step,
      * dt (f0 + f1 + 4 f2) / 6, the scheme's own quadrature of it.
      */
-    template <class Rate, class Limit>
-    double
-    step(VectorType &u, double t, double dt, const VectorType &k0, double f0, const Rate &rate, const Limit &limit)
+    template <class Flux, class Rate, class Limit>
+    Flux
+    step(VectorType &u, double t, double dt, const VectorType &k0, const Flux &f0, const Rate &rate, const Limit &limit)
     {
       // After a remeshing (the vectors share u's map: a cheap test).
       if (!k1.trilinos_partitioner().SameAs(u.trilinos_partitioner()))
@@ -36,13 +37,13 @@ namespace mfdd::pde
           v->reinit(u);
       combine(u1, 1., u, 0., u, dt, k0);
       limit(u1);
-      const double f1 = rate(u1, t + dt, k1);
+      const Flux f1 = rate(u1, t + dt, k1);
       combine(u2, 0.75, u, 0.25, u1, 0.25 * dt, k1);
       limit(u2);
-      const double f2 = rate(u2, t + 0.5 * dt, k2);
+      const Flux f2 = rate(u2, t + 0.5 * dt, k2);
       combine(u, 1. / 3., u, 2. / 3., u2, 2. / 3. * dt, k2);
       limit(u);
-      return dt * (f0 + f1 + 4. * f2) / 6.;
+      return (dt / 6.) * (f0 + f1 + 4. * f2);
     }
 
   private:
