@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iostream>
+#include <tuple>
 
 using namespace mfdd;
 
@@ -217,14 +218,20 @@ TEST(PdeDefaultMesh, AmplitudeRadiusWithJumpsWithin1e4)
 {
   // (a, r) with a uniform law of a (jumps at 0.5 and 1.5) on the default
   // adaptive mesh, to T = 0.25 (past the largest error, near t = 0.2),
-  // against the same with one more global refinement.
+  // against the same with one more global refinement. 5.8e-5 of the mass
+  // leaves the default box below a = 0: both grow it there by half its
+  // length (a in [-1, 2], 36 x 24 cells), the reference given that box.
   const auto c = read_shipped_pde_case("pde_adaptive.prm", {"Problem/Initial a law=uniform", "Problem/Final time=0.25",
                                                  "Output/Output interval=0.05", "PDE/Subdivisions=",
                                                  "PDE/Box lower=", "PDE/Box upper=", "PDE/Adaptive mesh/Interval=0",
                                                  "PDE/Sample cells=50", "PDE/Refinements for tolerance=0"});
   auto reference                = c.parameters;
   reference.global_refinements  = 1;
+  reference                     = reference.with_default_mesh(2);
   reference.risk_error_estimate = false;
+  std::tie(reference.box_lower, reference.box_upper) = pde::default_box(c.problem, reference, 2);
+  reference.box_lower[0] -= 0.5 * (reference.box_upper[0] - reference.box_lower[0]);
+  reference.subdivisions = {36, 24};
   const auto   solved    = pde::solve(c.problem, c.parameters, c.output, false);
   const auto   finer     = pde::solve(c.problem, reference, c.output, false);
   const double estimate  = model::sup_risk_error_estimate(solved);
@@ -240,13 +247,14 @@ TEST(PdeDefaultMesh, AmplitudeRadiusWithJumpsWithin1e4)
 
 TEST(PdeDefaultBox, GrowsWhileMassLeavesIt)
 {
-  // A uniform law of a on [0.5, 1.5] drifts below a = 0, out of the default
-  // a-range [0, 2] (d = 40, T = 2): the solve is repeated on the box grown in
-  // every open direction (a: [-1, 3]; r: twice as long) with twice the cells.
-  // On this coarse mesh (8^2 cells of degree 1) 8.8% of the mass leaves the
-  // default box and still 0.6% the grown one, so it grows twice (a: [-3, 5],
-  // r: 4 times as long, 32^2 cells) and is then the solve on that box given
-  // explicitly.
+  // A uniform law of a on [0.5, 1.5] spreads out of the default a-range
+  // [0, 2] (d = 40, T = 2), mostly below a = 0. On this coarse mesh (8^2
+  // cells of degree 1) 8.3% of the mass leaves the default box below a = 0,
+  // 0.5% above a = 2 and 8e-7 at the upper end of r: the solve is repeated
+  // with a in [-1, 3] (16 cells) and r as before, where still 0.6% leaves
+  // below a = -1 and together more than 1e-6 through the other sides, then
+  // with a in [-3, 3] (24 cells) and r twice as long (16 cells), and is then
+  // the solve on that box given explicitly.
   auto c = read_shipped_pde_case("pde_amplitude_radius.prm",
                                  {"Problem/Initial a law=uniform", "PDE/Box lower=", "PDE/Box upper=",
                                   "PDE/Subdivisions=8", "PDE/Degree=1", "PDE/CFL number=0.3",
@@ -264,8 +272,8 @@ TEST(PdeDefaultBox, GrowsWhileMassLeavesIt)
 
   auto on_grown_box      = c.parameters;
   on_grown_box.box_lower = {lower[0] - 1.5 * (upper[0] - lower[0]), lower[1]};
-  on_grown_box.box_upper = {upper[0] + 1.5 * (upper[0] - lower[0]), upper[1] + 3. * (upper[1] - lower[1])};
-  on_grown_box.subdivisions = {32, 32};
+  on_grown_box.box_upper = {upper[0] + 0.5 * (upper[0] - lower[0]), upper[1] + (upper[1] - lower[1])};
+  on_grown_box.subdivisions = {24, 16};
   const auto direct         = pde::solve(c.problem, on_grown_box, c.output, false);
 
   ASSERT_EQ(grown_run.size(), direct.size());

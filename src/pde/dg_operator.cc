@@ -137,7 +137,7 @@ namespace mfdd::pde
     const double       penalty_scale = (fe_degree + 1.) * (fe_degree + 1.);
     penalty.resize(n_faces);
     open.resize(n_faces);
-    on_axis.resize(n_faces);
+    outflow_slot.assign(n_faces, {});
     FEFaceEvaluation<dim, fe_degree> face(matrix_free, true);
     for (unsigned int f = 0; f < n_faces; ++f)
       {
@@ -160,7 +160,8 @@ namespace mfdd::pde
             const bool boundary = f >= n_inner && v < n_active;
             const auto z        = lane(face.quadrature_point(0), v);
             open[f][v]          = boundary && closed(z, normal, h[v]) ? 0. : 1.;
-            on_axis[f][v]       = boundary && on_axis_face && on_axis_face(z, normal, h[v]) ? 1. : 0.;
+            outflow_slot[f][v]  = boundary && on_axis_face && on_axis_face(z, normal, h[v]) ? Outflow::axis_slot :
+                                                                                               Outflow::side_slot(normal);
           }
         for (unsigned int q = 0; q < face.n_q_points; ++q)
           for (unsigned int v = 0; v < n_lanes; ++v)
@@ -270,7 +271,7 @@ namespace mfdd::pde
               minus.submit_value(-flux, q);
               const Number flux_JxW = flux * minus.JxW(q);
               for (unsigned int v = 0; v < n_active; ++v)
-                (on_axis[f][v] > 0. ? outflow.axis : outflow.box_sides) += flux_JxW[v];
+                outflow.slot[outflow_slot[f][v]] += flux_JxW[v];
             }
           minus.integrate_scatter(flags, out);
         }

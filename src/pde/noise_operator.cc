@@ -51,7 +51,9 @@ namespace mfdd::pde
     FEFaceValues<dim>     face_there(fe, face_quadrature, update_values | update_gradients | update_quadrature_points);
     FESubfaceValues<dim>  subface_there(fe, face_quadrature, update_values | update_gradients | update_quadrature_points);
     FullMatrix<double>    k_here(n, n), k_there(n, n), m_here(n, n);
-    Vector<double>        outflow_here(n);
+    std::array<Vector<double>, 2 * dim> outflow_here;
+    for (auto &side : outflow_here)
+      side.reinit(n);
     std::vector<types::global_dof_index> dofs_here(n), dofs_there(n);
 
     // Adds the face terms of the rows of the cell of @p here (outward normal)
@@ -74,7 +76,7 @@ namespace mfdd::pde
           // On the boundary, the mass flux out of phi_i (the symmetry term carries no mass).
           if (!there)
             for (unsigned int i = 0; i < n; ++i)
-              outflow_here(i) += jxw * ((bn > 0. ? bn : 0.) * here.shape_value(i, q) -
+              outflow_here[Outflow::side_slot(normal)](i) += jxw * ((bn > 0. ? bn : 0.) * here.shape_value(i, q) -
                                         here.shape_grad(i, q) * normal + sigma * here.shape_value(i, q));
           for (unsigned int i = 0; i < n; ++i)
             {
@@ -97,12 +99,14 @@ namespace mfdd::pde
         }
     };
 
-    outflow_functional.reinit(owned_dofs, communicator);
+    for (auto &side : outflow_functional)
+      side.reinit(owned_dofs, communicator);
     for (const auto &cell : dof_handler.active_cell_iterators())
       {
         if (!cell->is_locally_owned())
           continue;
-        outflow_here = 0.;
+        for (auto &side : outflow_here)
+          side = 0.;
         cell->get_dof_indices(dofs_here);
         cell_values.reinit(cell);
         k_here = 0.;
@@ -177,8 +181,9 @@ namespace mfdd::pde
               }
           }
         stiffness.add(dofs_here, k_here);
-        for (unsigned int i = 0; i < n; ++i)
-          outflow_functional[dofs_here[i]] = outflow_here(i);
+        for (unsigned int s = 0; s < 2 * dim; ++s)
+          for (unsigned int i = 0; i < n; ++i)
+            outflow_functional[s][dofs_here[i]] = outflow_here[s](i);
       }
     stiffness.compress(VectorOperation::add);
     mass.compress(VectorOperation::add);
@@ -242,7 +247,7 @@ namespace mfdd::pde
     // the boundary faces alone (1^T K's interior terms cancel only up to
     // round-off of entries ~ (degree + 1)^2 / h^2).
     mass.vmult(work, x);
-    const double balance = work * ones + c * (outflow_functional * x);
+    const double balance = work * ones + c * outflow_rate(x).total();
     if (balance != 0.)
       x *= mass_balance / balance;
     stats.solve_seconds += timer.wall_time();

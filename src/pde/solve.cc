@@ -3,7 +3,9 @@
 #include <mfdd/pde/risk_error_estimate.h>
 #include <mfdd/pde/solver.h>
 
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <iostream>
 #include <tuple>
 #include <utility>
@@ -129,14 +131,14 @@ namespace mfdd::pde
 
     /// The solve; on the generated box (no Box lower/upper, no mesh file), while
     /// more than box_growth_threshold of the mass leaves it through its sides,
-    /// again on a box
-    /// twice as long in every coordinate with an open side (a: half the length
-    /// added on each side; a radius: at its upper end), with twice the cells
-    /// there, so the cell size and the faces on the jumps of the initial law
-    /// stay. Why: with a trainable second layer a neuron's a moves at a speed
-    /// independent of a and can cross 0 (uniform law of a on [0.5, 1.5], d = 40,
-    /// T = 2: 2% of the mass left the default a-range [0, 2], and the risk was
-    /// 1.4e-4 off).
+    /// again on a box grown at the sides that lost the most, until the others
+    /// together lost at most that: an amplitude's side moves out by half the length, a radius's
+    /// upper end by the whole length, in whole cells of the same size, so the
+    /// faces on the jumps of the initial law stay (a radius's lower end above
+    /// r = 0 moves to 0). Why: with a trainable second layer a neuron's a moves
+    /// at a speed independent of a and can cross 0 (uniform law of a on
+    /// [0.5, 1.5], d = 40, T = 2: 2% of the mass left the default a-range
+    /// [0, 2], and the risk was 1.4e-4 off); only the sides it crosses grow.
     template <int dim>
     model::ReducedLawTrajectory
     solve_in_dimension(const model::Problem &problem, const SolverParameters &parameters,
@@ -152,7 +154,7 @@ namespace mfdd::pde
           const auto trajectory = solve_to_tolerance<dim>(problem, current, output, write_files,
                                                           growth == 0 ? before_output : std::function<void()>(),
                                                           communicator, mass_out);
-          if (!generated || !(mass_out.box_sides > box_growth_threshold) || growth == box_growths)
+          if (!generated || !(mass_out.box_sides() > box_growth_threshold) || growth == box_growths)
             return trajectory;
           // The box and the mesh made explicit (the default mesh's adaptivity and
           // refinements for tolerance kept), then grown.
@@ -162,17 +164,46 @@ namespace mfdd::pde
             current.box_lower.empty() ? default_box(problem, grown, dim) :
                                         std::make_pair(current.box_lower, current.box_upper);
           grown.tolerance_refinements = refinements;
+          // The sides in order of their outflow, grown until the others
+          // together lost at most the threshold.
+          std::vector<unsigned int> by_outflow(2 * dim);
+          std::iota(by_outflow.begin(), by_outflow.end(), 0);
+          std::sort(by_outflow.begin(), by_outflow.end(),
+                    [&](unsigned int i, unsigned int j) { return mass_out.slot[i] > mass_out.slot[j]; });
+          std::vector<bool> grows(2 * dim, false);
+          double            kept = mass_out.box_sides();
+          for (unsigned int i = 0; i < 2 * dim && kept > box_growth_threshold; ++i)
+            {
+              grows[by_outflow[i]] = true;
+              kept -= mass_out.slot[by_outflow[i]];
+            }
+          const auto leaves = [&](unsigned int k, bool upper) { return grows[2 * k + (upper ? 1 : 0)]; };
           for (unsigned int k = 0; k < dim; ++k)
             {
-              const double length    = grown.box_upper[k] - grown.box_lower[k];
-              const bool   amplitude = k == 0 && problem.reduced_setting().has_amplitude();
-              grown.box_lower[k] -= amplitude ? 0.5 * length : 0.;
-              grown.box_upper[k] += amplitude ? 0.5 * length : length;
-              grown.subdivisions[k] *= 2;
+              double &lower = grown.box_lower[k], &upper = grown.box_upper[k];
+              unsigned int &n         = grown.subdivisions[k];
+              const double  h         = (upper - lower) / n;
+              const bool    amplitude = k == 0 && problem.reduced_setting().has_amplitude();
+              const unsigned int added = amplitude ? (n + 1) / 2 : n;
+              if (leaves(k, true))
+                {
+                  upper += added * h;
+                  n += added;
+                }
+              if (leaves(k, false) && amplitude)
+                {
+                  lower -= added * h;
+                  n += added;
+                }
+              else if (leaves(k, false))
+                {
+                  n += static_cast<unsigned int>(std::ceil(lower / h - 1e-9));
+                  lower = 0.;
+                }
             }
           if (root)
             {
-              std::cout << "pde: a fraction " << mass_out.box_sides << " of the mass left the box through its sides; solving again on";
+              std::cout << "pde: a fraction " << mass_out.box_sides() << " of the mass left the box through its sides; solving again on";
               for (unsigned int k = 0; k < dim; ++k)
                 std::cout << (k == 0 ? " [" : " x [") << grown.box_lower[k] << ", " << grown.box_upper[k] << "]";
               std::cout << std::endl;

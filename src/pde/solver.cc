@@ -9,6 +9,7 @@
 #include <mfdd/pde/solver.h>
 #include "cell_polynomial.h"
 
+#include <deal.II/base/array_view.h>
 #include <deal.II/lac/trilinos_vector.h>
 
 #include <algorithm>
@@ -88,7 +89,9 @@ namespace mfdd::pde
     for (unsigned int p = 0; p < velocity_at_points.size(); ++p)
       velocity_at_points[p] = velocity(p, factor, nu);
     const Outflow here = dg_operator->apply(u, velocity_at_points, nu, rate);
-    return {Utilities::MPI::sum(here.box_sides, mesh_communicator), Utilities::MPI::sum(here.axis, mesh_communicator)};
+    Outflow everywhere;
+    Utilities::MPI::sum(ArrayView<const double>(here.slot), mesh_communicator, ArrayView<double>(everywhere.slot));
+    return everywhere;
   }
 
   template <int dim>
@@ -307,16 +310,14 @@ namespace mfdd::pde
       }
     if (writer)
       write_grid_csv(output.path("pde_final.csv"), trajectory.back().grid);
-    // The early warning above fires at 1e-10; a run that keeps losing mass says
-    // so again at the end, where the user reads the result.
-    if (write_files && writes_files && outflow.box_sides > 1e-6)
-      std::cerr << "warning: a fraction " << outflow.box_sides << " of the mass left the box through its sides by t = "
+    if (write_files && writes_files && outflow.box_sides() > 1e-6)
+      std::cerr << "warning: a fraction " << outflow.box_sides() << " of the mass left the box through its sides by t = "
                 << current_time
                 << ": the density and the risk describe the neurons inside it only (enlarge PDE/Box lower and "
                    "PDE/Box upper)"
                 << std::endl;
-    if (write_files && writes_files && outflow.axis > 1e-6)
-      std::cerr << "warning: a fraction " << outflow.axis << " of the mass left the box through r = 0 by t = "
+    if (write_files && writes_files && outflow.axis() > 1e-6)
+      std::cerr << "warning: a fraction " << outflow.axis() << " of the mass left the box through r = 0 by t = "
                 << current_time
                 << ": neurons that reach w = 0, or the error of a mesh too coarse there (refine it if the fraction "
                    "falls with the cell size)"

@@ -51,8 +51,9 @@ namespace mfdd::pde
     using BoundaryPredicate = std::function<bool(const Point<dim> &, const Tensor<1, dim> &, double)>;
 
     /// Sets up for the FE_DGQ DoFs of @p dof_handler; @p closed: the boundary
-    /// faces without flux; @p on_axis: those whose outflow counts as
-    /// Outflow::axis (none if empty); @p with_diffusion: the face gradients
+    /// faces without flux; @p on_axis: those whose outflow goes to
+    /// Outflow::axis_slot (none if empty; the others go to their side's
+    /// slot); @p with_diffusion: the face gradients
     /// and penalties that apply() needs with nu > 0.
     void
     reinit(const dealii::DoFHandler<dim> &dof_handler, const BoundaryPredicate &closed,
@@ -76,7 +77,8 @@ namespace mfdd::pde
 
     /// Sets @p rate (same layout as @p u) to the operator applied to @p u for
     /// the velocity @p velocity at the evaluation points and diffusion
-    /// coefficient @p nu; returns this rank's outflow rate int_boundary flux.
+    /// coefficient @p nu; returns this rank's outflow rate int_boundary flux
+    /// by side.
     Outflow
     apply(const VectorType &u, const std::vector<Tensor<1, dim>> &velocity, double nu, VectorType &rate);
 
@@ -117,8 +119,10 @@ namespace mfdd::pde
     std::vector<double>                  point_cell_size;
     unsigned int                         first_face_point = 0, first_hanging_point = 0;
     /// Per face batch: the SIPG penalty; on the boundary 0 (closed) or 1
-    /// (open), and 1 on an axis, else 0.
-    dealii::AlignedVector<dealii::VectorizedArray<double>> penalty, open, on_axis;
+    /// (open).
+    dealii::AlignedVector<dealii::VectorizedArray<double>> penalty, open;
+    /// Per boundary face batch and lane: the Outflow slot of its flux.
+    std::vector<std::array<unsigned char, dealii::VectorizedArray<double>::size()>> outflow_slot;
     std::vector<HangingFace1d>           hanging_faces;
     /// [cell batch * lanes + lane]: the cell's first DoF in the owned vector.
     std::vector<unsigned int>            first_owned_dof;

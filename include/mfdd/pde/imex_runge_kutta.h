@@ -29,7 +29,7 @@ namespace mfdd::pde
      * u = U3, each stage followed by limit(). @p k0 = E(u) with outflow rate
      * @p f0; @p rate(v, time, k) sets k = E(v) and returns its outflow rate;
      * @p nu(time) is the noise coefficient; @p noise has apply(src, dst) =
-     * K, apply_mass(src, dst) = M, outflow_rate(v) = -1^T K v, total(v) =
+     * K, apply_mass(src, dst) = M, outflow_rate(v) = -1^T K v by side, total(v) =
      * 1^T v and solve(c, x, b, mass) for (M - c K) x = b with the stage's mass
      * balance enforced (NoiseOperator::solve). Returns the outflow over the step with the
      * scheme's weights: dt (delta f0 + (1 - delta) f1) + dt ((1 - gamma)
@@ -53,20 +53,20 @@ namespace mfdd::pde
       noise.solve(dt * gamma * nu2, u2, rhs, noise.total(rhs));
       limit(u2);
       const Outflow f1 = rate(u2, t + gamma * dt, k1);
-      const double g2 = noise.outflow_rate(u2);
+      const Outflow g2 = noise.outflow_rate(u2);
 
       combine(v, 1., u, delta * dt, k0, (1. - delta) * dt, k1);
       noise.apply_mass(v, rhs);
-      const double mass_balance = noise.total(rhs) - dt * (1. - gamma) * nu2 * g2;
+      const double mass_balance = noise.total(rhs) - dt * (1. - gamma) * nu2 * g2.total();
       noise.apply(u2, k_u2);
       rhs.add(dt * (1. - gamma) * nu2, k_u2);
       u = u2;
       noise.solve(dt * gamma * nu3, u, rhs, mass_balance);
       // The outflow the solve balanced: the limiter keeps the mass but moves
       // the boundary values, and with them outflow_rate().
-      const double g3 = noise.outflow_rate(u);
+      const Outflow g3 = noise.outflow_rate(u);
       limit(u);
-      return dt * (delta * f0 + (1. - delta) * f1) + Outflow{dt * ((1. - gamma) * nu2 * g2 + gamma * nu3 * g3), 0.};
+      return dt * (delta * f0 + (1. - delta) * f1) + (dt * (1. - gamma) * nu2) * g2 + (dt * gamma * nu3) * g3;
     }
 
   private:

@@ -3,6 +3,8 @@
 // the implicit stages of the IMEX scheme (imex_runge_kutta.h).
 #pragma once
 
+#include <mfdd/pde/outflow.h>
+
 #include <functional>
 
 #include <deal.II/dofs/dof_handler.h>
@@ -11,6 +13,7 @@
 #include <deal.II/lac/trilinos_sparse_matrix.h>
 #include <deal.II/lac/trilinos_vector.h>
 
+#include <array>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -82,14 +85,17 @@ namespace mfdd::pde
     {
       mass.vmult(dst, src);
     }
-    /// The rate at which K u carries mass out through the boundary faces,
-    /// -1^T K u in exact arithmetic (the Lagrange basis sums to 1, so 1^T M u
-    /// is the mass of u), assembled from the boundary faces alone: exactly 0
-    /// when every boundary face is closed.
-    double
+    /// The rate at which K u carries mass out through each side of the box,
+    /// in total -1^T K u in exact arithmetic (the Lagrange basis sums to 1, so
+    /// 1^T M u is the mass of u), assembled from the boundary faces alone:
+    /// exactly 0 when every boundary face is closed.
+    Outflow
     outflow_rate(const VectorType &u) const
     {
-      return outflow_functional * u;
+      Outflow rate;
+      for (unsigned int s = 0; s < 2 * dim; ++s)
+        rate.slot[s] = outflow_functional[s] * u;
+      return rate;
     }
 
     /// 1^T v: the mass of u for v = M u.
@@ -122,7 +128,8 @@ namespace mfdd::pde
     const bool                iterative; ///< GMRES + AMG, else KLU
 
     dealii::TrilinosWrappers::SparseMatrix stiffness, mass, system;
-    VectorType                             outflow_functional; ///< outflow_rate(u) = its product with u
+    /// Per side of the box: the outflow rate of u through it is the product with u.
+    std::array<VectorType, 2 * dim>        outflow_functional;
     VectorType                             ones, work;
 
     double                                               system_c = -1., preconditioner_c = -1.;
