@@ -62,7 +62,7 @@ TEST(PdeRiskError, WithinFactor3AmplitudeRadius2D)
   // largest error is early (t = 0.1), while the density's narrow radial
   // profile is about one cell wide.
   const auto [estimate, error] = estimate_and_true_error(
-    "pde_amplitude_radius.prm", {"Problem/Final time=0.5", "PDE/Subdivisions=24", "PDE/Potential nodes=48"});
+    "pde_amplitude_radius.prm", {"Problem/Final time=0.2", "PDE/Subdivisions=24", "PDE/Potential nodes=48"});
   EXPECT_GT(error, 0.);
   EXPECT_GE(estimate, error / 3.);
   EXPECT_LE(estimate, 3. * error);
