@@ -62,7 +62,7 @@ namespace mfdd::pde
   {
     double minimum = std::numeric_limits<double>::max();
     for (unsigned int c = 0; c < n_owned_cells; ++c)
-      minimum = std::min(minimum, minimum_value(owned_coefficients(solution, c), shape_at_limiter, n_dofs_per_cell));
+      minimum = std::min(minimum, limiter_points.minimum(owned_coefficients(solution, c)));
     return Utilities::MPI::min(minimum, mesh_communicator);
   }
 

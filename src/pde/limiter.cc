@@ -26,10 +26,18 @@ namespace mfdd::pde
 
   template <int dim>
   double
-  Solver<dim>::limit_cell(double *coefficients, const unsigned int c, const std::vector<double> &shape_at_points) const
+  Solver<dim>::limit_cell(double *coefficients, const unsigned int c, const std::vector<double> *shape_at_points) const
   {
-    const double mean    = cell_mass(coefficients, c) / cell_volume[c];
-    const double minimum = std::min(mean, minimum_value(coefficients, shape_at_points, n_dofs_per_cell));
+    const double mean = cell_mass(coefficients, c) / cell_volume[c];
+    // Zero or positive on the whole cell: nothing to limit at any points. (Nonnegative
+    // Bernstein coefficients average to the mean, so none exceeds (degree +
+    // 1)^dim times it, and the bound's round-off stays far below the margin.)
+    if (std::all_of(coefficients, coefficients + n_dofs_per_cell, [](double x) { return x == 0.; }) ||
+        positivity_bound.lower_bound(coefficients) > 1e-12 * std::abs(mean))
+      return mean;
+    const double minimum =
+      std::min(mean, shape_at_points ? minimum_value(coefficients, *shape_at_points, n_dofs_per_cell) :
+                                       limiter_points.minimum(coefficients));
     if (minimum >= 0. || mean < 0.)
       return mean;
     // Scale towards the mean (partition of unity: coefficients are values).
@@ -57,7 +65,7 @@ namespace mfdd::pde
     for (unsigned int c = 0; c < n_owned_cells; ++c)
       {
         double *coefficients = owned_coefficients(u, c);
-        double  mean         = limit_cell(coefficients, c, shape_at_limiter);
+        double  mean         = limit_cell(coefficients, c);
         if (mean < 0. && mean * cell_volume[c] > -negligible_mass)
           {
             std::fill_n(coefficients, n_dofs_per_cell, 0.);
@@ -106,7 +114,7 @@ namespace mfdd::pde
 
 #define MFDD_INSTANTIATE(dim) \
   template double Solver<dim>::cell_mass(const double *coefficients, const unsigned int c) const; \
-  template double Solver<dim>::limit_cell(double *coefficients, const unsigned int c, const std::vector<double> &shape_at_points) const; \
+  template double Solver<dim>::limit_cell(double *coefficients, const unsigned int c, const std::vector<double> *shape_at_points) const; \
   template void Solver<dim>::apply_limiter(VectorType &u) const; \
   template void Solver<dim>::apply_imex_limiter(VectorType &u) const;
   MFDD_FOR_EACH_REDUCED_DIMENSION(MFDD_INSTANTIATE)

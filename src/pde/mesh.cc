@@ -108,47 +108,37 @@ namespace mfdd::pde
     // hanging face are taken at the Gauss points of its halves: those are
     // added (the composite Gauss rule is as exact, so the Zhang-Shu argument,
     // hence the CFL bound, is unchanged).
-    std::vector<Point<dim>> limiter_points = quadrature.get_points();
     {
       const QGauss<1>        gauss(parameters.degree + 1);
       const QGaussLobatto<1> lobatto(std::max(2u, (parameters.degree + 4) / 2));
-      std::vector<double>    tangential;
+      std::vector<double>    along_gauss, along_lobatto, tangential;
       for (const auto &p : gauss.get_points())
-        tangential.push_back(p[0]);
+        along_gauss.push_back(p[0]);
+      for (const auto &p : lobatto.get_points())
+        along_lobatto.push_back(p[0]);
+      tangential = along_gauss;
       if (parameters.adaptivity.enabled())
         for (const auto &p : gauss.get_points())
           {
             tangential.push_back(0.5 * p[0]);
             tangential.push_back(0.5 + 0.5 * p[0]);
           }
-      // The face's points: every combination of tangential coordinates in the dim - 1 other directions.
-      unsigned int n_face_points = 1;
-      for (unsigned int k = 1; k < dim; ++k)
-        n_face_points *= tangential.size();
+      std::vector<typename TensorPointMinimum<dim>::PointSet> sets;
+      sets.emplace_back().fill(along_gauss);
       for (unsigned int direction = 0; direction < dim; ++direction)
-        for (unsigned int i = 0; i < lobatto.size(); ++i)
-          for (unsigned int f = 0; f < n_face_points; ++f)
-            {
-              Point<dim> p;
-              p[direction] = lobatto.point(i)[0];
-              for (unsigned int k = 0, index = f; k < dim; ++k)
-                if (k != direction)
-                  {
-                    p[k] = tangential[index % tangential.size()];
-                    index /= tangential.size();
-                  }
-              limiter_points.push_back(p);
-            }
+        {
+          auto &set = sets.emplace_back();
+          set.fill(tangential);
+          set[direction] = along_lobatto;
+        }
+      limiter_points = TensorPointMinimum<dim>(parameters.degree, sets);
     }
-    shape_at_limiter.clear();
-    for (const auto &p : limiter_points)
-      for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-        shape_at_limiter.push_back(fe.shape_value(i, p));
+    positivity_bound = BernsteinBound<dim>(parameters.degree);
     // The children of an isotropically refined cell are the reference cell
     // scaled by 1/2 towards each vertex.
     shape_at_child_limiter.clear();
     for (const unsigned int v : GeometryInfo<dim>::vertex_indices())
-      for (const auto &p : limiter_points)
+      for (const auto &p : limiter_points.points())
         {
           const Point<dim> in_parent = 0.5 * (p + GeometryInfo<dim>::unit_cell_vertex(v));
           for (unsigned int i = 0; i < n_dofs_per_cell; ++i)

@@ -3,12 +3,14 @@
 #include <mfdd/io/output.h>
 #include <mfdd/model/problem.h>
 #include <mfdd/model/reduced_law.h>
+#include <mfdd/pde/bernstein_bound.h>
 #include <mfdd/pde/imex_runge_kutta.h>
 #include <mfdd/pde/noise_operator.h>
 #include <mfdd/pde/parameters.h>
 #include <mfdd/pde/potential.h>
 #include <mfdd/pde/risk_error_estimate.h>
 #include <mfdd/pde/ssp_runge_kutta.h>
+#include <mfdd/pde/tensor_point_minimum.h>
 
 #include <deal.II/base/function.h>
 #include <deal.II/base/mpi.h>
@@ -330,10 +332,11 @@ namespace mfdd::pde
     double
     cell_mass(const double *coefficients, unsigned int c) const;
     /// Scales the polynomial of cell @p c towards its mean until it is >= 0 at
-    /// the points of @p shape_at_points ([p][i]); returns the mean (the cell
-    /// is left as it is if the mean is negative).
+    /// the limiter points, or at the points of @p shape_at_points ([p][i]) if
+    /// given; returns the mean (the cell is left as it is if the mean is
+    /// negative).
     double
-    limit_cell(double *coefficients, unsigned int c, const std::vector<double> &shape_at_points) const;
+    limit_cell(double *coefficients, unsigned int c, const std::vector<double> *shape_at_points = nullptr) const;
     /// Coefficients of owned cell @p c in the owned vector @p u.
     double *
     owned_coefficients(VectorType &u, unsigned int c) const
@@ -421,9 +424,11 @@ namespace mfdd::pde
     // Reference-cell tables.
     unsigned int        n_dofs_per_cell, n_q_points;
     std::vector<double> shape_at_q;       ///< [q][i] at the volume Gauss points
-    std::vector<double> shape_at_limiter; ///< [p][i] at the limiter points
+    TensorPointMinimum<dim> limiter_points;
     /// [p][i] at the limiter points of the 2^dim children (reference parent cell)
     std::vector<double> shape_at_child_limiter;
+    /// Skips the limiter points in cells positive everywhere.
+    BernsteinBound<dim> positivity_bound;
 
     // Cells: owned slots 0..n_owned_cells-1 (sorted by CellId), then ghost slots.
     unsigned int                      n_owned_cells;

@@ -1,0 +1,77 @@
+// The Bernstein lower bound of a cell polynomial (see the header).
+#include <mfdd/pde/bernstein_bound.h>
+
+#include <deal.II/base/exceptions.h>
+#include <deal.II/fe/fe_dgq.h>
+#include <deal.II/lac/full_matrix.h>
+
+#include <boost/math/special_functions/binomial.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+namespace mfdd::pde
+{
+  template <int dim>
+  BernsteinBound<dim>::BernsteinBound(const unsigned int degree)
+    : n_1d(degree + 1)
+    , lagrange_to_bernstein(n_1d * n_1d)
+  {
+    // At n_1d distinct points x_i: Lagrange values A = l_j(x_i) and Bernstein
+    // values V = B_m(x_i); the Bernstein coefficients of l_j are V^{-1} A.
+    const dealii::FE_DGQ<1>    fe_1d(degree);
+    dealii::FullMatrix<double> lagrange(n_1d, n_1d), bernstein(n_1d, n_1d), inverse(n_1d, n_1d), product(n_1d, n_1d);
+    for (unsigned int i = 0; i < n_1d; ++i)
+      {
+        const double x = (i + 0.5) / n_1d;
+        for (unsigned int j = 0; j < n_1d; ++j)
+          {
+            lagrange(i, j)  = fe_1d.shape_value(j, dealii::Point<1>(x));
+            bernstein(i, j) = boost::math::binomial_coefficient<double>(degree, j) * std::pow(x, j) *
+                              std::pow(1. - x, degree - j);
+          }
+      }
+    inverse.invert(bernstein);
+    inverse.mmult(product, lagrange);
+    for (unsigned int m = 0; m < n_1d; ++m)
+      for (unsigned int j = 0; j < n_1d; ++j)
+        lagrange_to_bernstein[m * n_1d + j] = product(m, j);
+  }
+
+  template <int dim>
+  double
+  BernsteinBound<dim>::lower_bound(const double *coefficients) const
+  {
+    constexpr unsigned int max_dofs = 6 * 6 * 6; // degree 5 in 3D
+    unsigned int           n        = 1;
+    for (unsigned int d = 0; d < dim; ++d)
+      n *= n_1d;
+    AssertThrow(n <= max_dofs, dealii::ExcMessage("BernsteinBound: degree above 5"));
+    std::array<double, max_dofs> first, second{};
+    std::copy(coefficients, coefficients + n, first.begin());
+    double *in = first.data(), *out = second.data();
+    // One 1D transform per direction d, along the index i_d (stride n_1d^d).
+    for (unsigned int d = 0, stride = 1; d < dim; ++d, stride *= n_1d)
+      {
+        for (unsigned int base = 0; base < n; ++base)
+          {
+            if ((base / stride) % n_1d != 0)
+              continue;
+            for (unsigned int m = 0; m < n_1d; ++m)
+              {
+                double sum = 0.;
+                for (unsigned int j = 0; j < n_1d; ++j)
+                  sum += lagrange_to_bernstein[m * n_1d + j] * in[base + j * stride];
+                out[base + m * stride] = sum;
+              }
+          }
+        std::swap(in, out);
+      }
+    return *std::min_element(in, in + n);
+  }
+
+  template class BernsteinBound<1>;
+  template class BernsteinBound<2>;
+  template class BernsteinBound<3>;
+} // namespace mfdd::pde
