@@ -13,10 +13,12 @@
 #include <deal.II/lac/trilinos_vector.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <iomanip>
 #include <iostream>
 #include <limits>
+#include <tuple>
 
 namespace mfdd::pde
 {
@@ -310,18 +312,16 @@ namespace mfdd::pde
       }
     if (writer)
       write_grid_csv(output.path("pde_final.csv"), trajectory.back().grid);
-    if (write_files && writes_files && outflow.box_sides() > 1e-6)
-      std::cerr << "warning: a fraction " << outflow.box_sides() << " of the mass left the box through its sides by t = "
-                << current_time
-                << ": the density and the risk describe the neurons inside it only (enlarge PDE/Box lower and "
-                   "PDE/Box upper)"
-                << std::endl;
-    if (write_files && writes_files && outflow.axis() > 1e-6)
-      std::cerr << "warning: a fraction " << outflow.axis() << " of the mass left the box through r = 0 by t = "
-                << current_time
-                << ": neurons that reach w = 0, or the error of a mesh too coarse there (refine it if the fraction "
-                   "falls with the cell size)"
-                << std::endl;
+    const std::array<std::tuple<double, const char *, const char *>, 2> losses = {
+      {{outflow.box_sides(), "through its sides",
+        "the density and the risk describe the neurons inside it only (enlarge PDE/Box lower and PDE/Box upper)"},
+       {outflow.axis(), "through r = 0",
+        "neurons that reach w = 0, or the error of a mesh too coarse there (refine it if the fraction falls with "
+        "the cell size)"}}};
+    for (const auto &[fraction, where, meaning] : losses)
+      if (write_files && writes_files && fraction > 1e-6)
+        std::cerr << "warning: a fraction " << fraction << " of the mass left the box " << where
+                  << " by t = " << current_time << ": " << meaning << std::endl;
     timer.print_summary();
     return trajectory;
   }
