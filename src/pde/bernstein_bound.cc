@@ -1,5 +1,6 @@
 // The Bernstein lower bound of a cell polynomial (see the header).
 #include <mfdd/pde/bernstein_bound.h>
+#include "tensor_contraction.h"
 
 #include <deal.II/base/exceptions.h>
 #include <deal.II/fe/fe_dgq.h>
@@ -48,27 +49,12 @@ namespace mfdd::pde
     for (unsigned int d = 0; d < dim; ++d)
       n *= n_1d;
     AssertThrow(n <= max_dofs, dealii::ExcMessage("BernsteinBound: degree above 5"));
-    std::array<double, max_dofs> first, second{};
-    std::copy(coefficients, coefficients + n, first.begin());
-    double *in = first.data(), *out = second.data();
-    // One 1D transform per direction d, along the index i_d (stride n_1d^d).
-    for (unsigned int d = 0, stride = 1; d < dim; ++d, stride *= n_1d)
-      {
-        for (unsigned int base = 0; base < n; ++base)
-          {
-            if ((base / stride) % n_1d != 0)
-              continue;
-            for (unsigned int m = 0; m < n_1d; ++m)
-              {
-                double sum = 0.;
-                for (unsigned int j = 0; j < n_1d; ++j)
-                  sum += lagrange_to_bernstein[m * n_1d + j] * in[base + j * stride];
-                out[base + m * stride] = sum;
-              }
-          }
-        std::swap(in, out);
-      }
-    return *std::min_element(in, in + n);
+    std::array<double, max_dofs>    work_1, work_2;
+    std::array<const double *, dim> matrices;
+    std::array<std::size_t, dim>    rows;
+    matrices.fill(lagrange_to_bernstein.data());
+    rows.fill(n_1d);
+    return tensor_product_minimum<dim>(matrices, rows, n_1d, coefficients, work_1.data(), work_2.data());
   }
 
   template class BernsteinBound<1>;

@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <iostream>
+#include <numeric>
 #include <tuple>
 #include <utility>
 
@@ -177,7 +177,6 @@ namespace mfdd::pde
               grows[by_outflow[i]] = true;
               kept -= mass_out.slot[by_outflow[i]];
             }
-          const auto leaves = [&](unsigned int k, bool upper) { return grows[2 * k + (upper ? 1 : 0)]; };
           for (unsigned int k = 0; k < dim; ++k)
             {
               double &lower = grown.box_lower[k], &upper = grown.box_upper[k];
@@ -185,17 +184,17 @@ namespace mfdd::pde
               const double  h         = (upper - lower) / n;
               const bool    amplitude = k == 0 && problem.reduced_setting().has_amplitude();
               const unsigned int added = amplitude ? (n + 1) / 2 : n;
-              if (leaves(k, true))
+              if (grows[2 * k + 1])
                 {
                   upper += added * h;
                   n += added;
                 }
-              if (leaves(k, false) && amplitude)
+              if (grows[2 * k] && amplitude)
                 {
                   lower -= added * h;
                   n += added;
                 }
-              else if (leaves(k, false))
+              else if (grows[2 * k])
                 {
                   n += static_cast<unsigned int>(std::ceil(lower / h - 1e-9));
                   lower = 0.;

@@ -13,8 +13,8 @@ namespace mfdd::pde
    * coefficient on the reference cell, a lower bound of the polynomial on
    * the whole cell (the Bernstein basis is a nonnegative partition of unity).
    * Converting costs dim (degree + 1)^(dim + 1) multiply-adds, one 1D
-   * transform per direction; the limiter's points cost (number of points)
-   * (degree + 1)^dim, in 3D at degree 2 with hanging faces 756 x 27.
+   * transform per direction (in 3D at degree 2: 243, against about 4,200 for
+   * the limiter's minimum over its points).
    */
   template <int dim>
   class BernsteinBound

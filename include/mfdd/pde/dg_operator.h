@@ -32,8 +32,8 @@ namespace mfdd::pde
    * the upwind flux for the transport and the symmetric interior penalty
    * method (sigma = (degree + 1)^2 / h, h the smaller cell size of the two
    * sides) for the diffusion. Boundary faces: the outside value is 0 (the
-   * box absorbs; what leaves is the returned outflow rate, split into the
-   * faces on an axis and the others by a second predicate), except on faces
+   * box absorbs; what leaves is the returned outflow rate, by side of the box
+   * and, apart, through the faces a second predicate puts on an axis), except on faces
    * that the set-up's predicate closes (no flux at all).
    *
    * Cells and faces are integrated by FEEvaluation / FEFaceEvaluation in a

@@ -424,7 +424,7 @@ namespace mfdd::pde
     // Reference-cell tables.
     unsigned int        n_dofs_per_cell, n_q_points;
     std::vector<double> shape_at_q;       ///< [q][i] at the volume Gauss points
-    TensorPointMinimum<dim> limiter_points;
+    TensorPointMinimum<dim> limiter_points; ///< the Zhang-Shu points and the minimum over them
     /// [p][i] at the limiter points of the 2^dim children (reference parent cell)
     std::vector<double> shape_at_child_limiter;
     /// Skips the limiter points in cells positive everywhere.
