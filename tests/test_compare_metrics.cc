@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <limits>
@@ -50,6 +51,39 @@ namespace
   unit_square(double x0, double y0, unsigned int n)
   {
     return {{x0, y0}, {x0 + 1., y0 + 1.}, {n, n}, std::vector<double>(n * n, 1.)};
+  }
+
+  // Uniform density on the box [z0, z0 + size] (3D) with n[k] cells along k.
+  model::GridDensity
+  uniform_box(const std::vector<double> &z0, const std::vector<double> &size, const std::vector<unsigned int> &n)
+  {
+    return {z0,
+            {z0[0] + size[0], z0[1] + size[1], z0[2] + size[2]},
+            n,
+            std::vector<double>(n[0] * n[1] * n[2], 1. / (size[0] * size[1] * size[2]))};
+  }
+
+  // CDF of U[0, l0] + U[0, l1] + U[0, l2] (all lengths > 0) by inclusion and
+  // exclusion: sum over subsets S of (-1)^|S| (u - sum_S l)_+^3 / (6 l0 l1 l2),
+  // in long double; good where no length is tiny against the others.
+  double
+  three_uniforms_cdf(double u, const std::vector<double> &l)
+  {
+    long double sum = 0.;
+    for (unsigned int subset = 0; subset < 8; ++subset)
+      {
+        long double shift = 0.;
+        int         sign  = 1;
+        for (unsigned int k = 0; k < 3; ++k)
+          if (subset & (1u << k))
+            {
+              shift += l[k];
+              sign = -sign;
+            }
+        const long double x = std::max(0.L, u - shift);
+        sum += sign * x * x * x;
+      }
+    return double(sum / (6.L * l[0] * l[1] * l[2]));
   }
 } // namespace
 
@@ -145,7 +179,7 @@ TEST(Wasserstein, ProjectionOfTheUnitSquareIsExactAtBinEdges)
   };
   for (const unsigned int n : {1u, 5u})
     {
-      const auto projected = project(unit_square(0., 0., n), phi, 16);
+      const auto projected = project(unit_square(0., 0., n), {c, s}, 16);
       EXPECT_NEAR(projected.lower[0], 0., 1e-15);
       EXPECT_NEAR(projected.upper[0], c + s, 1e-15);
       const auto   f = DistributionFunction::from_cells(projected.lower[0], projected.upper[0], projected.values);
@@ -166,18 +200,139 @@ TEST(Wasserstein, SlicedW1OfAShiftedSquare)
   double             expected   = 0.;
   for (unsigned int j = 0; j < directions; ++j)
     expected += std::abs(std::cos(M_PI * j / directions) * 0.3 - std::sin(M_PI * j / directions) * 0.2) / directions;
-  EXPECT_NEAR(sliced_wasserstein1(a, b, directions), expected, 1e-12);
+  EXPECT_NEAR(sliced_wasserstein1(a, b, 2, directions), expected, 1e-12);
 
   // two point clouds {p} and {p + v}: the same sum
   const auto pa = particle_snapshot({0.1, 0.7}, 2), pb = particle_snapshot({0.4, 0.5}, 2);
-  EXPECT_NEAR(sliced_wasserstein1(pa, pb, directions), expected, 1e-14);
+  EXPECT_NEAR(sliced_wasserstein1(pa, pb, 2, directions), expected, 1e-14);
 }
 
 TEST(Wasserstein, SlicedW1IsTheDirectionalAverage)
 {
   // many directions: the average of |<u, v>| over the half circle is 2|v|/pi.
   const auto pa = particle_snapshot({0., 0.}, 2), pb = particle_snapshot({0.6, 0.8}, 2);
-  EXPECT_NEAR(sliced_wasserstein1(pa, pb, 2000), 2. / M_PI, 1e-5);
+  EXPECT_NEAR(sliced_wasserstein1(pa, pb, 2, 2000), 2. / M_PI, 1e-5);
+}
+
+TEST(Wasserstein, MarginalsOfAProductDensityIn3D)
+{
+  // density g(x) h(y) k(z) on [0, 2] x [1, 2] x [-1, 0.5]: the marginals are g, h and k times the others' integrals.
+  model::GridDensity        grid{{0., 1., -1.}, {2., 2., 0.5}, {4, 3, 2}, {}};
+  const std::vector<double> g = {0.1, 0.2, 0.3, 0.4}, h = {0.5, 1., 1.5}, k = {2., 3.};
+  for (unsigned int l = 0; l < 2; ++l)
+    for (unsigned int j = 0; j < 3; ++j)
+      for (unsigned int i = 0; i < 4; ++i)
+        grid.values.push_back(g[i] * h[j] * k[l]);
+  const double int_g = 1. * 0.5, int_h = 3. / 3., int_k = 5. * 0.75;
+  const auto   m0 = marginal(grid, 0), m1 = marginal(grid, 1), m2 = marginal(grid, 2);
+  for (unsigned int i = 0; i < 4; ++i)
+    EXPECT_NEAR(m0.values[i], g[i] * int_h * int_k, 1e-14);
+  for (unsigned int j = 0; j < 3; ++j)
+    EXPECT_NEAR(m1.values[j], h[j] * int_g * int_k, 1e-14);
+  for (unsigned int l = 0; l < 2; ++l)
+    EXPECT_NEAR(m2.values[l], k[l] * int_g * int_h, 1e-14);
+  EXPECT_DOUBLE_EQ(m2.lower[0], -1.);
+  EXPECT_DOUBLE_EQ(m2.upper[0], 0.5);
+}
+
+TEST(Wasserstein, ProjectionOfABoxIn3DIsExactAtBinEdges)
+{
+  // A uniform box of sides (1, 0.7, 0.4) onto u: <u, z> is a sum of three
+  // uniform variables on [0, |u_k| size_k] (shifted), whatever cells carry it.
+  const std::vector<double> size = {1., 0.7, 0.4};
+  for (const auto &direction : std::vector<std::vector<double>>{{0.48, -0.6, 0.64}, {-0.2, 0.3, 0.9}})
+    {
+      const double norm = std::sqrt(direction[0] * direction[0] + direction[1] * direction[1] + direction[2] * direction[2]);
+      std::vector<double> u, lengths;
+      double              start = 0.;
+      for (unsigned int k = 0; k < 3; ++k)
+        {
+          u.push_back(direction[k] / norm);
+          lengths.push_back(std::abs(u[k]) * size[k]);
+          start += std::min(0., u[k] * size[k]);
+        }
+      for (const auto &n : std::vector<std::vector<unsigned int>>{{1, 1, 1}, {5, 3, 4}})
+        {
+          const auto projected = project(uniform_box({0., 0., 0.}, size, n), u, 24);
+          EXPECT_NEAR(projected.lower[0], start, 1e-15);
+          EXPECT_NEAR(projected.upper[0], start + lengths[0] + lengths[1] + lengths[2], 1e-15);
+          const auto f = DistributionFunction::from_cells(projected.lower[0], projected.upper[0], projected.values);
+          const double h = (projected.upper[0] - projected.lower[0]) / 24;
+          for (unsigned int b = 0; b <= 24; ++b)
+            EXPECT_NEAR(f.left_limit(start + b * h), three_uniforms_cdf(b * h, lengths), 1e-13)
+              << "cells " << n[0] << "x" << n[1] << "x" << n[2] << ", edge " << b;
+        }
+    }
+}
+
+TEST(Wasserstein, ProjectionIn3DAlongAlmostAnAxis)
+{
+  // Directions close to an axis: the law tends to the uniform one of that
+  // axis' side, with no cancellation in the small lengths.
+  for (const double tiny : {1e-3, 1e-7, 1e-13, 0.})
+    {
+      const double              norm = std::sqrt(1. + 2. * tiny * tiny);
+      const std::vector<double> u    = {tiny / norm, 1. / norm, tiny / norm};
+      const auto projected           = project(uniform_box({0., 0., 0.}, {1., 2., 1.}, {3, 4, 5}), u, 16);
+      const auto f = DistributionFunction::from_cells(projected.lower[0], projected.upper[0], projected.values);
+      for (unsigned int b = 0; b <= 16; ++b)
+        {
+          const double s = projected.lower[0] + b * (projected.upper[0] - projected.lower[0]) / 16;
+          EXPECT_NEAR(f.left_limit(s), std::clamp(s / (2. / norm), 0., 1.), 2. * tiny + 1e-14) << "tiny " << tiny;
+        }
+    }
+}
+
+TEST(Wasserstein, SlicedW1OfAShiftedBoxIn3D)
+{
+  // a density and its translate by v: sliced W1 = (1/n) sum_j |<u_j, v>|,
+  // from grids and from point clouds alike.
+  model::ReducedLawSnapshot a, b;
+  a.grid                        = uniform_box({0., 0., 0.}, {1., 0.5, 0.8}, {4, 3, 5});
+  b.grid                        = uniform_box({0.3, -0.2, 0.1}, {1., 0.5, 0.8}, {4, 3, 5});
+  const std::vector<double> v   = {0.3, -0.2, 0.1};
+  const unsigned int directions = 10;
+  double             expected   = 0.;
+  for (const auto &u : sliced_directions(3, directions))
+    {
+      EXPECT_NEAR(u[0] * u[0] + u[1] * u[1] + u[2] * u[2], 1., 1e-15);
+      EXPECT_GT(u[2], 0.);
+      expected += std::abs(u[0] * v[0] + u[1] * v[1] + u[2] * v[2]) / directions;
+    }
+  EXPECT_NEAR(sliced_wasserstein1(a, b, 3, directions), expected, 1e-12);
+
+  const auto pa = particle_snapshot({0.1, 0.7, 0.2, 0.5, 0., 1.}, 3);
+  const auto pb = particle_snapshot({0.4, 0.5, 0.3, 0.8, -0.2, 1.1}, 3);
+  EXPECT_NEAR(sliced_wasserstein1(pa, pb, 3, directions), expected, 1e-14);
+}
+
+TEST(Wasserstein, SlicedW1In3DIsTheDirectionalAverage)
+{
+  // the average of |<u, v>| over the sphere is |v|/2; the Fibonacci points'
+  // error for this Lipschitz function falls about like n^(-3/4).
+  const auto pa = particle_snapshot({0., 0., 0.}, 3), pb = particle_snapshot({0.48, 0.6, 0.64}, 3);
+  const double error_small = std::abs(sliced_wasserstein1(pa, pb, 3, 500) - 0.5);
+  const double error_large = std::abs(sliced_wasserstein1(pa, pb, 3, 8000) - 0.5);
+  EXPECT_LT(error_large, 1e-4);
+  EXPECT_LT(error_large, 0.2 * error_small);
+}
+
+TEST(SnapshotMetrics, ThreeCoordinates)
+{
+  // f(a, r1, r2) = a + 2 r1 - r2 against a shifted cloud: the marginal W1
+  // are the shifts, the test-function gap <(1, 2, -1), shift>.
+  const auto pa = particle_snapshot({0., 1., 1., 1., 2., 0.5}, 3);
+  const auto pb = particle_snapshot({0.1, 1.2, 0.7, 1.1, 2.2, 0.2}, 3);
+  const SnapshotMetrics metrics({"a", "r1", "r2"}, TestFunctions({"a + 2*r1 - r2"}, "a,r1,r2", 3, "test"), 6);
+  ASSERT_EQ(metrics.names(), (std::vector<std::string>{"risk_gap", "risk_gap_no_self", "w1_a", "w1_r1", "w1_r2",
+                                                       "sliced_w1", "test_gap_1"}));
+  const auto values = metrics(pa, pb);
+  EXPECT_NEAR(values[2], 0.1, 1e-14);
+  EXPECT_NEAR(values[3], 0.2, 1e-14);
+  EXPECT_NEAR(values[4], 0.3, 1e-14);
+  EXPECT_NEAR(values[5], sliced_wasserstein1(pa, pb, 3, 6), 1e-15);
+  EXPECT_GT(values[5], 0.05);
+  EXPECT_NEAR(values.back(), 0.1 + 0.4 + 0.3, 1e-14);
 }
 
 TEST(SnapshotMetrics, RiskGapsW1AndTestFunctions)
@@ -231,6 +386,7 @@ TEST(SnapshotMetrics, BadExpressionsAndUnboundedFunctions)
 {
   EXPECT_THROW(TestFunctions({"r +"}, "r", 1, "Comparison/Test functions"), io::InputError);
   EXPECT_THROW(TestFunctions({"a*q"}, "a,r", 2, "Comparison/Test functions"), io::InputError);
+  EXPECT_THROW(TestFunctions({"a*r"}, "a,r1,r2", 3, "Comparison/Test functions"), io::InputError);
   const TestFunctions f({"1/r"}, "r", 1, "test");
   EXPECT_THROW(f.integral(0, particle_snapshot({0.}, 1)), io::RunError);
   EXPECT_EQ(split_expressions(" r ; min(r, 1);; "), (std::vector<std::string>{"r", "min(r, 1)"}));

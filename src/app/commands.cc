@@ -86,11 +86,8 @@ namespace mfdd::app
   }
 
   pde::SolverParameters
-  RunContext::pde_parameters(unsigned int dim, bool three_dimensional) const
+  RunContext::pde_parameters(unsigned int dim) const
   {
-    io::require(dim <= 2 || three_dimensional, "Problem/Second layer",
-                "anisotropic data with a trainable second layer has the three reduced coordinates (a, r1, r2), "
-                "which only `mfdd pde`, `mfdd sgd` and `mfdd info` run so far; use 'fixed', or isotropic data");
     pde::SolverParameters parameters;
     parameters.parse_parameters(prm, dim);
     if (!parameters.mesh_file.empty() && std::filesystem::path(parameters.mesh_file).is_relative())

@@ -1,4 +1,5 @@
 #include <mfdd/app/commands.h>
+#include <mfdd/io/input_error.h>
 #include <mfdd/pde/convergence_study.h>
 #include <mfdd/pde/gibbs.h>
 #include <mfdd/pde/solver.h>
@@ -11,7 +12,7 @@ namespace mfdd::app
   int
   run_pde(RunContext &context)
   {
-    const auto parameters = context.pde_parameters(context.problem.reduced_setting().dimension(), true);
+    const auto parameters = context.pde_parameters(context.problem.reduced_setting().dimension());
     if (parameters.convergence_study != "none")
       {
         pde::run_convergence_study(context.problem, parameters, context.output, [&context]() { context.start_output(); });
@@ -32,7 +33,11 @@ namespace mfdd::app
   int
   run_gibbs(RunContext &context)
   {
-    const auto           parameters = context.pde_parameters(context.problem.reduced_setting().dimension());
+    const unsigned int dim = context.problem.reduced_setting().dimension();
+    io::require(dim <= 2, "Problem/Second layer",
+                "mfdd gibbs solves one or two reduced coordinates; anisotropic data with a trainable second layer "
+                "has three (a, r1, r2): use 'fixed', or isotropic data, or run `mfdd pde` to a long final time");
+    const auto           parameters = context.pde_parameters(dim);
     pde::GibbsParameters gibbs;
     gibbs.parse_parameters(context.prm);
     const auto result =

@@ -37,8 +37,8 @@ namespace mfdd::compare
     for (unsigned int k = 0; k < dim; ++k)
       values.push_back(wasserstein1(distribution_of_coordinate(reference, dim, k),
                                     distribution_of_coordinate(other, dim, k)));
-    if (dim == 2)
-      values.push_back(sliced_wasserstein1(reference, other, directions));
+    if (dim > 1)
+      values.push_back(sliced_wasserstein1(reference, other, dim, directions));
     for (std::size_t i = 0; i < functions.size(); ++i)
       values.push_back(std::abs(functions.integral(i, other) - functions.integral(i, reference)));
     return values;

@@ -37,13 +37,15 @@ namespace mfdd::compare
                       "mfdd compare: comma-separated seeds of the SGD runs compared with the one PDE "
                       "solve (non-negative integers, at least one; 95% intervals need two or more).");
     prm.declare_entry("Test functions", "", dealii::Patterns::Anything(),
-                      "Test functions f(z) of the reduced coordinates (r; a,r; or r1,r2), separated by "
+                      "Test functions f(z) of the reduced coordinates (r; a,r; r1,r2; or a,r1,r2), separated by "
                       "semicolons, e.g. 'min(r, 2); exp(-r^2)'. Each should be bounded and Lipschitz "
                       "(the slide's bound holds for those); the gap |(1/N) sum f(z_i) - int f d rho_t| is "
                       "reported for each. Empty: none.");
     prm.declare_entry("Sliced W1 directions", "16", dealii::Patterns::Integer(1, 10000),
-                      "Two reduced coordinates only: number of equally spaced directions "
-                      "phi_j = pi j / n on the half circle averaged by the sliced W1.");
+                      "Two or three reduced coordinates: number of directions u_j averaged by the sliced "
+                      "W1 (the mean of the W1 distances of the projections onto u_j). Two coordinates: "
+                      "equally spaced angles pi j / n on the half circle; three: the spherical Fibonacci "
+                      "points of the upper hemisphere (equally spaced in area, doc/theory.md §5).");
     prm.leave_subsection();
   }
 

@@ -4,6 +4,7 @@
 #include <deal.II/base/utilities.h>
 
 #include <cmath>
+#include <stdexcept>
 
 namespace mfdd::compare
 {
@@ -17,6 +18,41 @@ namespace mfdd::compare
     return result;
   }
 
+  namespace
+  {
+    template <int dim>
+    std::function<double(const double *)>
+    function_of_point(const std::string &variables, const std::string &expression, const std::string &parameter)
+    {
+      const std::shared_ptr<dealii::FunctionParser<dim>> f = io::parse_expression<dim>(variables, expression, parameter);
+      return [f](const double *z) {
+        dealii::Point<dim> point;
+        for (unsigned int k = 0; k < dim; ++k)
+          point[k] = z[k];
+        return f->value(point);
+      };
+    }
+
+    std::function<double(const double *)>
+    function_of_point(const std::string &variables,
+                      const std::string &expression,
+                      unsigned int       dimension,
+                      const std::string &parameter)
+    {
+      switch (dimension)
+        {
+          case 1:
+            return function_of_point<1>(variables, expression, parameter);
+          case 2:
+            return function_of_point<2>(variables, expression, parameter);
+          case 3:
+            return function_of_point<3>(variables, expression, parameter);
+          default:
+            throw std::invalid_argument("test functions are defined for 1 to 3 reduced coordinates");
+        }
+    }
+  } // namespace
+
   TestFunctions::TestFunctions(const std::vector<std::string> &expressions,
                                const std::string              &variables,
                                unsigned int                    dimension,
@@ -25,10 +61,7 @@ namespace mfdd::compare
     , dimension(dimension)
   {
     for (const auto &e : expressions)
-      if (dimension == 1)
-        functions_1d.push_back(io::parse_expression<1>(variables, e, parameter));
-      else
-        functions_2d.push_back(io::parse_expression<2>(variables, e, parameter));
+      functions.push_back(function_of_point(variables, e, dimension, parameter));
   }
 
   double
@@ -38,8 +71,7 @@ namespace mfdd::compare
     for (std::size_t q = 0; q < snapshot.weights.size(); ++q)
       {
         const double *z = &snapshot.points[q * dimension];
-        const double  f = dimension == 1 ? functions_1d[i]->value(dealii::Point<1>(z[0])) :
-                                           functions_2d[i]->value(dealii::Point<2>(z[0], z[1]));
+        const double  f = functions[i](z);
         if (!std::isfinite(f))
           throw io::RunError("test function '" + expressions[i] + "' is not finite at a point of the law at t = " +
                              std::to_string(snapshot.t) + "; test functions must be bounded");

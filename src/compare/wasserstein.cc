@@ -1,6 +1,8 @@
 #include <mfdd/compare/wasserstein.h>
 
 #include <algorithm>
+#include <array>
+#include <functional>
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
@@ -132,57 +134,127 @@ namespace mfdd::compare
       return 1. - rest * rest / (2. * p * q);
     }
 
-    void
-    check_2d(const model::GridDensity &grid)
+    // The antiderivative H(u) = integral_0^u of the CDF of U[0, q] + U[0, r]
+    // (q >= r >= 0): piecewise cubic, u - (q + r)/2 beyond q + r.
+    double
+    sum_of_uniforms_cdf_antiderivative(double u, double q, double r)
     {
-      if (grid.n.size() != 2 || grid.lower.size() != 2 || grid.upper.size() != 2 ||
-          grid.values.size() != std::size_t(grid.n[0]) * grid.n[1])
-        throw std::invalid_argument("a 2D GridDensity needs two lower/upper/n entries and n[0] n[1] values");
+      if (u <= 0.)
+        return 0.;
+      if (u >= q + r)
+        return u - 0.5 * (q + r);
+      if (r <= 1e-12 * q)
+        return u * u / (2. * q);
+      if (u < r)
+        return u * u * u / (6. * q * r);
+      if (u <= q)
+        return r * r / (6. * q) + (u * u - r * u) / (2. * q);
+      const double rest = q + r - u;
+      return r * r / (6. * q) + 0.5 * (q - r) + (u - q) - (r * r * r - rest * rest * rest) / (6. * q * r);
+    }
+
+    // CDF at u of U[0, p] + U[0, q] + U[0, r] with p >= q >= r >= 0, p > 0:
+    // the mean over x in [0, p] of the two-term CDF at u - x, i.e.
+    // (H(u) - H(u - p))/p; dividing by the largest length keeps it accurate.
+    double
+    sum_of_three_uniforms_cdf(double u, double p, double q, double r)
+    {
+      if (u <= 0.)
+        return 0.;
+      if (u >= p + q + r)
+        return 1.;
+      if (q <= 1e-12 * p)
+        return std::min(1., u / p);
+      const double F = (sum_of_uniforms_cdf_antiderivative(u, q, r) - sum_of_uniforms_cdf_antiderivative(u - p, q, r)) / p;
+      return std::clamp(F, 0., 1.);
+    }
+
+    void
+    check_grid(const model::GridDensity &grid)
+    {
+      const std::size_t dim   = grid.n.size();
+      std::size_t       cells = 1;
+      for (const unsigned int n : grid.n)
+        cells *= n;
+      if ((dim != 2 && dim != 3) || grid.lower.size() != dim || grid.upper.size() != dim || grid.values.size() != cells)
+        throw std::invalid_argument("a 2D or 3D GridDensity needs one lower/upper/n entry per coordinate and "
+                                    "prod(n) values");
+    }
+
+    // The cell index of grid point (i, j, l), coordinate 0 fastest, and back.
+    std::array<unsigned int, 3>
+    grid_point(const model::GridDensity &grid, std::size_t index)
+    {
+      std::array<unsigned int, 3> point = {0, 0, 0};
+      for (unsigned int k = 0; k < grid.n.size(); ++k)
+        {
+          point[k] = index % grid.n[k];
+          index /= grid.n[k];
+        }
+      return point;
     }
   } // namespace
 
   model::GridDensity
   marginal(const model::GridDensity &grid, unsigned int k)
   {
-    check_2d(grid);
+    check_grid(grid);
     model::GridDensity result{{grid.lower[k]}, {grid.upper[k]}, {grid.n[k]}, std::vector<double>(grid.n[k], 0.)};
-    const double       h_other = (grid.upper[1 - k] - grid.lower[1 - k]) / grid.n[1 - k];
-    for (unsigned int j = 0; j < grid.n[1]; ++j)
-      for (unsigned int i = 0; i < grid.n[0]; ++i)
-        result.values[k == 0 ? i : j] += grid.values[i + std::size_t(grid.n[0]) * j] * h_other;
+    double             h_others = 1.;
+    for (unsigned int j = 0; j < grid.n.size(); ++j)
+      if (j != k)
+        h_others *= (grid.upper[j] - grid.lower[j]) / grid.n[j];
+    for (std::size_t index = 0; index < grid.values.size(); ++index)
+      result.values[grid_point(grid, index)[k]] += grid.values[index] * h_others;
     return result;
   }
 
   model::GridDensity
-  project(const model::GridDensity &grid, double phi, unsigned int n_bins)
+  project(const model::GridDensity &grid, const std::vector<double> &u, unsigned int n_bins)
   {
-    check_2d(grid);
-    const double c = std::cos(phi), s = std::sin(phi);
-    const double hx = (grid.upper[0] - grid.lower[0]) / grid.n[0], hy = (grid.upper[1] - grid.lower[1]) / grid.n[1];
-    const double s_min = c * (c < 0 ? grid.upper[0] : grid.lower[0]) + s * (s < 0 ? grid.upper[1] : grid.lower[1]);
-    const double s_max = c * (c < 0 ? grid.lower[0] : grid.upper[0]) + s * (s < 0 ? grid.lower[1] : grid.upper[1]);
+    check_grid(grid);
+    const unsigned int dim = grid.n.size();
+    if (u.size() != dim)
+      throw std::invalid_argument("project: the direction needs one entry per coordinate of the grid");
+    std::vector<double> h(dim), lengths(dim);
+    double              s_min = 0., s_max = 0., cell_volume = 1.;
+    for (unsigned int k = 0; k < dim; ++k)
+      {
+        h[k] = (grid.upper[k] - grid.lower[k]) / grid.n[k];
+        s_min += u[k] * (u[k] < 0 ? grid.upper[k] : grid.lower[k]);
+        s_max += u[k] * (u[k] < 0 ? grid.lower[k] : grid.upper[k]);
+        lengths[k] = std::abs(u[k]) * h[k];
+        cell_volume *= h[k];
+      }
+    std::sort(lengths.begin(), lengths.end(), std::greater<>());
+    const double spread = std::accumulate(lengths.begin(), lengths.end(), 0.);
+    const auto   cdf    = [&](double s) {
+      return dim == 2 ? sum_of_uniforms_cdf(s, lengths[0], lengths[1]) :
+                               sum_of_three_uniforms_cdf(s, lengths[0], lengths[1], lengths[2]);
+    };
     const double width = (s_max - s_min) / n_bins;
-    const double p = std::abs(c) * hx, q = std::abs(s) * hy;
 
     model::GridDensity result{{s_min}, {s_max}, {n_bins}, std::vector<double>(n_bins, 0.)};
-    for (unsigned int j = 0; j < grid.n[1]; ++j)
-      for (unsigned int i = 0; i < grid.n[0]; ++i)
-        {
-          const double mass = grid.values[i + std::size_t(grid.n[0]) * j] * hx * hy;
-          if (mass == 0.)
-            continue;
-          const double x0 = grid.lower[0] + i * hx, y0 = grid.lower[1] + j * hy;
-          const double offset = c * x0 + std::min(0., c * hx) + s * y0 + std::min(0., s * hy);
-          const long   first  = std::max(0L, long(std::floor((offset - s_min) / width)));
-          const long   last   = std::min(long(n_bins) - 1, long(std::floor((offset + p + q - s_min) / width)));
-          double below = sum_of_uniforms_cdf(s_min + first * width - offset, p, q);
-          for (long b = first; b <= last; ++b)
-            {
-              const double above = sum_of_uniforms_cdf(s_min + (b + 1) * width - offset, p, q);
-              result.values[b] += mass * (above - below);
-              below = above;
-            }
-        }
+    for (std::size_t index = 0; index < grid.values.size(); ++index)
+      {
+        const double mass = grid.values[index] * cell_volume;
+        if (mass == 0.)
+          continue;
+        // The projection of the cell's box starts at offset and spans spread.
+        const auto point  = grid_point(grid, index);
+        double     offset = 0.;
+        for (unsigned int k = 0; k < dim; ++k)
+          offset += u[k] * (grid.lower[k] + point[k] * h[k]) + std::min(0., u[k] * h[k]);
+        const long first = std::max(0L, long(std::floor((offset - s_min) / width)));
+        const long last  = std::min(long(n_bins) - 1, long(std::floor((offset + spread - s_min) / width)));
+        double     below = cdf(s_min + first * width - offset);
+        for (long b = first; b <= last; ++b)
+          {
+            const double above = cdf(s_min + (b + 1) * width - offset);
+            result.values[b] += mass * (above - below);
+            below = above;
+          }
+      }
     for (double &v : result.values)
       v /= width;
     return result;
@@ -200,7 +272,7 @@ namespace mfdd::compare
     unsigned int
     projection_bins(const model::GridDensity &grid)
     {
-      return 2 * std::max(grid.n[0], grid.n[1]);
+      return 2 * *std::max_element(grid.n.begin(), grid.n.end());
     }
   } // namespace
 
@@ -216,26 +288,48 @@ namespace mfdd::compare
   }
 
   DistributionFunction
-  distribution_of_projection(const model::ReducedLawSnapshot &snapshot, double phi)
+  distribution_of_projection(const model::ReducedLawSnapshot &snapshot, const std::vector<double> &u)
   {
     if (!snapshot.grid.values.empty())
-      return from_grid_1d(project(snapshot.grid, phi, projection_bins(snapshot.grid)));
-    const double        c = std::cos(phi), s = std::sin(phi);
-    std::vector<double> x(snapshot.weights.size());
+      return from_grid_1d(project(snapshot.grid, u, projection_bins(snapshot.grid)));
+    const std::size_t   dim = u.size();
+    std::vector<double> x(snapshot.weights.size(), 0.);
     for (std::size_t i = 0; i < x.size(); ++i)
-      x[i] = c * snapshot.points[2 * i] + s * snapshot.points[2 * i + 1];
+      for (std::size_t k = 0; k < dim; ++k)
+        x[i] += u[k] * snapshot.points[dim * i + k];
     return DistributionFunction::from_points(x, snapshot.weights);
   }
 
+  std::vector<std::vector<double>>
+  sliced_directions(unsigned int dimension, unsigned int n_directions)
+  {
+    if (dimension != 2 && dimension != 3)
+      throw std::invalid_argument("sliced_directions: the sliced W1 is defined in 2D and 3D");
+    std::vector<std::vector<double>> directions;
+    const double                     golden_angle = M_PI * (3. - std::sqrt(5.));
+    for (unsigned int j = 0; j < n_directions; ++j)
+      if (dimension == 2)
+        {
+          const double phi = M_PI * j / n_directions;
+          directions.push_back({std::cos(phi), std::sin(phi)});
+        }
+      else
+        {
+          const double c = (j + 0.5) / n_directions, s = std::sqrt(1. - c * c);
+          directions.push_back({s * std::cos(j * golden_angle), s * std::sin(j * golden_angle), c});
+        }
+    return directions;
+  }
+
   double
-  sliced_wasserstein1(const model::ReducedLawSnapshot &a, const model::ReducedLawSnapshot &b, unsigned int n_directions)
+  sliced_wasserstein1(const model::ReducedLawSnapshot &a,
+                      const model::ReducedLawSnapshot &b,
+                      unsigned int                     dimension,
+                      unsigned int                     n_directions)
   {
     double sum = 0.;
-    for (unsigned int j = 0; j < n_directions; ++j)
-      {
-        const double phi = M_PI * j / n_directions;
-        sum += wasserstein1(distribution_of_projection(a, phi), distribution_of_projection(b, phi));
-      }
+    for (const auto &u : sliced_directions(dimension, n_directions))
+      sum += wasserstein1(distribution_of_projection(a, u), distribution_of_projection(b, u));
     return sum / n_directions;
   }
 } // namespace mfdd::compare

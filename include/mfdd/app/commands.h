@@ -48,9 +48,8 @@ namespace mfdd::app
 
     /// The PDE section for reduced dimension @p dim; a relative mesh file is
     /// taken relative to the parameter file's folder, as `meshes/` is to `params/`.
-    /// InputError for dim = 3 unless the command runs it (@p three_dimensional).
     pde::SolverParameters
-    pde_parameters(unsigned int dim, bool three_dimensional = false) const;
+    pde_parameters(unsigned int dim) const;
   };
 
   struct Command

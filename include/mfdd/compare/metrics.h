@@ -16,8 +16,8 @@ namespace mfdd::compare
    *                     with the exactly known diagonal excess of R_N removed
    *                     (doc/theory.md §5; equal to risk_gap when other is a PDE)
    *   w1                (1D) W1 between the two laws of z, exact
-   *   w1_<name>         (2D) W1 between the marginals of coordinate <name>
-   *   sliced_w1         (2D) the sliced W1 of wasserstein.h
+   *   w1_<name>         (2D, 3D) W1 between the marginals of coordinate <name>
+   *   sliced_w1         (2D, 3D) the sliced W1 of wasserstein.h
    *   test_gap_<i>      |integral f_i d(other) - integral f_i d(reference)|
    *
    * The reference is a PDE snapshot (density on a grid, quadrature points);

@@ -4,7 +4,7 @@
 
 #include <deal.II/base/function_parser.h>
 
-#include <memory>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -12,7 +12,7 @@ namespace mfdd::compare
 {
   /**
    * The user's test functions f(z) of the reduced coordinates, muparser
-   * expressions in the coordinate names ("r"; "a,r"; "r1,r2"). The slide's
+   * expressions in the coordinate names ("r"; "a,r"; "r1,r2"; "a,r1,r2"). The slide's
    * bound holds for bounded Lipschitz f; that is the user's promise, checked
    * here only as far as "finite wherever a law has mass".
    */
@@ -45,10 +45,10 @@ namespace mfdd::compare
     integral(std::size_t i, const model::ReducedLawSnapshot &snapshot) const;
 
   private:
-    std::vector<std::string>                                  expressions;
-    unsigned int                                              dimension = 1;
-    std::vector<std::shared_ptr<dealii::FunctionParser<1>>>   functions_1d;
-    std::vector<std::shared_ptr<dealii::FunctionParser<2>>>   functions_2d;
+    std::vector<std::string> expressions;
+    unsigned int             dimension = 1;
+    /// f_i at the point z[0..dimension-1]
+    std::vector<std::function<double(const double *)>> functions;
   };
 
   /// Splits "f1; f2; ..." at semicolons (commas belong to muparser, e.g.
