@@ -82,4 +82,13 @@ for coordinates in "amplitude w1_a w1_r" "radii w1_r1 w1_r2"; do
   [ "$(wc -l < $1/study.csv)" -eq 7 ]
   for metric in $2 $3 sliced_w1; do grep -q "^$metric,0.2,N,40," $1/rates.csv; done
 done
+# the 3D setting (a, r1, r2), a short horizon on a coarse mesh
+"$mfdd" study "$MFDD_SOURCE_DIR/params/compare_amplitude_two_radii.prm" "${two_d[@]}" \
+  --set "Problem/Final time=0.02" --set "Output/Output interval=0.01" --set "Study/Error times=0.01, 0.02" \
+  --set "Study/Step sizes epsilon=1e-3, 2e-3" \
+  --set "PDE/Potential nodes=12" --set "PDE/Sample cells=16" --set "PDE/Subdivisions=6" \
+  --set "Output/Folder=three" > three.log
+head -1 three/study.csv | grep -q ",w1_a,w1_r1,w1_r2,sliced_w1,.*,sliced_w1@0.02,"
+[ "$(wc -l < three/study.csv)" -eq 7 ]
+for metric in w1_a w1_r1 w1_r2 sliced_w1 test_gap_3; do grep -q "^$metric,0.02,N,40," three/rates.csv; done
 echo "1 passed, 0 failed"
