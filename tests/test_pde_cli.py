@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """`mfdd pde` from the command line (runs, ranks and bad input):
 every shipped params/pde_*.prm runs (reduced: short final time, coarse mesh);
-VTK (Debian's python3-vtk9) opens pde.pvd and its last file, and the integral
+VTK (Debian's python3-vtk9) opens pde.pvd and its last file (1D on one rank, 3D
+through the .pvtu record of two ranks), and the integral
 of rho over the mesh equals the `mass` column (degree 1: the VTK cells carry
 the DG polynomial exactly); the risk error estimate is written (NaN, with a
 message, for a mesh file without global refinements), a warning when it is above
@@ -90,27 +91,48 @@ for prm, settings in reduced.items():
         header = f.readline().strip().split(",")
     check(header == names + ["rho"], f"{prm}: pde_final.csv header {header}")
 
-# VTK: the integral of rho over the last file equals the mass column.
-folder = os.path.join(work, "vtk")
-result = run("pde_radius.prm", folder, ["Problem/Final time=0.2", "PDE/Degree=1"])
-check(result.returncode == 0, f"vtk run: {result.stderr}")
-if result.returncode == 0:
+# VTK: the integral of rho over the last file equals the mass column, in 1D
+# on one rank and in 3D on two (a .pvtu record over the ranks' .vtu files).
+def check_vtk_mass(label, folder, n_files):
     datasets = ET.parse(os.path.join(folder, "pde.pvd")).getroot().findall(".//DataSet")
-    check(len(datasets) == 3, f"pde.pvd lists {len(datasets)} files, expected 3")
-    reader = vtk.vtkXMLUnstructuredGridReader()
-    reader.SetFileName(os.path.join(folder, datasets[-1].get("file")))
+    check(len(datasets) == n_files, f"{label}: pde.pvd lists {len(datasets)} files, expected {n_files}")
+    last = datasets[-1].get("file")
+    reader = vtk.vtkXMLPUnstructuredGridReader() if last.endswith(".pvtu") else vtk.vtkXMLUnstructuredGridReader()
+    reader.SetFileName(os.path.join(folder, last))
     reader.Update()
     grid = reader.GetOutput()
     for field in ["rho", "psi", "velocity"]:
-        check(grid.GetPointData().GetArray(field) is not None, f"field {field} missing in the .vtu")
-    integrate = vtk.vtkIntegrateAttributes()
-    integrate.SetInputData(grid)
-    integrate.Update()
-    integral = integrate.GetOutput().GetPointData().GetArray("rho").GetValue(0)
+        check(grid.GetPointData().GetArray(field) is not None, f"{label}: field {field} missing in {last}")
+    # Each cell is an axis-parallel box carrying a multilinear rho (degree 1),
+    # whose integral is the box's volume times the mean of its vertex values
+    # (exact; vtkIntegrateAttributes splits hexahedra into linear tetrahedra).
+    rho = grid.GetPointData().GetArray("rho")
+    integral = 0.0
+    for c in range(grid.GetNumberOfCells()):
+        cell = grid.GetCell(c)
+        ids = cell.GetPointIds()
+        values = [rho.GetValue(ids.GetId(i)) for i in range(ids.GetNumberOfIds())]
+        bounds = cell.GetBounds()
+        volume = 1.0
+        for k in range(3):
+            if bounds[2 * k + 1] > bounds[2 * k]:
+                volume *= bounds[2 * k + 1] - bounds[2 * k]
+        integral += volume * sum(values) / len(values)
     mass = float(diagnostics(folder)[-1]["mass"])
-    print(f"VTK integral of rho {integral:.15g}, mass column {mass:.15g}")
+    print(f"{label}: VTK integral of rho {integral:.15g}, mass column {mass:.15g}")
     # deal.II 9.4 stores VTU data as Float32: 1e-6 relative covers its rounding.
-    check(abs(integral - mass) < 1e-6 * mass, f"VTK integral {integral} != mass {mass}")
+    check(abs(integral - mass) < 1e-6 * mass, f"{label}: VTK integral {integral} != mass {mass}")
+
+
+for label, prm, settings, ranks, n_files in (
+        ("vtk", "pde_radius.prm", ["Problem/Final time=0.2", "PDE/Degree=1"], 1, 3),
+        ("vtk_3d", "pde_amplitude_two_radii.prm",
+         reduced["pde_amplitude_two_radii.prm"] + ["PDE/Degree=1", "Output/Output interval=0.05"], 2, 3)):
+    folder = os.path.join(work, label)
+    result = run(prm, folder, settings, ranks)
+    check(result.returncode == 0, f"{label} run: {result.stderr}")
+    if result.returncode == 0:
+        check_vtk_mass(label, folder, n_files)
 
 # 1 vs 2 MPI ranks (2D (a, r)): uniform without and with noise, adaptive with
 # noise (to T = 0.5 its remeshings once drifted apart by 2e-10 on 2 ranks);

@@ -27,14 +27,17 @@ using dealii::Point;
 namespace
 {
   model::Problem
-  make_problem(unsigned int dim, double final_time, unsigned int d = 40, double tau = 0.)
+  make_problem(unsigned int dim, double final_time, unsigned int d = 40, double tau = 0., unsigned int s0 = 10)
   {
     dealii::ParameterHandler prm;
     model::Problem::declare_parameters(prm);
     prm.enter_subsection("Problem");
     prm.set("Second layer", dim >= 2 ? "trainable" : "fixed");
     if (dim == 3)
-      prm.set("Data model", "anisotropic");
+      {
+        prm.set("Data model", "anisotropic");
+        prm.set("Signal block size s0", std::to_string(s0));
+      }
     prm.set("Final time", final_time);
     prm.set("Dimension d", std::to_string(d));
     prm.set("Temperature tau", tau);
@@ -173,7 +176,8 @@ namespace
   run_study(const QuadraticPotential<dim> &psi, const Gaussian<dim> &initial,
             const std::function<Gaussian<dim>(double)> &exact_at, double T, double box_upper,
             const std::vector<unsigned int> &subdivisions, const std::string &title,
-            const model::Problem &problem, const std::string &noise_time_stepping = "explicit")
+            const model::Problem &problem, const std::string &noise_time_stepping = "explicit",
+            const std::string &noise_solver = "direct")
   {
     dealii::ConvergenceTable table;
     Errors                   errors;
@@ -184,6 +188,7 @@ namespace
         parameters.degree       = 1;
         parameters.cfl          = 0.3;
         parameters.noise_time_stepping = noise_time_stepping;
+        parameters.noise_solver        = noise_solver;
         parameters.box_lower.assign(dim, 0.);
         parameters.box_upper.assign(dim, box_upper);
         parameters.subdivisions.assign(dim, n);
@@ -341,6 +346,32 @@ namespace
     EXPECT_GE(fitted_order(errors.n_cells, errors.l1, 2), 1.8);
     EXPECT_GE(fitted_order(errors.n_cells, errors.w1, 2), 1.8);
   }
+
+  /// With PDE/Noise time stepping = @p stepping and PDE/Noise solver = @p solver.
+  void
+  noise_3d_amplitude_two_radii(const std::string &stepping, const std::string &solver)
+  {
+    // (a, r1, r2), d = 8 in two blocks of 4 (D = 9): a Gaussian relaxing
+    // towards c, each radius s chi_4 with its own relaxation rate.
+    const unsigned int          d = 8, s0 = 4;
+    const double                tau = 0.9, nu = tau / (d + 1), s_a = 0.2, s_r = 0.3;
+    const std::array<double, 3> gamma = {{0.4, 0.5, 0.3}}, c = {{1.5, 0., 0.}};
+    const double                a0 = 1.3;
+    const Gaussian<3>           initial({{a0, 0., 0.}}, {{s_a, s_r, s_r}}, {{0, s0, d - s0}});
+    const auto                  errors = run_study<3>(
+      QuadraticPotential<3>(gamma, c, {{0., 0., 0.}}), initial,
+      [=](double t) {
+        return Gaussian<3>({{c[0] + (a0 - c[0]) * std::exp(-2. * gamma[0] * t), 0., 0.}},
+                           {{std::sqrt(ou_variance(s_a * s_a, gamma[0], nu, t)),
+                             std::sqrt(ou_variance(s_r * s_r, gamma[1], nu, t)),
+                             std::sqrt(ou_variance(s_r * s_r, gamma[2], nu, t))}},
+                           {{0, s0, d - s0}});
+      },
+      0.25, 3., {6, 12, 24}, "3D (a, r1, r2) with noise, " + stepping, make_problem(3, 0.25, d, tau, s0), stepping,
+      solver);
+    EXPECT_GE(fitted_order(errors.n_cells, errors.l1, 3), 1.8);
+    EXPECT_GE(fitted_order(errors.n_cells, errors.w1, 3), 1.8);
+  }
 } // namespace
 
 TEST(PdeExact, Noise1DRadius)
@@ -363,4 +394,16 @@ TEST(PdeExact, Noise2DAmplitudeRadius)
 TEST(PdeExact, Noise2DAmplitudeRadiusImplicit)
 {
   noise_2d_amplitude_radius("implicit");
+}
+
+// 3D: the noise's diffusion and its drift (m - 1) nu / r_b on each block's
+// radius, explicit and implicit (CG with Trilinos AMG).
+TEST(PdeExact, Noise3DAmplitudeTwoRadii)
+{
+  noise_3d_amplitude_two_radii("explicit", "direct");
+}
+
+TEST(PdeExact, Noise3DAmplitudeTwoRadiiImplicit)
+{
+  noise_3d_amplitude_two_radii("implicit", "iterative");
 }

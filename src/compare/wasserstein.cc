@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <functional>
 #include <cmath>
+#include <functional>
 #include <numeric>
 #include <stdexcept>
 
@@ -181,11 +181,11 @@ namespace mfdd::compare
                                     "prod(n) values");
     }
 
-    // The cell index of grid point (i, j, l), coordinate 0 fastest, and back.
+    // The grid point (i, j, l) of a cell index (coordinate 0 fastest).
     std::array<unsigned int, 3>
     grid_point(const model::GridDensity &grid, std::size_t index)
     {
-      std::array<unsigned int, 3> point = {0, 0, 0};
+      std::array<unsigned int, 3> point = {{0, 0, 0}};
       for (unsigned int k = 0; k < grid.n.size(); ++k)
         {
           point[k] = index % grid.n[k];
