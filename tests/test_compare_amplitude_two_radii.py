@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """SGD in full dimension follows the 3D (a, r1, r2) PDE (trainable second layer
 on anisotropic data, doc/theory.md §4): params/compare_amplitude_two_radii.prm
-with N = 2000 and three seeds, on 2 ranks, must give a sup-in-time risk gap
+with N = 2000 and three seeds, shortened to T = 0.3, on 2 ranks, must give a sup-in-time risk gap
 (without the 1/N self-interaction) and a sliced W1 below 0.02, with the W1 of
 each coordinate's marginal reported. Shortened, the same comparison gives the same compare.csv on 1 and 2 ranks."""
 import math
@@ -37,7 +37,8 @@ def compare(folder, settings, ranks=2):
     return os.path.join(work, folder)
 
 
-common = ["SGD/Number of neurons N=2000", "Comparison/Seeds=1, 2, 3"]
+common = ["SGD/Number of neurons N=2000", "Comparison/Seeds=1, 2, 3", "Problem/Final time=0.3",
+          "PDE/Potential nodes=24"]
 folder = compare("three", common)
 summary = {row["metric"]: row for row in rows(os.path.join(folder, "compare_summary.csv"))}
 check(list(summary)[:6] == ["risk_gap", "risk_gap_no_self", "w1_a", "w1_r1", "w1_r2", "sliced_w1"],
@@ -49,8 +50,8 @@ for metric in ("risk_gap_no_self", "sliced_w1"):
 for metric in ("w1_a", "w1_r1", "w1_r2", "test_gap_1", "test_gap_2", "test_gap_3"):
     check(math.isfinite(sup[metric]) and 0 < sup[metric] < 0.05, f"sup {metric} = {sup[metric]}")
 table = float_rows(os.path.join(folder, "compare.csv"))
-check(len(table) == 11 and abs(table[-1]["t"] - 0.5) < 1e-12, f"{len(table)} output times, last {table[-1]['t']}")
-check(table[-1]["w1_a"] > 0 and table[0]["risk_sgd_mean"] - table[-1]["risk_sgd_mean"] > 0.15,
+check(len(table) == 7 and abs(table[-1]["t"] - 0.3) < 1e-12, f"{len(table)} output times, last {table[-1]['t']}")
+check(table[-1]["w1_a"] > 0 and table[0]["risk_sgd_mean"] - table[-1]["risk_sgd_mean"] > 0.1,
       "the risk did not fall")
 
 # 1 and 2 ranks: the same table

@@ -4,6 +4,7 @@
 #include <deal.II/base/utilities.h>
 
 #include <cmath>
+#include <memory>
 #include <stdexcept>
 
 namespace mfdd::compare
