@@ -1,5 +1,4 @@
 #include <mfdd/app/commands.h>
-#include <mfdd/io/input_error.h>
 #include <mfdd/pde/convergence_study.h>
 #include <mfdd/pde/gibbs.h>
 #include <mfdd/pde/solver.h>
@@ -33,11 +32,7 @@ namespace mfdd::app
   int
   run_gibbs(RunContext &context)
   {
-    const unsigned int dim = context.problem.reduced_setting().dimension();
-    io::require(dim <= 2, "Problem/Second layer",
-                "mfdd gibbs solves one or two reduced coordinates; anisotropic data with a trainable second layer "
-                "has three (a, r1, r2): use 'fixed', or isotropic data, or run `mfdd pde` to a long final time");
-    const auto           parameters = context.pde_parameters(dim);
+    const auto           parameters = context.pde_parameters(context.problem.reduced_setting().dimension());
     pde::GibbsParameters gibbs;
     gibbs.parse_parameters(context.prm);
     const auto result =

@@ -246,6 +246,10 @@ namespace mfdd::pde
               const io::OutputParameters &output, bool write_files, const std::function<void()> &before_output,
               MPI_Comm communicator)
   {
+    io::require(problem.reduced_setting().dimension() <= 2, "Problem/Second layer",
+                "the Gibbs state is solved for one or two reduced coordinates; anisotropic data with a trainable "
+                "second layer has three (a, r1, r2): use 'fixed', or isotropic data, or run `mfdd pde` to a long "
+                "final time");
     io::require(problem.temperature > 0., "Problem/Temperature tau",
                 "must be > 0 for a Gibbs state (without noise the dynamics has no Gibbs fixed point)");
     io::require(problem.weight_decay > 0., "Problem/Weight decay lambda",

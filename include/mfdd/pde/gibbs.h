@@ -50,8 +50,8 @@ namespace mfdd::pde
    * s(z) the surface factor of the radii), projected on the mesh of `mfdd pde`
    * (PDE section; an adaptive mesh is adapted once, to the initial density)
    * and limited, by damped Picard iteration with Anderson acceleration.
-   * InputError without noise (tau = 0) or without confinement (lambda = 0:
-   * no stationary state). Writes gibbs.pvd/.vtu, gibbs.csv (rho on the sample
+   * InputError for three reduced coordinates, without noise (tau = 0) or
+   * without confinement (lambda = 0: no stationary state). Writes gibbs.pvd/.vtu, gibbs.csv (rho on the sample
    * grid) and gibbs_summary.csv if @p write_files; @p before_output runs
    * once the input is checked.
    */
