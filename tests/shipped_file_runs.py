@@ -22,6 +22,19 @@ def runner(prm_name, common):
     return run
 
 
+class Checks:
+    """check(condition, message): records and prints a failed check; the
+    test goes on, and ends by exiting with status 1 if check.failures."""
+
+    def __init__(self):
+        self.failures = []
+
+    def __call__(self, condition, message):
+        if not condition:
+            self.failures.append(message)
+            print("FAIL:", message)
+
+
 def rows(path):
     """The rows of a CSV file as dictionaries."""
     with open(path) as f:

@@ -11,18 +11,12 @@ import subprocess
 import sys
 import tempfile
 
-from shipped_file_runs import float_rows, rows
+from shipped_file_runs import Checks, float_rows, rows
 
 mfdd = os.environ["MFDD_BINARY"]
 prm = os.path.join(os.environ["MFDD_SOURCE_DIR"], "params", "compare_amplitude_two_radii.prm")
 work = tempfile.mkdtemp(prefix="test_compare_amplitude_two_radii_")
-failures = []
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-        print("FAIL:", message)
+check = Checks()
 
 
 def compare(folder, settings, ranks=2):
@@ -66,5 +60,5 @@ for a, b in zip(one, two):
               f"{a[column]} vs {b[column]}")
 check(len(one) == len(two) == 3, f"{len(one)} and {len(two)} output times")
 
-print("\n".join(failures) if failures else "all checks passed")
-sys.exit(1 if failures else 0)
+print("\n".join(check.failures) if check.failures else "all checks passed")
+sys.exit(1 if check.failures else 0)

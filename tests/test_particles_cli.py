@@ -13,17 +13,13 @@ import tempfile
 import vtk
 from vtk.util.numpy_support import vtk_to_numpy
 
+from shipped_file_runs import Checks
+
 BINARY = os.environ["MFDD_BINARY"]
 SOURCE = os.environ["MFDD_SOURCE_DIR"]
 PRM = os.path.join(SOURCE, "params", "sgd_radius.prm")
 WORK = tempfile.mkdtemp(prefix="mfdd_sgd_cli_")
-failures = []
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-        print("FAIL:", message)
+check = Checks()
 
 
 def run(folder, settings, ranks=1, prm=PRM):
@@ -171,5 +167,5 @@ check(len(points) == N and all(same(points[i][c], z1[i][c], 1e-9) for i in range
 check(abs(diag1[-1][-3] - diag1[0][-3]) > 1e-4, "(a, r1, r2): mean a did not move")
 
 shutil.rmtree(WORK, ignore_errors=True)
-print("test_particles_cli:", "FAILED" if failures else "passed", f"({len(failures)} failures)")
-sys.exit(1 if failures else 0)
+print("test_particles_cli:", "FAILED" if check.failures else "passed", f"({len(check.failures)} failures)")
+sys.exit(1 if check.failures else 0)

@@ -20,16 +20,12 @@ import xml.etree.ElementTree as ET
 
 import vtk
 
+from shipped_file_runs import Checks
+
 mfdd = os.environ["MFDD_BINARY"]
 source = os.environ["MFDD_SOURCE_DIR"]
 work = tempfile.mkdtemp(prefix="test_pde_cli_")
-failures = []
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-        print("FAIL:", message)
+check = Checks()
 
 
 def run(prm, folder, settings, ranks=1):
@@ -185,8 +181,8 @@ with open(broken, "w") as f:
 result = run("pde_two_radii.prm", os.path.join(work, "bad_broken"), ["PDE/Mesh file=" + broken])
 check(result.returncode == 2, f"unreadable mesh: exit {result.returncode} ({result.stderr.strip()})")
 
-if failures:
-    print(f"{len(failures)} failures; output kept in {work}")
+if check.failures:
+    print(f"{len(check.failures)} failures; output kept in {work}")
     sys.exit(1)
 shutil.rmtree(work)
 print("all checks passed")
