@@ -2,12 +2,14 @@
 // written here with FEValues / FEFaceValues / FESubfaceValues: the same upwind
 // transport and SIPG diffusion (doc/theory.md §4), cell by cell, face by face
 // (from the coarse side at a hanging face), then the inverse of each cell's
-// mass matrix. 1D, 2D and 3D meshes with hanging faces (in 1D also two
+// mass matrix; and the same operator assembled as a Trilinos matrix
+// (assemble_dg_matrix) against M times that rate. 1D, 2D and 3D meshes with hanging faces (in 1D also two
 // levels apart), degrees 1 to 3, random coefficients (large jumps), a velocity of
 // both signs, with and without diffusion, one boundary side closed; the rate
 // and the outflow (split into the faces counted as an axis and the others)
 // must agree to 1e-11 relative.
 #include <mfdd/pde/bernstein_bound.h>
+#include <mfdd/pde/dg_matrix.h>
 #include <mfdd/pde/dg_operator.h>
 #include <mfdd/pde/tensor_point_minimum.h>
 
@@ -287,6 +289,28 @@ namespace
     EXPECT_GT(std::abs(expected_outflow.axis()), 1e-3);
     for (unsigned int s = 0; s < expected_outflow.slot.size(); ++s)
       EXPECT_NEAR(outflow.slot[s], expected_outflow.slot[s], 1e-11 * std::abs(expected_outflow.total())) << "slot " << s;
+
+    // The same operator as a Trilinos matrix (assemble_dg_matrix): A u = M rate,
+    // and its outflow rows sum to the outflow.
+    TrilinosWrappers::SparseMatrix                             matrix, mass;
+    std::array<TrilinosWrappers::MPI::Vector, 2 * dim>         outflow_rows;
+    mfdd::pde::assemble_dg_matrix<dim>(dof_handler, dof_handler.locally_owned_dofs(), MPI_COMM_SELF, &velocity_at<dim>,
+                                       nu, &closed<dim>, matrix, &mass, &outflow_rows);
+    auto product = u, mass_times_rate = u;
+    matrix.vmult(product, u);
+    mass.vmult(mass_times_rate, rate);
+    double matrix_size = 0., matrix_difference = 0.;
+    for (unsigned int i = 0; i < dof_handler.n_dofs(); ++i)
+      {
+        matrix_size       = std::max(matrix_size, std::abs(mass_times_rate.begin()[i]));
+        matrix_difference = std::max(matrix_difference, std::abs(product.begin()[i] - mass_times_rate.begin()[i]));
+      }
+    EXPECT_GT(matrix_size, 1e-2);
+    EXPECT_LT(matrix_difference, 1e-11 * matrix_size) << "matrix: dim " << dim << " degree " << degree << " nu " << nu;
+    double matrix_outflow = 0.;
+    for (const auto &row : outflow_rows)
+      matrix_outflow += row * u;
+    EXPECT_NEAR(matrix_outflow, expected_outflow.total(), 1e-11 * std::abs(expected_outflow.total()));
   }
 } // namespace
 

@@ -3,6 +3,7 @@
 // the implicit stages of the IMEX scheme (imex_runge_kutta.h).
 #pragma once
 
+#include <mfdd/pde/dg_matrix.h>
 #include <mfdd/pde/outflow.h>
 
 #include <functional>
@@ -28,9 +29,7 @@ namespace mfdd::pde
    * smaller cell size of the two sides); a boundary face on r_b = 0, and
    * every boundary face if the box's sides reflect, has no flux, the other
    * boundary faces see rho = 0 outside. K and the mass matrix M are assembled
-   * with FEValues/FEFaceValues/FESubfaceValues on the DoFHandler (its
-   * own quadrature, independent of Solver's tables), each rank its owned rows,
-   * each face seen from both sides with the outward normal of the row's cell.
+   * by assemble_dg_matrix().
    * The noise is nu(t) K with nu = xi tau / D, so K is assembled once per mesh.
    *
    * solve() inverts A = M - c K (c = dt gamma nu of a stage). K is not
@@ -51,11 +50,10 @@ namespace mfdd::pde
 
     /// The drift of the radial Laplacian per unit nu at a point, (m_b - 1)/r_b
     /// in each radius's coordinate (Solver::radial_drift).
-    using Drift = std::function<dealii::Tensor<1, dim>(const dealii::Point<dim> &)>;
-    /// Whether the boundary face through a point with this outward normal,
-    /// on a cell of size h, is closed (Solver::closed_boundary, the same
+    using Drift = DgVelocity<dim>;
+    /// Whether a boundary face is closed (Solver::closed_boundary, the same
     /// faces as the explicit operator's).
-    using ClosedBoundary = std::function<bool(const dealii::Point<dim> &, const dealii::Tensor<1, dim> &, double)>;
+    using ClosedBoundary = DgClosedBoundary<dim>;
 
     /// What the solves have cost since reinit(): solve() calls, factorisations
     /// (direct) or AMG builds (iterative), GMRES iterations, and the seconds
