@@ -18,6 +18,9 @@ target_compile_definitions(test_pde_adaptive PRIVATE MFDD_SOURCE_DIR="${CMAKE_SO
 mfdd_gtest(test_pde_free_energy LIBS mfdd_pde LABELS unit pde TIMEOUT 300)
 mfdd_script_test(test_pde_convergence_study test_pde_convergence_study.py LABELS cli pde TIMEOUT 300)
 mfdd_script_test(test_pde_gibbs test_pde_gibbs.py LABELS cli pde TIMEOUT 300)
+# About 6 minutes on 2 ranks (the PDE to equilibrium on 48 x 48 cells).
+mfdd_script_test(test_pde_gibbs_2d test_pde_gibbs_2d.py LABELS cli pde mpi slow TIMEOUT 1800)
+set_tests_properties(test_pde_gibbs_2d PROPERTIES RUN_SERIAL TRUE)
 mfdd_gtest(test_pde_risk_error MPI LIBS mfdd_pde LABELS unit pde TIMEOUT 600)
 target_compile_definitions(test_pde_risk_error PRIVATE MFDD_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 # Its default-mesh case with jumps (about 105 s alone on 2 ranks; up to 390 s

@@ -2,8 +2,20 @@
 --set overrides, each run into its own output folder."""
 import csv
 import os
+import shutil
 import subprocess
 import sys
+
+
+def mfdd_command(command, prm, folder, settings=(), ranks=1):
+    """The arguments of `mfdd <command> <prm>` writing to @p folder with the
+    --set overrides @p settings, under `mpirun -np <ranks>` if ranks > 1."""
+    arguments = [os.environ["MFDD_BINARY"], command, prm, "--set", "Output/Folder=" + folder]
+    for s in settings:
+        arguments += ["--set", s]
+    if ranks > 1:
+        arguments = [shutil.which("mpirun") or "mpirun", "-np", str(ranks)] + arguments
+    return arguments
 
 
 def runner(prm_name, common):

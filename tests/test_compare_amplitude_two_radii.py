@@ -6,25 +6,19 @@ with N = 2000 and three seeds, shortened to T = 0.3, on 2 ranks, must give a sup
 each coordinate's marginal reported. Shortened, the same comparison gives the same compare.csv on 1 and 2 ranks."""
 import math
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 
-from shipped_file_runs import Checks, float_rows, rows
+from shipped_file_runs import Checks, float_rows, mfdd_command, rows
 
-mfdd = os.environ["MFDD_BINARY"]
 prm = os.path.join(os.environ["MFDD_SOURCE_DIR"], "params", "compare_amplitude_two_radii.prm")
 work = tempfile.mkdtemp(prefix="test_compare_amplitude_two_radii_")
 check = Checks()
 
 
 def compare(folder, settings, ranks=2):
-    command = [mfdd, "compare", prm, "--set", "Output/Folder=" + os.path.join(work, folder)]
-    for s in settings:
-        command += ["--set", s]
-    if ranks > 1:
-        command = [shutil.which("mpirun") or "mpirun", "-np", str(ranks)] + command
+    command = mfdd_command("compare", prm, os.path.join(work, folder), settings, ranks)
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         sys.exit(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")

@@ -22,6 +22,14 @@ namespace mfdd::pde
   GibbsParameters::declare_parameters(ParameterHandler &prm)
   {
     prm.enter_subsection("Gibbs");
+    prm.declare_entry("Method", "discrete", Patterns::Selection("discrete|projected"),
+                      "Which stationary state is solved for. 'discrete': that of `mfdd pde`'s own discretisation "
+                      "on the same mesh and parameters (the Gibbs map sends rho to the stationary state of the "
+                      "DG operator with psi frozen at psi[rho]), which its noisy runs reach in the long run, to "
+                      "round-off where the limiter is inactive. 'projected': the Gibbs density "
+                      "s(z) exp(-(2D/tau) psi(z; rho)) projected on the mesh, which converges to the exact "
+                      "Gibbs state at the mesh's order but differs from the long-time PDE by its discretisation "
+                      "error.");
     prm.declare_entry("Tolerance", "1e-12", Patterns::Double(0.),
                       "Stop when max |G(rho) - rho| / max |rho| over the DG coefficients is below this (> 0).");
     prm.declare_entry("Maximum iterations", "500", Patterns::Integer(1),
@@ -40,6 +48,7 @@ namespace mfdd::pde
   GibbsParameters::parse_parameters(ParameterHandler &prm)
   {
     prm.enter_subsection("Gibbs");
+    method         = prm.get("Method");
     tolerance      = prm.get_double("Tolerance");
     max_iterations = prm.get_integer("Maximum iterations");
     anderson_depth = prm.get_integer("Anderson depth");
@@ -114,11 +123,22 @@ namespace mfdd::pde
         before_output();
       const bool root = Utilities::MPI::this_mpi_process(communicator) == 0;
 
-      // x -> G(x): the Gibbs density of x's potential, projected and limited.
+      // x -> G(x), limited and normalised: discrete, the stationary state of
+      // the DG operator of x's potential, by a backward Euler step much longer
+      // than the weight decay's relaxation time 1/(2 xi lambda) (the step's
+      // own contraction towards that state is then ~1e-8 per iteration; the
+      // Picard/Anderson iteration's fixed point does not depend on the step);
+      // projected, the Gibbs density of x's potential.
+      const double long_step = 1e8 / (problem.xi(problem.final_time) * problem.weight_decay);
       const auto gibbs_map = [&](const VectorType &x, VectorType &g) {
         solver.set_density(x);
-        solver.risk();
-        solver.set_density(GibbsDensity<dim>(problem, *potential, smallest_psi(solver, *potential, communicator)));
+        if (gibbs.method == "discrete")
+          solver.linearised_implicit_step(long_step, problem.final_time);
+        else
+          {
+            solver.risk();
+            solver.set_density(GibbsDensity<dim>(problem, *potential, smallest_psi(solver, *potential, communicator)));
+          }
         g = solver.density();
       };
       const auto max_norm = [&](const VectorType &v) { return v.linfty_norm(); };

@@ -85,7 +85,7 @@ namespace mfdd::pde
 
   template <int dim>
   void
-  Solver<dim>::apply_imex_limiter(VectorType &u) const
+  Solver<dim>::apply_noise_limiter(VectorType &u) const
   {
     double negative = 0., positive = 0.;
     for (unsigned int c = 0; c < n_owned_cells; ++c)
@@ -116,7 +116,7 @@ namespace mfdd::pde
   template double Solver<dim>::cell_mass(const double *coefficients, const unsigned int c) const; \
   template double Solver<dim>::limit_cell(double *coefficients, const unsigned int c, const std::vector<double> *shape_at_points) const; \
   template void Solver<dim>::apply_limiter(VectorType &u) const; \
-  template void Solver<dim>::apply_imex_limiter(VectorType &u) const;
+  template void Solver<dim>::apply_noise_limiter(VectorType &u) const;
   MFDD_FOR_EACH_REDUCED_DIMENSION(MFDD_INSTANTIATE)
 #undef MFDD_INSTANTIATE
 } // namespace mfdd::pde

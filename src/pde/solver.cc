@@ -244,7 +244,7 @@ namespace mfdd::pde
               [this](double time) { return noise_coefficient(time); },
               [this](VectorType &u) {
                 TimerOutput::Scope scope(timer, "limiter");
-                apply_imex_limiter(u);
+                apply_noise_limiter(u);
               });
           }
         else
@@ -253,7 +253,10 @@ namespace mfdd::pde
             [this](const VectorType &u, double time, VectorType &k) { return compute_rate(u, time, k); },
             [this](VectorType &u) {
               TimerOutput::Scope scope(timer, "limiter");
-              apply_limiter(u);
+              if (problem.temperature > 0.)
+                apply_noise_limiter(u);
+              else
+                apply_limiter(u);
             });
 
         current_time = (t + dt > t_end - landing) ? t_end : t + dt;

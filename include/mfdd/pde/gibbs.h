@@ -12,6 +12,7 @@
 #include <mpi.h>
 
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace mfdd::pde
@@ -21,6 +22,7 @@ namespace mfdd::pde
    */
   struct GibbsParameters
   {
+    std::string  method         = "discrete"; ///< discrete | projected
     double       tolerance      = 1e-12;
     unsigned int max_iterations = 500;
     unsigned int anderson_depth = 5;
@@ -45,11 +47,15 @@ namespace mfdd::pde
   };
 
   /**
-   * Solves rho = G(rho), G(rho) the density proportional to
-   * s(z) exp(-(2D/tau) psi(z; rho)) (psi with the weight decay's lambda|z|^2/2,
-   * s(z) the surface factor of the radii), projected on the mesh of `mfdd pde`
-   * (PDE section; an adaptive mesh is adapted once, to the initial density)
-   * and limited, by damped Picard iteration with Anderson acceleration.
+   * Solves rho = G(rho) on the mesh of `mfdd pde` (PDE section; an adaptive
+   * mesh is adapted once, to the initial density) by damped Picard iteration
+   * with Anderson acceleration, G(rho) limited and scaled to mass 1. Method
+   * discrete: G(rho) is the stationary state of the PDE's semi-discrete
+   * operator with psi frozen at psi[rho] (Solver::linearised_implicit_step
+   * with a very long step), so the fixed point is the stationary state of
+   * `mfdd pde`'s discretisation. Method projected: G(rho) is the density
+   * proportional to s(z) exp(-(2D/tau) psi(z; rho)) (psi with the weight
+   * decay's lambda|z|^2/2, s(z) the surface factor of the radii), projected.
    * InputError for three reduced coordinates, without noise (tau = 0) or
    * without confinement (lambda = 0: no stationary state). Writes gibbs.pvd/.vtu, gibbs.csv (rho on the sample
    * grid) and gibbs_summary.csv if @p write_files; @p before_output runs
