@@ -118,16 +118,15 @@ namespace mfdd::pde
                       "noisy run can reach its stationary state there. automatic: reflecting when "
                       "Problem/Temperature tau > 0 and Problem/Weight decay lambda > 0 (the density is "
                       "confined), absorbing otherwise.");
-    prm.declare_entry("Noise time stepping", "explicit", Selection("automatic|explicit|implicit"),
+    prm.declare_entry("Noise time stepping", "automatic", Selection("automatic|explicit|implicit"),
                       "How the noise (Problem/Temperature tau > 0) is stepped. explicit: with the transport in "
                       "the SSP-RK3 stages, so dt is also bounded by CFL h^2 / (2 dim nu (k + 1)^2) and by the "
                       "drift nu (m - 1)/r near r = 0. implicit: IMEX ARS(2,2,2), the transport explicit and the "
                       "whole linear noise operator (drift and SIPG Laplacian) implicit, solved with Trilinos "
                       "(PDE/Noise solver), so dt is bounded by the transport alone and kept constant between "
-                      "output times. automatic: "
-                      "implicit. Without noise the setting has no effect. The default stays explicit until the "
-                      "shipped noisy examples and the numbers measured on them are run again with implicit "
-                      "noise.");
+                      "output times. automatic: implicit if explicit noise would cut the transport's CFL step "
+                      "by more than half at the start of the run (two linear solves per step are then paid "
+                      "for), explicit otherwise. Without noise the setting has no effect.");
     prm.declare_entry("Noise solver", "direct", Selection("direct|iterative"),
                       "How the implicit noise stages' linear systems (M - c K) x = b are solved. direct: "
                       "Trilinos Amesos KLU (LU factorisation, in 2D gathered on one rank; refactorised only "

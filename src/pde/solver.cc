@@ -155,9 +155,25 @@ namespace mfdd::pde
 
   template <int dim>
   bool
-  Solver<dim>::implicit_noise() const
+  Solver<dim>::implicit_noise()
   {
-    return problem.temperature > 0. && parameters.noise_time_stepping != "explicit";
+    if (!(problem.temperature > 0.) || parameters.noise_time_stepping == "explicit")
+      return false;
+    if (parameters.noise_time_stepping == "implicit")
+      return true;
+    // automatic: implicit when explicit noise would cut the CFL step of the
+    // transport by more than half (each implicit step costs two solves), decided
+    // once, from the density at the first call.
+    if (automatic_implicit_noise < 0)
+      {
+        VectorType rate(solution);
+        compute_rate(solution, current_time, rate, true);
+        const double with_noise = cfl_time_step(current_time, true);
+        compute_rate(solution, current_time, rate, false);
+        const double transport   = cfl_time_step(current_time, false);
+        automatic_implicit_noise = with_noise < 0.5 * transport ? 1 : 0;
+      }
+    return automatic_implicit_noise == 1;
   }
 
   template <int dim>
@@ -338,7 +354,7 @@ namespace mfdd::pde
   template bool Solver<dim>::on_axis(const Point<dim> &z, const Tensor<1, dim> &normal, const double h) const; \
   template void Solver<dim>::check_finite(const char *where) const; \
   template double Solver<dim>::cfl_time_step(const double t, const bool with_noise) const; \
-  template bool Solver<dim>::implicit_noise() const; \
+  template bool Solver<dim>::implicit_noise(); \
   template double Solver<dim>::noise_coefficient(const double t) const; \
   template bool Solver<dim>::reflecting_box_sides() const; \
   template void Solver<dim>::advance(double t_end); \

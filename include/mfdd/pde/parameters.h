@@ -51,7 +51,7 @@ namespace mfdd::pde
     std::string               box_sides = "automatic";
     /// How the noise (tau > 0) is stepped: "explicit" (in the SSP-RK3 stages),
     /// "implicit" (IMEX, NoiseOperator) or "automatic" (implicit).
-    std::string               noise_time_stepping = "explicit";
+    std::string               noise_time_stepping = "automatic";
     /// PDE/Noise solver: direct | iterative (NoiseOperator).
     std::string               noise_solver = "direct";
     /// "none", or the refinement a convergence study varies: "h", "p" or "dt".

@@ -378,9 +378,11 @@ namespace mfdd::pde
     /// diffusion limit at time @p t.
     double
     cfl_time_step(double t, bool with_noise = true) const;
-    /// Whether the noise is stepped implicitly (PDE/Noise time stepping).
+    /// Whether the noise is stepped implicitly (PDE/Noise time stepping;
+    /// automatic decides at the first call, from the CFL steps of the
+    /// current density with and without the noise).
     bool
-    implicit_noise() const;
+    implicit_noise();
     /// The noise's diffusion coefficient nu(t) = xi(t) tau / D (doc/theory.md §2, §4).
     double
     noise_coefficient(double t) const;
@@ -492,6 +494,8 @@ namespace mfdd::pde
     /// to imex_t_end (advance), 0 before the first.
     double       imex_dt = 0., imex_t_end = 0.;
     unsigned int step_count   = 0;
+    /// PDE/Noise time stepping = automatic: -1 undecided, else implicit (1) or not.
+    int          automatic_implicit_noise = -1;
     unsigned int last_adaptation_step = 0;
   };
 } // namespace mfdd::pde
