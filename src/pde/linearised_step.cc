@@ -60,7 +60,7 @@ namespace mfdd::pde
     SolverControl                  control(1, 0.);
     TrilinosWrappers::SolverDirect direct(control);
     direct.solve(system, y, rhs);
-    // The IMEX stages' limiter: the scheme is not positivity preserving.
+    // The noisy stages' limiter: the step is not positivity preserving.
     apply_noise_limiter(y);
     solution = y;
     solution /= mass();
