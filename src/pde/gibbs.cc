@@ -3,6 +3,7 @@
 #include <mfdd/io/input_error.h>
 #include <mfdd/kernels/population_kernels.h>
 #include <mfdd/pde/gibbs.h>
+#include <mfdd/pde/risk_error_estimate.h>
 #include <mfdd/pde/solver.h>
 
 #include <deal.II/lac/full_matrix.h>
@@ -115,8 +116,21 @@ namespace mfdd::pde
     {
       using VectorType = typename Solver<dim>::VectorType;
       const kernels::PopulationKernels kernels(problem);
-      auto        potential = std::make_shared<NonlocalPotential<dim>>(kernels, parameters.potential_nodes, communicator);
-      Solver<dim> solver(problem, parameters, potential, communicator);
+      auto potential = std::make_shared<NonlocalPotential<dim>>(kernels, parameters.potential_nodes, communicator);
+      // PDE/Noise time stepping = automatic resolved as `mfdd pde` resolves it
+      // (on the risk error estimate's coarse companion when there is one), so
+      // that the discrete Gibbs state is that of the same scheme.
+      SolverParameters resolved = parameters;
+      std::string      reason;
+      if (resolved.noise_time_stepping == "automatic" && resolved.risk_error_estimate)
+        if (const auto coarse = coarsened(parameters, dim, reason))
+          {
+            Solver<dim> companion(problem, coarse->parameters, potential, communicator);
+            companion.make_mesh();
+            companion.set_initial_density();
+            resolved.noise_time_stepping = companion.implicit_noise() ? "implicit" : "explicit";
+          }
+      Solver<dim> solver(problem, resolved, potential, communicator);
       solver.make_mesh();
       solver.set_initial_density();
       if (before_output)

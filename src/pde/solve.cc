@@ -7,6 +7,7 @@
 #include <cmath>
 #include <iostream>
 #include <numeric>
+#include <string>
 #include <tuple>
 #include <utility>
 
@@ -23,21 +24,35 @@ namespace mfdd::pde
       return risks;
     }
 
+    /// PDE/Noise time stepping = automatic resolved to what @p solver chose,
+    /// so that every solve of one estimate steps the noise the same way.
+    template <int dim>
+    void
+    resolve_noise_time_stepping(Solver<dim> &solver, SolverParameters &parameters)
+    {
+      if (parameters.noise_time_stepping == "automatic")
+        parameters.noise_time_stepping = solver.implicit_noise() ? "implicit" : "explicit";
+    }
+
     /// The risks at the output times of a solve with @p parameters (no files,
     /// no estimate of its own), sharing @p potential: the kernel table depends
-    /// only on the box, which coarsening keeps.
+    /// only on the box, which coarsening keeps. @p noise_time_stepping: automatic
+    /// resolved to the companion's choice.
     template <int dim>
     std::vector<double>
     companion_risks(const model::Problem &problem, SolverParameters parameters,
                     const std::shared_ptr<NonlocalPotential<dim>> &potential, const io::OutputParameters &output,
-                    MPI_Comm communicator)
+                    MPI_Comm communicator, std::string &noise_time_stepping)
     {
       parameters.risk_error_estimate = false;
       parameters.print_timing        = false;
       Solver<dim> solver(problem, parameters, potential, communicator);
       solver.make_mesh();
       solver.set_initial_density();
-      return risks_of(solver.run(output, false));
+      const auto risks = risks_of(solver.run(output, false));
+      resolve_noise_time_stepping(solver, parameters);
+      noise_time_stepping = parameters.noise_time_stepping;
+      return risks;
     }
 
     /// The estimator of PDE/Risk error estimate: a solve on the mesh
@@ -47,7 +62,7 @@ namespace mfdd::pde
     RiskErrorEstimator
     risk_error_estimator(const model::Problem &problem, const SolverParameters &parameters,
                          const std::shared_ptr<NonlocalPotential<dim>> &potential, const io::OutputParameters &output,
-                         MPI_Comm communicator)
+                         MPI_Comm communicator, std::string &noise_time_stepping)
     {
       if (!parameters.risk_error_estimate)
         return RiskErrorEstimator();
@@ -55,8 +70,9 @@ namespace mfdd::pde
       const auto  coarse = coarsened(parameters, dim, reason);
       if (!coarse)
         return RiskErrorEstimator(reason);
-      return RiskErrorEstimator(*coarse, companion_risks(problem, coarse->parameters, potential, output, communicator),
-                                parameters.degree);
+      return RiskErrorEstimator(
+        *coarse, companion_risks(problem, coarse->parameters, potential, output, communicator, noise_time_stepping),
+        parameters.degree);
     }
 
     /// The solve, refined until the risk error estimate meets the tolerance
@@ -73,11 +89,12 @@ namespace mfdd::pde
       // The companion first: the solvers share the potential, which follows
       // the mesh of the solver last set up.
       const bool root       = dealii::Utilities::MPI::this_mpi_process(communicator) == 0;
-      auto       risk_error = risk_error_estimator<dim>(problem, parameters, potential, output, communicator);
+      SolverParameters current = parameters;
+      auto risk_error = risk_error_estimator<dim>(problem, parameters, potential, output, communicator,
+                                                  current.noise_time_stepping);
       if (!risk_error.available() && parameters.risk_error_estimate && write_files && root)
         std::cout << "risk error estimate: not available for " << risk_error.reason() << std::endl;
       const unsigned int allowed = parameters.refinements_for_tolerance(dim);
-      SolverParameters   current = parameters;
       for (unsigned int added = 0;; ++added)
         {
           Solver<dim> solver(problem, current, potential, communicator);
@@ -88,6 +105,7 @@ namespace mfdd::pde
           // A refined solve rewrites the same output files.
           const std::string risk_error_reason = risk_error.reason();
           auto              trajectory        = solver.run(output, write_files, std::move(risk_error));
+          resolve_noise_time_stepping(solver, current);
           mass_out                = solver.mass_out_by_side();
           const double estimate   = model::sup_risk_error_estimate(trajectory);
           // NaN: a mesh file without global refinements has no coarser

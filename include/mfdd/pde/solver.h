@@ -229,6 +229,11 @@ namespace mfdd::pde
     /// @p risk = R(rho) of the current density.
     double
     free_energy(double risk) const;
+    /// Whether the noise is stepped implicitly (PDE/Noise time stepping;
+    /// automatic decides at the first call, from the CFL steps of the
+    /// current density with and without the noise; collective).
+    bool
+    implicit_noise();
     /// Whether the box's sides are closed (PDE/Box sides, "automatic" resolved).
     bool
     reflecting_box_sides() const;
@@ -378,11 +383,6 @@ namespace mfdd::pde
     /// diffusion limit at time @p t.
     double
     cfl_time_step(double t, bool with_noise = true) const;
-    /// Whether the noise is stepped implicitly (PDE/Noise time stepping;
-    /// automatic decides at the first call, from the CFL steps of the
-    /// current density with and without the noise).
-    bool
-    implicit_noise();
     /// The noise's diffusion coefficient nu(t) = xi(t) tau / D (doc/theory.md §2, §4).
     double
     noise_coefficient(double t) const;
