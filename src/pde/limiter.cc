@@ -55,11 +55,11 @@ namespace mfdd::pde
   void
   Solver<dim>::apply_limiter(VectorType &u) const
   {
-    // With noise the diffusive flux can leave a negative mean in a cell of the
-    // far tails (of size 1e-30, or -6e-16 from cancellation in a cell that is
-    // nearly empty); such a cell is set to 0 if its mass is above
+    // A nearly empty cell can come out with a negative mean from round-off
+    // (-6e-16 from cancellation); such a cell is set to 0 if its mass is above
     // -negligible_mass, a few hundred round-offs of the unit total mass (it adds
-    // at most that much mass).
+    // at most that much mass). Noisy stages reach here through
+    // apply_noise_limiter, which has already set every negative cell to 0.
     constexpr double negligible_mass = 1e-13;
     double           lowest_mean     = 0.;
     for (unsigned int c = 0; c < n_owned_cells; ++c)
