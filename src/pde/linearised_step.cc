@@ -45,13 +45,7 @@ namespace mfdd::pde
     system.copy_from(mass_matrix);
     system.add(-dt, transport);
     if (implicit && nu > 0.)
-      {
-        // The noise operator K of the IMEX stages (NoiseOperator).
-        TrilinosWrappers::SparseMatrix noise;
-        assemble_dg_matrix<dim>(dof_handler, locally_owned_dofs, mesh_communicator,
-                                [this](const Point<dim> &z) { return radial_drift(z); }, 1., closed, noise);
-        system.add(-dt * nu, noise);
-      }
+      system.add(-dt * nu, noise().matrix()); // K of the IMEX stages, assembled once per mesh
     VectorType rhs(solution), y(solution);
     mass_matrix.vmult(rhs, solution);
     // A direct solver: with a long step the system is close to singular (its

@@ -184,6 +184,22 @@ namespace mfdd::pde
   }
 
   template <int dim>
+  NoiseOperator<dim> &
+  Solver<dim>::noise()
+  {
+    if (!noise_operator)
+      {
+        TimerOutput::Scope scope(timer, "noise assembly");
+        noise_operator = std::make_unique<NoiseOperator<dim>>(
+          [this](const Point<dim> &z) { return radial_drift(z); },
+          [this](const Point<dim> &z, const Tensor<1, dim> &normal, double h) { return closed_boundary(z, normal, h); },
+          parameters.noise_solver == "iterative");
+        noise_operator->reinit(dof_handler, locally_owned_dofs, mesh_communicator);
+      }
+    return *noise_operator;
+  }
+
+  template <int dim>
   void
   Solver<dim>::advance(double t_end)
   {
@@ -243,19 +259,8 @@ namespace mfdd::pde
 
         if (implicit)
           {
-            if (!noise_operator)
-              {
-                TimerOutput::Scope scope(timer, "noise assembly");
-                noise_operator = std::make_unique<NoiseOperator<dim>>(
-                  [this](const Point<dim> &z) { return radial_drift(z); },
-                  [this](const Point<dim> &z, const Tensor<1, dim> &normal, double h) {
-                    return closed_boundary(z, normal, h);
-                  },
-                  parameters.noise_solver == "iterative");
-                noise_operator->reinit(dof_handler, locally_owned_dofs, mesh_communicator);
-              }
             outflow += imex_integrator.step(
-              solution, t, dt, k0, f0, *noise_operator,
+              solution, t, dt, k0, f0, noise(),
               [this](const VectorType &u, double time, VectorType &k) { return compute_rate(u, time, k, false); },
               [this](double time) { return noise_coefficient(time); },
               [this](VectorType &u) {
@@ -357,6 +362,7 @@ namespace mfdd::pde
   template bool Solver<dim>::implicit_noise(); \
   template double Solver<dim>::noise_coefficient(const double t) const; \
   template bool Solver<dim>::reflecting_box_sides() const; \
+  template NoiseOperator<dim> &Solver<dim>::noise(); \
   template void Solver<dim>::advance(double t_end); \
   template model::ReducedLawTrajectory Solver<dim>::run(const io::OutputParameters &output, bool write_files, RiskErrorEstimator risk_error);
   MFDD_FOR_EACH_REDUCED_DIMENSION(MFDD_INSTANTIATE)

@@ -77,6 +77,12 @@ namespace mfdd::pde
     {
       stiffness.vmult(dst, src);
     }
+    /// K itself.
+    const dealii::TrilinosWrappers::SparseMatrix &
+    matrix() const
+    {
+      return stiffness;
+    }
     /// dst = M src.
     void
     apply_mass(const VectorType &src, VectorType &dst) const

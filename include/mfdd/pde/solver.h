@@ -383,6 +383,10 @@ namespace mfdd::pde
     /// diffusion limit at time @p t.
     double
     cfl_time_step(double t, bool with_noise = true) const;
+    /// The noise operator on the current mesh, assembled at the first call
+    /// after setup_discretisation().
+    NoiseOperator<dim> &
+    noise();
     /// The noise's diffusion coefficient nu(t) = xi(t) tau / D (doc/theory.md §2, §4).
     double
     noise_coefficient(double t) const;
