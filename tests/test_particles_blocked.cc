@@ -47,8 +47,10 @@ namespace
 } // namespace
 
 // 10^4 steps, N = 203 (no multiple of the panel width, the chunk or the
-// ranks), block length 7 (divides neither the steps nor the chunks of run()),
-// advanced in pieces that end inside a block.
+// ranks), block lengths 7 and 17 (divide neither the steps nor the chunks of
+// run(); with B = 4, 68 samples a block, more than 64), advanced in pieces
+// that end inside a block. The ReLUs with a fixed second layer take the
+// pattern path (ActivityPattern), the others the dense one.
 TEST(BlockedSgd, EqualsStepByStepToRoundOff)
 {
   const unsigned int N = 203, steps = 10000;
@@ -56,6 +58,7 @@ TEST(BlockedSgd, EqualsStepByStepToRoundOff)
     for (const std::string layer : {"fixed", "trainable"})
       for (const unsigned int B : {1u, 4u})
         for (const std::string variant : {"weight decay", "alpha"})
+          for (const unsigned int m : {7u, 17u})
           {
             const bool decay   = variant == "weight decay";
             const auto problem = make_problem({{"Dimension d", "13"},
@@ -66,13 +69,14 @@ TEST(BlockedSgd, EqualsStepByStepToRoundOff)
                                                {"Final time", "2"}});
             const double epsilon = 2. / steps;
             SgdSimulator plain(problem, make_parameters(N, epsilon, B, 1), 5, MPI_COMM_WORLD);
-            SgdSimulator blocked(problem, make_parameters(N, epsilon, B, 7), 5, MPI_COMM_WORLD);
+            SgdSimulator blocked(problem, make_parameters(N, epsilon, B, m), 5, MPI_COMM_WORLD);
             SgdSimulator start(problem, make_parameters(N, epsilon, B, 1), 5, MPI_COMM_WORLD);
             const double loss_plain = plain.advance(steps);
             double       loss_blocked = 0.;
             for (const unsigned long end : {1ul, 30ul, 1000ul, 5003ul, 10000ul})
               loss_blocked += blocked.advance(end);
-            const std::string label = activation + ", " + layer + ", B = " + std::to_string(B) + ", " + variant;
+            const std::string label = activation + ", " + layer + ", B = " + std::to_string(B) + ", " + variant +
+                                      ", m = " + std::to_string(m);
             EXPECT_EQ(blocked.step_index(), steps) << label;
             EXPECT_LT(relative_difference(blocked.weights(), plain.weights()), 1e-12) << label;
             EXPECT_LT(relative_difference(blocked.amplitudes(), plain.amplitudes()), 1e-12) << label;
@@ -110,7 +114,8 @@ TEST(BlockedSgd, SameBitsOnOneAndTwoRanks)
       }
 }
 
-// SGD/Block length: 'automatic' is 2 sqrt(d) / B rounded, at least 2.
+// SGD/Block length: 'automatic' is 2 sqrt(d) / B rounded, at least 2; for
+// the ReLUs with a fixed second layer min(64, 6.4 sqrt(d)) / B.
 TEST(BlockedSgd, AutomaticBlockLength)
 {
   dealii::ParameterHandler prm;
@@ -121,11 +126,19 @@ TEST(BlockedSgd, AutomaticBlockLength)
   SgdParameters p;
   p.parse_parameters(prm);
   EXPECT_EQ(p.block_length, 0u);
-  EXPECT_EQ(p.steps_per_block(make_problem({{"Dimension d", "100"}})), 20u);
-  EXPECT_EQ(p.steps_per_block(make_problem({{"Dimension d", "40"}})), 13u);
+  const auto dense = [](const std::string &d) {
+    return make_problem({{"Dimension d", d}, {"Second layer", "trainable"}});
+  };
+  EXPECT_EQ(p.steps_per_block(dense("100")), 20u);
+  EXPECT_EQ(p.steps_per_block(dense("40")), 13u);
+  EXPECT_EQ(p.steps_per_block(make_problem({{"Dimension d", "40"}, {"Activation", "tanh"}})), 13u);
+  EXPECT_EQ(p.steps_per_block(make_problem({{"Dimension d", "100"}})), 64u);
+  EXPECT_EQ(p.steps_per_block(make_problem({{"Dimension d", "40"}, {"Activation", "relu"}})), 40u);
+  EXPECT_EQ(p.steps_per_block(make_problem({{"Dimension d", "2"}})), 9u);
   p.batch_size = 4;
-  EXPECT_EQ(p.steps_per_block(make_problem({{"Dimension d", "100"}})), 5u);
-  EXPECT_EQ(p.steps_per_block(make_problem({{"Dimension d", "2"}})), 2u);
+  EXPECT_EQ(p.steps_per_block(dense("100")), 5u);
+  EXPECT_EQ(p.steps_per_block(dense("2")), 2u);
+  EXPECT_EQ(p.steps_per_block(make_problem({{"Dimension d", "100"}})), 16u);
   prm.enter_subsection("SGD");
   prm.set("Block length", "7");
   prm.leave_subsection();

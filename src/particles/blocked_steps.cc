@@ -5,6 +5,7 @@
 #include <mfdd/particles/sgd.h>
 
 #include "activation_batch.h"
+#include "activity_pattern.h"
 #include "linear_algebra.h"
 #include "ordered_sum.h"
 #include "weight_panels.h"
@@ -41,13 +42,17 @@ namespace mfdd::particles
     panels.pack(w.data(), n_mine, d, columns);
     const unsigned int np = panels.n_padded();
 
-    // Per sample c = j B + b of the block and neuron, stored by panel (see
-    // WeightPanels): H the products with the block's first weights, C the
-    // factors of the updates (0 beyond n_mine). Per sample of the step, one
-    // row of np: sigma (h) and sigma' (derivative).
-    std::vector<double> H(std::size_t(columns) * np), C(std::size_t(columns) * np, 0.), h(std::size_t(B) * np),
-      derivative(std::size_t(B) * np), gram(std::size_t(columns) * columns), increment(trainable ? n_mine : 0),
-      prediction(B), coefficient(B);
+    // The ReLUs with a fixed second layer: C(c, l) = u_c [sigma' != 0], kept
+    // as bits, and the correction by table lookups (ActivityPattern).
+    const double    derivative_value = trainable ? 0. : ActivityPattern::derivative_value(*problem.activation);
+    ActivityPattern pattern;
+    // Per sample c = j B + b of the block and neuron (see WeightPanels): H
+    // the products with the block's first weights, C the factors of the
+    // updates (0 beyond n_mine; u_c with a pattern). Per sample of the step,
+    // one row of np: sigma (h) and sigma' (derivative).
+    std::vector<double> H(std::size_t(columns) * np), C(derivative_value != 0. ? 0 : std::size_t(columns) * np, 0.),
+      unit_factor(columns), ug(columns), h(std::size_t(B) * np), derivative(std::size_t(B) * np),
+      gram(std::size_t(columns) * columns), increment(trainable ? n_mine : 0), prediction(B), coefficient(B);
     const auto at = [columns](unsigned int c, unsigned int l) {
       return (std::size_t(l / WeightPanels::width) * columns + c) * WeightPanels::width + l % WeightPanels::width;
     };
@@ -60,6 +65,8 @@ namespace mfdd::particles
     while (true)
       {
         const unsigned int M = n_steps * B;
+        if (derivative_value != 0.)
+          pattern.reinit(np / WeightPanels::width, columns);
         // gram[c M + i] = <x_i, x_c> for i < c.
         for (unsigned int c = 0; c < M; ++c)
           multiply_rows(x.data(), c, d, &x[std::size_t(c) * d], &gram[c * M]);
@@ -73,8 +80,15 @@ namespace mfdd::particles
             for (unsigned int b = 0; b < B; ++b)
               {
                 const unsigned int c = j * B + b;
-                correct_products(H.data(), C.data(), columns, c, &gram[c * M], j * B, scale, np / WeightPanels::width,
-                                 &h[std::size_t(b) * np]);
+                if (derivative_value != 0.)
+                  {
+                    for (unsigned int i = 0; i < j * B; ++i)
+                      ug[i] = unit_factor[i] * gram[c * M + i];
+                    pattern.correct(H.data(), c, ug.data(), j * B, scale, &h[std::size_t(b) * np]);
+                  }
+                else
+                  correct_products(H.data(), C.data(), columns, c, &gram[c * M], j * B, scale,
+                                   np / WeightPanels::width, &h[std::size_t(b) * np]);
                 evaluate_activation(*problem.activation, n_mine, &h[std::size_t(b) * np],
                                     &derivative[std::size_t(b) * np]);
               }
@@ -90,6 +104,13 @@ namespace mfdd::particles
                 const unsigned int c      = j * B + b;
                 const double      *dsigma = &derivative[std::size_t(b) * np];
                 const double      *value  = &h[std::size_t(b) * np];
+                if (derivative_value != 0.)
+                  {
+                    const double factor = derivative_value * coefficient[b];
+                    unit_factor[c]      = scale != 1. ? factor / scale : factor;
+                    pattern.record(c, dsigma, n_mine);
+                    continue;
+                  }
                 for (unsigned int l = 0; l < n_mine; ++l)
                   {
                     if (trainable)
@@ -106,7 +127,15 @@ namespace mfdd::particles
         const unsigned int next = std::min<unsigned long>(m, end - k);
         if (next > 0)
           block_samples(k, next, x_next, y_next);
-        panels.update_and_multiply(C.data(), x.data(), M, scale, x_next.data(), next * B, H.data());
+        UpdateFactors factors;
+        if (derivative_value != 0.)
+          {
+            factors.bits = pattern.sample_bits();
+            factors.unit = unit_factor.data();
+          }
+        else
+          factors.dense = C.data();
+        panels.update_and_multiply(factors, x.data(), M, scale, x_next.data(), next * B, H.data());
         if (next == 0)
           break;
         std::swap(x, x_next);

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstring>
 #include <utility>
+#include <vector>
 
 namespace mfdd::particles
 {
@@ -12,10 +13,11 @@ namespace mfdd::particles
   {
     static_assert(WeightPanels::width == 8, "a panel row is one v8d");
 
+    // H + q stride receives the products of sample q.
     template <unsigned int n_columns>
     __attribute__((always_inline)) inline void
     panel_products(const double *__restrict panel, unsigned int d, const double *__restrict x,
-                   double *__restrict H)
+                   double *__restrict H, std::size_t stride)
     {
       v8d acc[n_columns] = {};
       for (unsigned int k = 0; k < d; ++k)
@@ -25,7 +27,7 @@ namespace mfdd::particles
             acc[q] += w * x[std::size_t(q) * d + k];
         }
       for (unsigned int q = 0; q < n_columns; ++q)
-        store_vector(H + q * 8, acc[q]);
+        store_vector(H + q * stride, acc[q]);
     }
 
     template <unsigned int n_rows>
@@ -50,12 +52,13 @@ namespace mfdd::particles
     // [1, max_count], so that the accumulators of each count stay in registers.
     template <unsigned int max_count>
     __attribute__((always_inline)) inline void
-    panel_products_n(unsigned int count, const double *panel, unsigned int d, const double *x, double *H)
+    panel_products_n(unsigned int count, const double *panel, unsigned int d, const double *x, double *H,
+                     std::size_t stride)
     {
       if (count == max_count)
-        panel_products<max_count>(panel, d, x, H);
+        panel_products<max_count>(panel, d, x, H, stride);
       else if constexpr (max_count > 1)
-        panel_products_n<max_count - 1>(count, panel, d, x, H);
+        panel_products_n<max_count - 1>(count, panel, d, x, H, stride);
     }
     template <unsigned int max_count>
     __attribute__((always_inline)) inline void
@@ -80,15 +83,16 @@ namespace mfdd::particles
       return {t * base + std::min(t, extra), base + (t < extra ? 1 : 0)};
     }
 
-    // Products of one panel with all the samples.
+    // Products of one panel with all the samples (sample c at H + c stride).
     template <unsigned int tile>
     __attribute__((always_inline)) inline void
-    panel_products_all(const double *panel, unsigned int d, const double *x, unsigned int n_samples, double *H)
+    panel_products_all(const double *panel, unsigned int d, const double *x, unsigned int n_samples, double *H,
+                       std::size_t stride)
     {
       for (unsigned int t = 0; t < (n_samples + tile - 1) / tile; ++t)
         {
           const auto [c, size] = balanced_tile<tile>(n_samples, t);
-          panel_products_n<tile>(size, panel, d, x + std::size_t(c) * d, H + c * 8);
+          panel_products_n<tile>(size, panel, d, x + std::size_t(c) * d, H + c * stride, stride);
         }
     }
 
@@ -98,33 +102,57 @@ namespace mfdd::particles
     // (12 of 32; with 6, 1000 x 40 ran at 0.75 of the rate of 12).
     template <unsigned int tile>
     __attribute__((always_inline)) inline void
-    multiply_all(const double *panels, unsigned int n_panels, unsigned int d, unsigned int columns,
-                 const double *x, unsigned int n_samples, double *H)
+    multiply_all(const double *panels, unsigned int n_panels, unsigned int d, const double *x, unsigned int n_samples,
+                 double *H)
     {
       for (unsigned int p = 0; p < n_panels; ++p)
-        panel_products_all<tile>(panels + std::size_t(p) * d * 8, d, x, n_samples, H + std::size_t(p) * columns * 8);
+        panel_products_all<tile>(panels + std::size_t(p) * d * 8, d, x, n_samples, H + std::size_t(p) * 8,
+                                 std::size_t(n_panels) * 8);
+    }
+
+    // The factors of panel p for the first n samples of a block, stored by
+    // panel as C; a pattern's are expanded into @p scratch. @p any: one is not 0.
+    __attribute__((always_inline)) inline const double *
+    panel_factors(const UpdateFactors &factors, unsigned int p, unsigned int columns, unsigned int n,
+                  double *scratch, bool &any)
+    {
+      any = false;
+      if (factors.bits == nullptr)
+        {
+          const double *Cp = factors.dense + std::size_t(p) * columns * 8;
+          for (unsigned int e = 0; e < n * 8 && !any; ++e)
+            any = Cp[e] != 0.;
+          return Cp;
+        }
+      const std::uint8_t *bits = factors.bits + std::size_t(p) * columns;
+      for (unsigned int c = 0; c < n; ++c)
+        {
+          any = any || bits[c] != 0;
+          for (unsigned int r = 0; r < 8; ++r)
+            scratch[c * 8 + r] = double((bits[c] >> r) & 1) * factors.unit[c];
+        }
+      return scratch;
     }
 
     template <unsigned int tile>
     __attribute__((always_inline)) inline void
     update_and_multiply_all(double *panels, unsigned int n_panels, unsigned int d, unsigned int columns,
-                            const double *C, const double *x, unsigned int n_samples, double scale,
+                            const UpdateFactors &factors, const double *x, unsigned int n_samples, double scale,
                             const double *x_next, unsigned int n_next, double *H_next)
     {
+      std::vector<double> scratch(factors.bits == nullptr ? 0 : std::size_t(columns) * 8);
       for (unsigned int p = 0; p < n_panels; ++p)
         {
           double       *panel = panels + std::size_t(p) * d * 8;
-          const double *Cp    = C + std::size_t(p) * columns * 8;
-          bool          moved = scale != 1.;
-          for (unsigned int e = 0; e < n_samples * 8 && !moved; ++e)
-            moved = Cp[e] != 0.;
-          if (moved)
+          bool          any;
+          const double *Cp = panel_factors(factors, p, columns, n_samples, scratch.data(), any);
+          if (any || scale != 1.)
             for (unsigned int t = 0; t < (d + tile - 1) / tile; ++t)
               {
                 const auto [k, size] = balanced_tile<tile>(d, t);
                 panel_update_n<tile>(size, panel + k * 8, Cp, x + k, d, n_samples, scale);
               }
-          panel_products_all<tile>(panel, d, x_next, n_next, H_next + std::size_t(p) * columns * 8);
+          panel_products_all<tile>(panel, d, x_next, n_next, H_next + std::size_t(p) * 8, std::size_t(n_panels) * 8);
         }
     }
   } // namespace
@@ -152,13 +180,13 @@ namespace mfdd::particles
 
   // The kernels for each instruction set, picked once at run time.
 #define MFDD_PANEL_KERNELS(suffix, target, tile)                                                                      \
-  target void multiply_##suffix(const double *panels, unsigned int n_panels, unsigned int d, unsigned int columns,   \
-                                const double *x, unsigned int n_samples, double *H)                                   \
+  target void multiply_##suffix(const double *panels, unsigned int n_panels, unsigned int d, const double *x,       \
+                                unsigned int n_samples, double *H)                                                    \
   {                                                                                                                   \
-    multiply_all<tile>(panels, n_panels, d, columns, x, n_samples, H);                                                \
+    multiply_all<tile>(panels, n_panels, d, x, n_samples, H);                                                         \
   }                                                                                                                   \
   target void update_and_multiply_##suffix(double *panels, unsigned int n_panels, unsigned int d,                     \
-                                           unsigned int columns, const double *C, const double *x,                    \
+                                           unsigned int columns, const UpdateFactors &C, const double *x,             \
                                            unsigned int n_samples, double scale, const double *x_next,                \
                                            unsigned int n_next, double *H_next)                                       \
   {                                                                                                                   \
@@ -178,12 +206,12 @@ namespace mfdd::particles
   void
   WeightPanels::multiply(const double *x, unsigned int n_samples, double *H) const
   {
-    (has_avx512 ? multiply_v4 : has_avx2 ? multiply_v3 : multiply_base)(panels.data(), n_panels, d, columns, x,
-                                                                        n_samples, H);
+    (has_avx512 ? multiply_v4 : has_avx2 ? multiply_v3 : multiply_base)(panels.data(), n_panels, d, x, n_samples,
+                                                                        H);
   }
 
   void
-  WeightPanels::update_and_multiply(const double *C,
+  WeightPanels::update_and_multiply(const UpdateFactors &C,
                                     const double *x,
                                     unsigned int  n_samples,
                                     double        scale,
@@ -207,13 +235,13 @@ namespace mfdd::particles
                    double *__restrict h)
   {
     // Four panels at a time: four independent FMA chains.
-    const std::size_t panel_size = std::size_t(columns) * 8;
+    const std::size_t panel_size = std::size_t(columns) * 8, row = std::size_t(c) * n_panels * 8;
     unsigned int      p          = 0;
     for (; p + 4 <= n_panels; p += 4)
       {
         v8d acc[4];
         for (unsigned int r = 0; r < 4; ++r)
-          acc[r] = load_vector<v8d>(H + (p + r) * panel_size + c * 8);
+          acc[r] = load_vector<v8d>(H + row + (p + r) * 8);
         for (unsigned int i = 0; i < n_previous; ++i)
           for (unsigned int r = 0; r < 4; ++r)
             acc[r] += load_vector<v8d>(C + (p + r) * panel_size + i * 8) * g[i];
@@ -222,7 +250,7 @@ namespace mfdd::particles
       }
     for (; p < n_panels; ++p)
       {
-        v8d acc = load_vector<v8d>(H + p * panel_size + c * 8);
+        v8d acc = load_vector<v8d>(H + row + p * 8);
         for (unsigned int i = 0; i < n_previous; ++i)
           acc += load_vector<v8d>(C + p * panel_size + i * 8) * g[i];
         store_vector(h + p * 8, acc * scale);

@@ -2,10 +2,23 @@
 // its matrix-matrix products, and the register-blocked kernels on it.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 namespace mfdd::particles
 {
+  /**
+   * The update factors C(c, l) of a block: stored by panel (@p dense, see
+   * WeightPanels), or, for the ReLUs with a fixed second layer, @p unit[c]
+   * times bit l % width of byte (l / width) columns + c of @p bits.
+   */
+  struct UpdateFactors
+  {
+    const double       *dense = nullptr;
+    const std::uint8_t *bits  = nullptr;
+    const double       *unit  = nullptr;
+  };
+
   /**
    * This rank's n x d weights as panels of `width` neurons, each stored d x
    * width (panel p, coordinate k, lane q at (p d + k) width + q; the last
@@ -15,10 +28,11 @@ namespace mfdd::particles
    * a chain of FMAs in a fixed order (over k for a product, over the samples
    * for an update) whatever the panel or the tile it falls in: a neuron's
    * arithmetic does not depend on how the neurons are split over ranks.
-   * Arrays of per-neuron, per-sample values of a block (products H,
-   * update factors C) are stored by panel too: sample c of neuron l at
+   * The products H of a block are stored by sample (sample c of neuron l
+   * at c n_padded() + l), so that a step reads its samples' products as
+   * one stream; the update factors C by panel (sample c of neuron l at
    * ((l / width) columns + c) width + l % width, `columns` the most samples
-   * a block has, so that a panel's values for all the samples are contiguous.
+   * a block has), so that a panel's factors for all samples are contiguous.
    */
   class WeightPanels
   {
@@ -48,7 +62,7 @@ namespace mfdd::particles
      * panel whose factors are all 0 is not written when scale = 1.
      */
     void
-    update_and_multiply(const double *C,
+    update_and_multiply(const UpdateFactors &C,
                         const double *x,
                         unsigned int  n_samples,
                         double        scale,

@@ -1,0 +1,64 @@
+// The triangular correction of a block of SGD steps (doc/theory.md §10) for
+// the ReLUs with a fixed second layer, from bit patterns and table lookups.
+#pragma once
+
+#include <mfdd/model/activation.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace mfdd::particles
+{
+  /**
+   * With a fixed second layer (a = 1) and an activation whose derivative
+   * takes the values 0 and v only (ReLU: v = 1, truncated ReLU: the slope),
+   * the update factor of neuron l for sample i of a block is
+   * C(i, l) = u_i [sigma'(h_il) != 0]: one scalar u_i per sample times one bit.
+   * The correction sum_{i < n} C(i, l) g_i of a later sample is then a sum of
+   * table entries: for each group of 4 earlier samples, the 16 subset sums of
+   * u_i g_i indexed by the neuron's 4 bits. Per neuron that is n / 4 lookups
+   * instead of n multiply-adds over an N x n array that does not stay in
+   * cache, so the block can be longer. The tables are the same on every rank
+   * and each neuron adds its lookups in group order, so a neuron's arithmetic
+   * does not depend on how the neurons are split over ranks.
+   */
+  class ActivityPattern
+  {
+  public:
+    /// v if sigma' takes the values 0 and v only (the ReLUs), else 0.
+    static double
+    derivative_value(const model::Activation &sigma);
+
+    /// Clears the bits of a block of up to @p columns samples over @p n_panels panels of 8 neurons.
+    void
+    reinit(unsigned int n_panels, unsigned int columns);
+
+    /// Records the bits sigma'(h_cl) != 0 of sample @p c from a row of @p n derivatives.
+    void
+    record(unsigned int c, const double *derivative, unsigned int n);
+
+    /**
+     * h[l] = scale (H(c, l) + sum_{i < n_previous} [bit il] u_i g_i) for
+     * every neuron (H stored by panel as in WeightPanels, h one row;
+     * @p ug[i] = u_i g_i).
+     */
+    void
+    correct(const double *H, unsigned int c, const double *ug, unsigned int n_previous, double scale, double *h);
+
+    /// The bits by panel and sample, as UpdateFactors::bits takes them.
+    const std::uint8_t *
+    sample_bits() const
+    {
+      return by_sample.data();
+    }
+
+  private:
+    unsigned int n_panels = 0, columns = 0, n_groups = 0;
+    /// Bits of sample 8 q + t of neuron 8 p + r: bit t of byte (p n_groups + q) 8 + r.
+    std::vector<std::uint8_t> bits;
+    /// The same bits by panel and sample: bit r of byte p columns + c.
+    std::vector<std::uint8_t> by_sample;
+    /// The subset sums of each group of 4 samples (16 per group).
+    std::vector<double> tables;
+  };
+} // namespace mfdd::particles
