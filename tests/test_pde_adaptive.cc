@@ -27,6 +27,8 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "make_problem.h"
 
@@ -237,6 +239,83 @@ TEST(PdeAdaptive, MassThroughRemeshingNonAffine2D)
   parameters.adaptivity.maximum_level = 3;
   check_mass_through_remeshing<2>(parameters);
   std::remove(file.c_str());
+}
+
+namespace
+{
+  /// Writes @p mesh to a Gmsh file named after @p name and this rank; returns the name.
+  template <int dim>
+  std::string
+  write_mesh_file(const dealii::Triangulation<dim> &mesh, const std::string &name)
+  {
+    const std::string file =
+      name + "_" + std::to_string(dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD)) + ".msh";
+    std::ofstream out(file);
+    dealii::GridOut().write_msh(mesh, out);
+    return file;
+  }
+} // namespace
+
+TEST(PdeAdaptive, MassThroughRemeshingNonAffine3D)
+{
+  // Hexahedra that are not parallelepipeds, read from a Gmsh file.
+  dealii::Triangulation<3> mesh;
+  dealii::GridGenerator::subdivided_hyper_cube(mesh, 4, 0., 3.);
+  dealii::GridTools::transform(
+    [](const Point<3> &z) {
+      return Point<3>(z[0] + 0.08 * std::sin(M_PI * z[0] / 3.) * std::sin(2. * M_PI * z[1] / 3.),
+                      z[1] + 0.08 * std::sin(2. * M_PI * z[2] / 3.) * std::sin(M_PI * z[1] / 3.),
+                      z[2] + 0.08 * std::sin(2. * M_PI * z[0] / 3.) * std::sin(M_PI * z[2] / 3.));
+    },
+    mesh);
+  pde::SolverParameters parameters;
+  parameters.mesh_file                = write_mesh_file(mesh, "test_pde_adaptive_3d");
+  parameters.adaptivity.maximum_level = 2;
+  check_mass_through_remeshing<3>(parameters);
+  std::remove(parameters.mesh_file.c_str());
+}
+
+TEST(PdeAdaptive, MeshFileOfTheBox3D)
+{
+  // The same cells from a Gmsh file and from the generated box, one of them
+  // refined globally: the same trajectory up to the order of the sums.
+  const double         T       = 0.3;
+  const model::Problem problem = problem_of_dimension(3, T);
+  dealii::Triangulation<3> mesh;
+  dealii::GridGenerator::subdivided_hyper_rectangle(mesh, {3u, 4u, 5u}, Point<3>(0., 0., 0.), Point<3>(3., 2., 2.5));
+  const std::string file = write_mesh_file(mesh, "test_pde_adaptive_box");
+  std::vector<std::vector<double>> rows;
+  for (const bool from_file : {false, true})
+    {
+      pde::SolverParameters parameters;
+      parameters.degree             = 2;
+      parameters.global_refinements = 1;
+      if (from_file)
+        parameters.mesh_file = file;
+      else
+        {
+          parameters.box_lower    = {0., 0., 0.};
+          parameters.box_upper    = {3., 2., 2.5};
+          parameters.subdivisions = {3, 4, 5};
+        }
+      // Drawn towards a = 3.5, beyond the side a = 3, through which mass leaves.
+      auto potential = std::make_shared<pde::PrescribedPotential<3>>(std::make_shared<QuadraticPotential<3>>(
+        0.5, Point<3>(1.5, 1., 1.2), dealii::Tensor<1, 3>({-1., 0.1, 0.})));
+      pde::Solver<3> solver(problem, parameters, potential);
+      solver.make_mesh();
+      solver.set_initial_density(Gaussian<3>(Point<3>(2.2, 1., 1.), 0.3), false);
+      solver.advance(T);
+      rows.push_back(diagnostics(solver));
+    }
+  std::remove(file.c_str());
+  ASSERT_EQ(rows[0].size(), rows[1].size());
+  EXPECT_EQ(rows[0][5], 480.); // cells
+  for (std::size_t i = 0; i < rows[0].size(); ++i)
+    if (std::isnan(rows[0][i])) // no risk with a prescribed potential
+      EXPECT_TRUE(std::isnan(rows[1][i])) << "column " << i;
+    else
+      EXPECT_NEAR(rows[1][i], rows[0][i], 1e-12 * std::max(1., std::abs(rows[0][i]))) << "column " << i;
+  EXPECT_GT(rows[0][2], 1e-2); // mass out: the file's side a = 3 is an outflow boundary as the box's
 }
 
 TEST(PdeAdaptive, HangingFacesTranslation2D)

@@ -117,19 +117,10 @@ namespace mfdd::pde
       using VectorType = typename Solver<dim>::VectorType;
       const kernels::PopulationKernels kernels(problem);
       auto potential = std::make_shared<NonlocalPotential<dim>>(kernels, parameters.potential_nodes, communicator);
-      // PDE/Noise time stepping = automatic resolved as `mfdd pde` resolves it
-      // (on the risk error estimate's coarse companion when there is one), so
-      // that the discrete Gibbs state is that of the same scheme.
-      SolverParameters resolved = parameters;
-      std::string      reason;
-      if (resolved.noise_time_stepping == "automatic" && resolved.risk_error_estimate)
-        if (const auto coarse = coarsened(parameters, dim, reason))
-          {
-            Solver<dim> companion(problem, coarse->parameters, potential, communicator);
-            companion.make_mesh();
-            companion.set_initial_density();
-            resolved.noise_time_stepping = companion.implicit_noise() ? "implicit" : "explicit";
-          }
+      // The noise stepped as `mfdd pde` steps it, so that the discrete Gibbs
+      // state is that of the same scheme.
+      SolverParameters resolved    = parameters;
+      resolved.noise_time_stepping = noise_time_stepping_of_solve<dim>(problem, parameters, potential, communicator);
       Solver<dim> solver(problem, resolved, potential, communicator);
       solver.make_mesh();
       solver.set_initial_density();

@@ -99,7 +99,7 @@ namespace mfdd::pde
     prm.declare_entry("Global refinements", "0", Integer(0, 10),
                       "Uniform refinements of the box or of the mesh file's mesh.");
     prm.declare_entry("Mesh file", "", Anything(),
-                      "A Gmsh (.msh) mesh of the reduced coordinates (2D); relative paths are relative to the "
+                      "A Gmsh (.msh) mesh of the reduced coordinates (2D or 3D); relative paths are relative to the "
                       "parameter file's folder. Empty: the generated box.");
     prm.declare_entry("Initial density", "built in", Anything(),
                       "'built in' (the law of z under Problem's initial law) or a muparser expression in the "

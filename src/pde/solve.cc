@@ -36,23 +36,19 @@ namespace mfdd::pde
 
     /// The risks at the output times of a solve with @p parameters (no files,
     /// no estimate of its own), sharing @p potential: the kernel table depends
-    /// only on the box, which coarsening keeps. @p noise_time_stepping: automatic
-    /// resolved to the companion's choice.
+    /// only on the box, which coarsening keeps.
     template <int dim>
     std::vector<double>
     companion_risks(const model::Problem &problem, SolverParameters parameters,
                     const std::shared_ptr<NonlocalPotential<dim>> &potential, const io::OutputParameters &output,
-                    MPI_Comm communicator, std::string &noise_time_stepping)
+                    MPI_Comm communicator)
     {
       parameters.risk_error_estimate = false;
       parameters.print_timing        = false;
       Solver<dim> solver(problem, parameters, potential, communicator);
       solver.make_mesh();
       solver.set_initial_density();
-      const auto risks = risks_of(solver.run(output, false));
-      resolve_noise_time_stepping(solver, parameters);
-      noise_time_stepping = parameters.noise_time_stepping;
-      return risks;
+      return risks_of(solver.run(output, false));
     }
 
     /// The estimator of PDE/Risk error estimate: a solve on the mesh
@@ -62,7 +58,7 @@ namespace mfdd::pde
     RiskErrorEstimator
     risk_error_estimator(const model::Problem &problem, const SolverParameters &parameters,
                          const std::shared_ptr<NonlocalPotential<dim>> &potential, const io::OutputParameters &output,
-                         MPI_Comm communicator, std::string &noise_time_stepping)
+                         MPI_Comm communicator)
     {
       if (!parameters.risk_error_estimate)
         return RiskErrorEstimator();
@@ -70,9 +66,8 @@ namespace mfdd::pde
       const auto  coarse = coarsened(parameters, dim, reason);
       if (!coarse)
         return RiskErrorEstimator(reason);
-      return RiskErrorEstimator(
-        *coarse, companion_risks(problem, coarse->parameters, potential, output, communicator, noise_time_stepping),
-        parameters.degree);
+      return RiskErrorEstimator(*coarse, companion_risks(problem, coarse->parameters, potential, output, communicator),
+                                parameters.degree);
     }
 
     /// The solve, refined until the risk error estimate meets the tolerance
@@ -89,9 +84,9 @@ namespace mfdd::pde
       // The companion first: the solvers share the potential, which follows
       // the mesh of the solver last set up.
       const bool root       = dealii::Utilities::MPI::this_mpi_process(communicator) == 0;
-      SolverParameters current = parameters;
-      auto risk_error = risk_error_estimator<dim>(problem, parameters, potential, output, communicator,
-                                                  current.noise_time_stepping);
+      SolverParameters current    = parameters;
+      current.noise_time_stepping = noise_time_stepping_of_solve<dim>(problem, parameters, potential, communicator);
+      auto risk_error             = risk_error_estimator<dim>(problem, current, potential, output, communicator);
       if (!risk_error.available() && parameters.risk_error_estimate && write_files && root)
         std::cout << "risk error estimate: not available for " << risk_error.reason() << std::endl;
       const unsigned int allowed = parameters.refinements_for_tolerance(dim);
@@ -229,6 +224,33 @@ namespace mfdd::pde
         }
     }
   } // namespace
+
+  template <int dim>
+  std::string
+  noise_time_stepping_of_solve(const model::Problem &problem, const SolverParameters &parameters,
+                               const std::shared_ptr<NonlocalPotential<dim>> &potential, MPI_Comm communicator)
+  {
+    std::string reason;
+    if (parameters.noise_time_stepping == "automatic" && parameters.risk_error_estimate)
+      if (const auto coarse = coarsened(parameters, dim, reason))
+        {
+          Solver<dim> companion(problem, coarse->parameters, potential, communicator);
+          companion.make_mesh();
+          companion.set_initial_density();
+          return companion.implicit_noise() ? "implicit" : "explicit";
+        }
+    return parameters.noise_time_stepping;
+  }
+
+  template std::string
+  noise_time_stepping_of_solve<1>(const model::Problem &, const SolverParameters &,
+                                  const std::shared_ptr<NonlocalPotential<1>> &, MPI_Comm);
+  template std::string
+  noise_time_stepping_of_solve<2>(const model::Problem &, const SolverParameters &,
+                                  const std::shared_ptr<NonlocalPotential<2>> &, MPI_Comm);
+  template std::string
+  noise_time_stepping_of_solve<3>(const model::Problem &, const SolverParameters &,
+                                  const std::shared_ptr<NonlocalPotential<3>> &, MPI_Comm);
 
   model::ReducedLawTrajectory
   solve(const model::Problem &problem, const SolverParameters &parameters, const io::OutputParameters &output,

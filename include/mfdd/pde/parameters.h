@@ -39,7 +39,7 @@ namespace mfdd::pde
     std::vector<double>       box_lower, box_upper; ///< empty: from the initial law
     std::vector<unsigned int> subdivisions;         ///< empty: the default mesh (with_default_mesh())
     unsigned int              global_refinements = 0;
-    std::string               mesh_file;            ///< Gmsh file (2D); empty: generated box
+    std::string               mesh_file;            ///< Gmsh file (2D or 3D); empty: generated box
     std::string               initial_density = "built in";
     unsigned int              potential_nodes = 96;
     std::vector<unsigned int> sample_cells;         ///< empty: 10000 (1D) or 400 per coordinate (2D)

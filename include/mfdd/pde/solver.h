@@ -519,4 +519,16 @@ namespace mfdd::pde
   model::ReducedLawTrajectory
   solve(const model::Problem &problem, const SolverParameters &parameters, const io::OutputParameters &output,
         bool write_files, const std::function<void()> &before_output = {}, MPI_Comm communicator = MPI_COMM_WORLD);
+
+  /**
+   * PDE/Noise time stepping as solve() steps the noise with @p parameters:
+   * automatic is decided once, by the risk error estimate's coarse companion
+   * (Solver::implicit_noise() at t = 0) when there is one, so that a solve,
+   * its companion and `mfdd gibbs` use the same scheme; otherwise it stays
+   * automatic and each solver decides on its own mesh.
+   */
+  template <int dim>
+  std::string
+  noise_time_stepping_of_solve(const model::Problem &problem, const SolverParameters &parameters,
+                               const std::shared_ptr<NonlocalPotential<dim>> &potential, MPI_Comm communicator);
 } // namespace mfdd::pde
