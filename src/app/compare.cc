@@ -35,14 +35,7 @@ namespace mfdd::app
     // A stationary state exists with noise and a confining weight decay.
     std::optional<pde::GibbsResult> gibbs;
     const bool confined = context.problem.temperature > 0. && context.problem.weight_decay > 0.;
-    if (confined && context.problem.reduced_setting().dimension() == 3)
-      {
-        if (root)
-          std::cout << "compare: no Gibbs state to compare with (mfdd gibbs solves one or two reduced coordinates, "
-                       "not (a, r1, r2))"
-                    << std::endl;
-      }
-    else if (confined)
+    if (confined)
       {
         if (root)
           std::cout << "compare: Gibbs state" << std::endl;

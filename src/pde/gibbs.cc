@@ -272,18 +272,20 @@ namespace mfdd::pde
               const io::OutputParameters &output, bool write_files, const std::function<void()> &before_output,
               MPI_Comm communicator)
   {
-    io::require(problem.reduced_setting().dimension() <= 2, "Problem/Second layer",
-                "the Gibbs state is solved for one or two reduced coordinates; anisotropic data with a trainable "
-                "second layer has three (a, r1, r2): use 'fixed', or isotropic data, or run `mfdd pde` to a long "
-                "final time");
     io::require(problem.temperature > 0., "Problem/Temperature tau",
                 "must be > 0 for a Gibbs state (without noise the dynamics has no Gibbs fixed point)");
     io::require(problem.weight_decay > 0., "Problem/Weight decay lambda",
                 "must be > 0 for a Gibbs state: without it nothing confines the density and the noisy dynamics "
                 "has no stationary state");
     io::require(problem.alpha == 1., "Problem/Scaling alpha", "noise needs alpha = 1");
-    if (problem.reduced_setting().dimension() == 1)
-      return solve_in_dimension<1>(problem, parameters, gibbs, output, write_files, before_output, communicator);
-    return solve_in_dimension<2>(problem, parameters, gibbs, output, write_files, before_output, communicator);
+    switch (problem.reduced_setting().dimension())
+      {
+        case 1:
+          return solve_in_dimension<1>(problem, parameters, gibbs, output, write_files, before_output, communicator);
+        case 2:
+          return solve_in_dimension<2>(problem, parameters, gibbs, output, write_files, before_output, communicator);
+        default:
+          return solve_in_dimension<3>(problem, parameters, gibbs, output, write_files, before_output, communicator);
+      }
   }
 } // namespace mfdd::pde

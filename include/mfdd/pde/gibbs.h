@@ -56,8 +56,8 @@ namespace mfdd::pde
    * `mfdd pde`'s discretisation. Method projected: G(rho) is the density
    * proportional to s(z) exp(-(2D/tau) psi(z; rho)) (psi with the weight
    * decay's lambda|z|^2/2, s(z) the surface factor of the radii), projected.
-   * InputError for three reduced coordinates, without noise (tau = 0) or
-   * without confinement (lambda = 0: no stationary state). Writes gibbs.pvd/.vtu, gibbs.csv (rho on the sample
+   * InputError without noise (tau = 0) or without confinement (lambda = 0:
+   * no stationary state). Writes gibbs.pvd/.vtu, gibbs.csv (rho on the sample
    * grid) and gibbs_summary.csv if @p write_files; @p before_output runs
    * once the input is checked.
    */
