@@ -31,9 +31,6 @@ expect_error "Data model" info base.prm --set "Problem/Data model=spherical"
 expect_error "Step size schedule xi" info base.prm --set "Problem/Step size schedule xi=1/(t-1"
 expect_error "Step size schedule xi" info base.prm --set "Problem/Step size schedule xi=-1"
 expect_error "Final time" info base.prm --set "Problem/Final time=0"
-# (a, r1, r2): every command but gibbs runs it.
-expect_error "Second layer" gibbs base.prm --set "Problem/Data model=anisotropic" --set "Problem/Signal block size s0=5" \
-  --set "Problem/Second layer=trainable"
 expect_error "Initial a lower" info base.prm --set "Problem/Second layer=trainable" --set "Problem/Initial a lower=2"
 expect_error "--set" info base.prm --set "no equals sign"
 expect_error "SGD/Block length" sgd base.prm --set "SGD/Block length=0"

@@ -184,6 +184,36 @@ namespace
       row.push_back(m);
     return row;
   }
+
+  /// n^dim cells of [0, 3]^dim with curved interior faces (z_k += 0.08
+  /// sin(pi z_k / 3) sin(2 pi z_{k+1} / 3)): not parallelepipeds, non-constant
+  /// Jacobians; the boundary stays the box's.
+  template <int dim>
+  void
+  make_non_affine_cube(dealii::Triangulation<dim> &mesh, unsigned int n)
+  {
+    dealii::GridGenerator::subdivided_hyper_cube(mesh, n, 0., 3.);
+    dealii::GridTools::transform(
+      [](const Point<dim> &z) {
+        Point<dim> moved = z;
+        for (unsigned int k = 0; k < dim; ++k)
+          moved[k] += 0.08 * std::sin(M_PI * z[k] / 3.) * std::sin(2. * M_PI * z[(k + 1) % dim] / 3.);
+        return moved;
+      },
+      mesh);
+  }
+
+  /// Writes @p mesh to a Gmsh file named after @p name and this rank; returns the name.
+  template <int dim>
+  std::string
+  write_mesh_file(const dealii::Triangulation<dim> &mesh, const std::string &name)
+  {
+    const std::string file =
+      name + "_" + std::to_string(dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD)) + ".msh";
+    std::ofstream out(file);
+    dealii::GridOut().write_msh(mesh, out);
+    return file;
+  }
 } // namespace
 
 TEST(PdeAdaptive, MassThroughRemeshing1D)
@@ -216,63 +246,32 @@ TEST(PdeAdaptive, MassThroughRemeshing3D)
   check_mass_through_remeshing<3>(parameters);
 }
 
-TEST(PdeAdaptive, MassThroughRemeshingNonAffine2D)
-{
-  // A mesh file of quadrilaterals that are not parallelograms (bilinear maps
-  // with non-constant Jacobians).
-  dealii::Triangulation<2> mesh;
-  dealii::GridGenerator::subdivided_hyper_cube(mesh, 8, 0., 3.);
-  dealii::GridTools::transform(
-    [](const Point<2> &z) {
-      return Point<2>(z[0] + 0.08 * std::sin(M_PI * z[0] / 3.) * std::sin(2. * M_PI * z[1] / 3.),
-                      z[1] + 0.08 * std::sin(2. * M_PI * z[0] / 3.) * std::sin(M_PI * z[1] / 3.));
-    },
-    mesh);
-  const std::string file = "test_pde_adaptive_" +
-                           std::to_string(dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD)) + ".msh";
-  {
-    std::ofstream out(file);
-    dealii::GridOut().write_msh(mesh, out);
-  }
-  pde::SolverParameters parameters;
-  parameters.mesh_file                = file;
-  parameters.adaptivity.maximum_level = 3;
-  check_mass_through_remeshing<2>(parameters);
-  std::remove(file.c_str());
-}
-
 namespace
 {
-  /// Writes @p mesh to a Gmsh file named after @p name and this rank; returns the name.
+  // Mesh files of cells that are not parallelograms or parallelepipeds
+  // (non-constant Jacobians), n^dim cells refined up to max_level.
   template <int dim>
-  std::string
-  write_mesh_file(const dealii::Triangulation<dim> &mesh, const std::string &name)
+  void
+  check_non_affine_mesh_file(unsigned int n, unsigned int max_level)
   {
-    const std::string file =
-      name + "_" + std::to_string(dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD)) + ".msh";
-    std::ofstream out(file);
-    dealii::GridOut().write_msh(mesh, out);
-    return file;
+    dealii::Triangulation<dim> mesh;
+    make_non_affine_cube(mesh, n);
+    pde::SolverParameters parameters;
+    parameters.mesh_file                = write_mesh_file(mesh, "test_pde_adaptive_" + std::to_string(dim) + "d");
+    parameters.adaptivity.maximum_level = max_level;
+    check_mass_through_remeshing<dim>(parameters);
+    std::remove(parameters.mesh_file.c_str());
   }
 } // namespace
 
+TEST(PdeAdaptive, MassThroughRemeshingNonAffine2D)
+{
+  check_non_affine_mesh_file<2>(8, 3);
+}
+
 TEST(PdeAdaptive, MassThroughRemeshingNonAffine3D)
 {
-  // Hexahedra that are not parallelepipeds, read from a Gmsh file.
-  dealii::Triangulation<3> mesh;
-  dealii::GridGenerator::subdivided_hyper_cube(mesh, 4, 0., 3.);
-  dealii::GridTools::transform(
-    [](const Point<3> &z) {
-      return Point<3>(z[0] + 0.08 * std::sin(M_PI * z[0] / 3.) * std::sin(2. * M_PI * z[1] / 3.),
-                      z[1] + 0.08 * std::sin(2. * M_PI * z[2] / 3.) * std::sin(M_PI * z[1] / 3.),
-                      z[2] + 0.08 * std::sin(2. * M_PI * z[0] / 3.) * std::sin(M_PI * z[2] / 3.));
-    },
-    mesh);
-  pde::SolverParameters parameters;
-  parameters.mesh_file                = write_mesh_file(mesh, "test_pde_adaptive_3d");
-  parameters.adaptivity.maximum_level = 2;
-  check_mass_through_remeshing<3>(parameters);
-  std::remove(parameters.mesh_file.c_str());
+  check_non_affine_mesh_file<3>(4, 2);
 }
 
 TEST(PdeAdaptive, MeshFileOfTheBox3D)
