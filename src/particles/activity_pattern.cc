@@ -91,8 +91,6 @@ namespace mfdd::particles
         }
     }
 
-    const bool has_avx512 = __builtin_cpu_supports("x86-64-v4");
-
     // Byte r of spread[b] is bit r of b.
     const std::array<std::uint64_t, 256> spread = [] {
       std::array<std::uint64_t, 256> table{};
@@ -104,11 +102,13 @@ namespace mfdd::particles
   } // namespace
 
   double
-  ActivityPattern::derivative_value(const model::Activation &sigma)
+  ActivityPattern::derivative_value(const model::Problem &problem)
   {
-    if (const auto *truncated = dynamic_cast<const model::TruncatedReLU *>(&sigma))
+    if (problem.trainable_second_layer)
+      return 0.;
+    if (const auto *truncated = dynamic_cast<const model::TruncatedReLU *>(problem.activation.get()))
       return truncated->slope;
-    if (dynamic_cast<const model::ReLU *>(&sigma))
+    if (dynamic_cast<const model::ReLU *>(problem.activation.get()))
       return 1.;
     return 0.;
   }
@@ -121,14 +121,16 @@ namespace mfdd::particles
     n_groups = (columns + 7) / 8;
     bits.assign(std::size_t(n_panels) * n_groups * 8, 0);
     by_sample.assign(std::size_t(n_panels) * columns, 0);
+    units.resize(columns);
     tables.resize(std::size_t(n_groups) * 32);
   }
 
   void
-  ActivityPattern::record(unsigned int c, const double *derivative, unsigned int n)
+  ActivityPattern::record(unsigned int c, double unit, const double *derivative, unsigned int n)
   {
+    units[c]             = unit;
     const unsigned int q = c / 8, t = c % 8;
-    (has_avx512 ? panel_lanes_v4 : panel_lanes_scalar)(derivative, n, &by_sample[c], columns);
+    (has_avx512() ? panel_lanes_v4 : panel_lanes_scalar)(derivative, n, &by_sample[c], columns);
     for (unsigned int p = 0; p * 8 < n; ++p)
       {
         std::uint64_t word;
@@ -140,7 +142,7 @@ namespace mfdd::particles
   }
 
   void
-  ActivityPattern::correct(const double *H, unsigned int c, const double *ug, unsigned int n_previous, double scale,
+  ActivityPattern::correct(const double *H, unsigned int c, const double *g, unsigned int n_previous, double scale,
                            double *h)
   {
     const unsigned int n_used = (n_previous + 7) / 8;
@@ -150,12 +152,12 @@ namespace mfdd::particles
         double *table = &tables[e * 16];
         double  w[4];
         for (unsigned int t = 0; t < 4; ++t)
-          w[t] = 4 * e + t < n_previous ? ug[4 * e + t] : 0.;
+          w[t] = 4 * e + t < n_previous ? units[4 * e + t] * g[4 * e + t] : 0.;
         table[0] = 0.;
         for (unsigned int b = 1; b < 16; ++b)
           table[b] = table[b & (b - 1)] + w[__builtin_ctz(b)];
       }
-    (has_avx512 ? add_lookups_v4 : add_lookups_scalar)(H, c, bits.data(), n_groups, tables.data(), n_used, scale,
-                                                       n_panels, h);
+    (has_avx512() ? add_lookups_v4 : add_lookups_scalar)(H, c, bits.data(), n_groups, tables.data(), n_used, scale,
+                                                         n_panels, h);
   }
 } // namespace mfdd::particles

@@ -2,7 +2,9 @@
 // the ReLUs with a fixed second layer, from bit patterns and table lookups.
 #pragma once
 
-#include <mfdd/model/activation.h>
+#include <mfdd/model/problem.h>
+
+#include "weight_panels.h"
 
 #include <cstdint>
 #include <vector>
@@ -25,31 +27,35 @@ namespace mfdd::particles
   class ActivityPattern
   {
   public:
-    /// v if sigma' takes the values 0 and v only (the ReLUs), else 0.
+    /// v if SGD on @p problem has such factors (fixed second layer, sigma'
+    /// taking the values 0 and v only: the ReLUs), else 0.
     static double
-    derivative_value(const model::Activation &sigma);
+    derivative_value(const model::Problem &problem);
 
     /// Clears the bits of a block of up to @p columns samples over @p n_panels panels of 8 neurons.
     void
     reinit(unsigned int n_panels, unsigned int columns);
 
-    /// Records the bits sigma'(h_cl) != 0 of sample @p c from a row of @p n derivatives.
+    /// Records sample @p c: its scalar u_c = @p unit and the bits
+    /// sigma'(h_cl) != 0 from a row of @p n derivatives.
     void
-    record(unsigned int c, const double *derivative, unsigned int n);
+    record(unsigned int c, double unit, const double *derivative, unsigned int n);
 
     /**
-     * h[l] = scale (H(c, l) + sum_{i < n_previous} [bit il] u_i g_i) for
-     * every neuron (H stored by panel as in WeightPanels, h one row;
-     * @p ug[i] = u_i g_i).
+     * h[l] = scale (H(c, l) + sum_{i < n_previous} [bit il] u_i g[i]) for
+     * every neuron (H stored by sample as in WeightPanels, h one row).
      */
     void
-    correct(const double *H, unsigned int c, const double *ug, unsigned int n_previous, double scale, double *h);
+    correct(const double *H, unsigned int c, const double *g, unsigned int n_previous, double scale, double *h);
 
-    /// The bits by panel and sample, as UpdateFactors::bits takes them.
-    const std::uint8_t *
-    sample_bits() const
+    /// The bits by panel and sample and the u_c, as UpdateFactors takes them.
+    UpdateFactors
+    update_factors() const
     {
-      return by_sample.data();
+      UpdateFactors factors;
+      factors.bits = by_sample.data();
+      factors.unit = units.data();
+      return factors;
     }
 
   private:
@@ -58,6 +64,8 @@ namespace mfdd::particles
     std::vector<std::uint8_t> bits;
     /// The same bits by panel and sample: bit r of byte p columns + c.
     std::vector<std::uint8_t> by_sample;
+    /// u_c of each sample.
+    std::vector<double> units;
     /// The subset sums of each group of 4 samples (16 per group).
     std::vector<double> tables;
   };

@@ -44,15 +44,16 @@ namespace mfdd::particles
 
     // The ReLUs with a fixed second layer: C(c, l) = u_c [sigma' != 0], kept
     // as bits, and the correction by table lookups (ActivityPattern).
-    const double    derivative_value = trainable ? 0. : ActivityPattern::derivative_value(*problem.activation);
+    const double    derivative_value = ActivityPattern::derivative_value(problem);
+    const bool      by_pattern       = derivative_value != 0.;
     ActivityPattern pattern;
     // Per sample c = j B + b of the block and neuron (see WeightPanels): H
     // the products with the block's first weights, C the factors of the
-    // updates (0 beyond n_mine; u_c with a pattern). Per sample of the step,
-    // one row of np: sigma (h) and sigma' (derivative).
-    std::vector<double> H(std::size_t(columns) * np), C(derivative_value != 0. ? 0 : std::size_t(columns) * np, 0.),
-      unit_factor(columns), ug(columns), h(std::size_t(B) * np), derivative(std::size_t(B) * np),
-      gram(std::size_t(columns) * columns), increment(trainable ? n_mine : 0), prediction(B), coefficient(B);
+    // updates (0 beyond n_mine; kept by the pattern instead). Per sample of
+    // the step, one row of np: sigma (h) and sigma' (derivative).
+    std::vector<double> H(std::size_t(columns) * np), C(by_pattern ? 0 : std::size_t(columns) * np, 0.),
+      h(std::size_t(B) * np), derivative(std::size_t(B) * np), gram(std::size_t(columns) * columns),
+      increment(trainable ? n_mine : 0), prediction(B), coefficient(B);
     const auto at = [columns](unsigned int c, unsigned int l) {
       return (std::size_t(l / WeightPanels::width) * columns + c) * WeightPanels::width + l % WeightPanels::width;
     };
@@ -65,7 +66,7 @@ namespace mfdd::particles
     while (true)
       {
         const unsigned int M = n_steps * B;
-        if (derivative_value != 0.)
+        if (by_pattern)
           pattern.reinit(np / WeightPanels::width, columns);
         // gram[c M + i] = <x_i, x_c> for i < c.
         for (unsigned int c = 0; c < M; ++c)
@@ -80,12 +81,8 @@ namespace mfdd::particles
             for (unsigned int b = 0; b < B; ++b)
               {
                 const unsigned int c = j * B + b;
-                if (derivative_value != 0.)
-                  {
-                    for (unsigned int i = 0; i < j * B; ++i)
-                      ug[i] = unit_factor[i] * gram[c * M + i];
-                    pattern.correct(H.data(), c, ug.data(), j * B, scale, &h[std::size_t(b) * np]);
-                  }
+                if (by_pattern)
+                  pattern.correct(H.data(), c, &gram[c * M], j * B, scale, &h[std::size_t(b) * np]);
                 else
                   correct_products(H.data(), C.data(), columns, c, &gram[c * M], j * B, scale,
                                    np / WeightPanels::width, &h[std::size_t(b) * np]);
@@ -104,11 +101,10 @@ namespace mfdd::particles
                 const unsigned int c      = j * B + b;
                 const double      *dsigma = &derivative[std::size_t(b) * np];
                 const double      *value  = &h[std::size_t(b) * np];
-                if (derivative_value != 0.)
+                if (by_pattern)
                   {
                     const double factor = derivative_value * coefficient[b];
-                    unit_factor[c]      = scale != 1. ? factor / scale : factor;
-                    pattern.record(c, dsigma, n_mine);
+                    pattern.record(c, scale != 1. ? factor / scale : factor, dsigma, n_mine);
                     continue;
                   }
                 for (unsigned int l = 0; l < n_mine; ++l)
@@ -128,11 +124,8 @@ namespace mfdd::particles
         if (next > 0)
           block_samples(k, next, x_next, y_next);
         UpdateFactors factors;
-        if (derivative_value != 0.)
-          {
-            factors.bits = pattern.sample_bits();
-            factors.unit = unit_factor.data();
-          }
+        if (by_pattern)
+          factors = pattern.update_factors();
         else
           factors.dense = C.data();
         panels.update_and_multiply(factors, x.data(), M, scale, x_next.data(), next * B, H.data());

@@ -164,9 +164,8 @@ namespace mfdd::particles
     // balance against the block's products kept per neuron (N m B): measured
     // best near d / 2 samples a block, within [8, 64] (benchmarks/sgd_step
     // blocks at N = 1000 to 1e5, d = 2 to 100).
-    const bool pattern =
-      !problem.trainable_second_layer && ActivityPattern::derivative_value(*problem.activation) != 0.;
-    const double samples = pattern ? std::clamp(0.5 * problem.d, 8., 64.) : 2. * std::sqrt(double(problem.d));
+    const double samples = ActivityPattern::derivative_value(problem) != 0. ? std::clamp(0.5 * problem.d, 8., 64.) :
+                                                                              2. * std::sqrt(double(problem.d));
     return std::max(2, int(std::lround(samples / batch_size)));
   }
 

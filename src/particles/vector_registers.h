@@ -1,6 +1,7 @@
 // Four or eight doubles as one vector (GCC's vector extension): v8d is one
 // AVX-512 register, two AVX2 or four SSE2 registers, whichever the function is
-// compiled for; v4d is one AVX2 register. Unaligned loads and stores by memcpy.
+// compiled for; v4d is one AVX2 register. Unaligned loads and stores by memcpy;
+// the instruction sets of the CPU, for kernels picked at run time.
 #pragma once
 
 #include <cstring>
@@ -24,5 +25,21 @@ namespace mfdd::particles
   store_vector(double *p, Vector v)
   {
     std::memcpy(p, &v, sizeof(v));
+  }
+
+  /// Whether this CPU has AVX-512 (x86-64-v4), for kernels picked at run time.
+  inline bool
+  has_avx512()
+  {
+    static const bool value = (__builtin_cpu_init(), __builtin_cpu_supports("x86-64-v4"));
+    return value;
+  }
+
+  /// Whether this CPU has AVX2 and FMA (x86-64-v3).
+  inline bool
+  has_avx2()
+  {
+    static const bool value = (__builtin_cpu_init(), __builtin_cpu_supports("x86-64-v3"));
+    return value;
   }
 } // namespace mfdd::particles

@@ -198,16 +198,13 @@ namespace mfdd::particles
     MFDD_PANEL_KERNELS(v3, __attribute__((target("arch=x86-64-v3"))), 6)
     MFDD_PANEL_KERNELS(base, , 3)
 #undef MFDD_PANEL_KERNELS
-
-    const bool has_avx512 = __builtin_cpu_supports("x86-64-v4");
-    const bool has_avx2   = __builtin_cpu_supports("x86-64-v3");
   } // namespace
 
   void
   WeightPanels::multiply(const double *x, unsigned int n_samples, double *H) const
   {
-    (has_avx512 ? multiply_v4 : has_avx2 ? multiply_v3 : multiply_base)(panels.data(), n_panels, d, x, n_samples,
-                                                                        H);
+    (has_avx512() ? multiply_v4 : has_avx2() ? multiply_v3 : multiply_base)(panels.data(), n_panels, d, x,
+                                                                            n_samples, H);
   }
 
   void
@@ -219,7 +216,7 @@ namespace mfdd::particles
                                     unsigned int  n_next,
                                     double       *H_next)
   {
-    (has_avx512 ? update_and_multiply_v4 : has_avx2 ? update_and_multiply_v3 : update_and_multiply_base)(
+    (has_avx512() ? update_and_multiply_v4 : has_avx2() ? update_and_multiply_v3 : update_and_multiply_base)(
       panels.data(), n_panels, d, columns, C, x, n_samples, scale, x_next, n_next, H_next);
   }
 
