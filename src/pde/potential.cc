@@ -120,34 +120,43 @@ namespace mfdd::pde
   NonlocalPotential<dim>::fill_basis(const std::vector<Point<dim>> &points, TensorBasis &basis) const
   {
     const unsigned int first = first_radius(), n0 = axes[0].size();
-    basis.first_values.resize(points.size() * n0);
-    basis.first_derivatives.resize(points.size() * n0);
-    for (unsigned int p = 0; p < points.size(); ++p)
-      axes[0].basis(points[p][first], &basis.first_values[p * n0], &basis.first_derivatives[p * n0]);
+    const bool         two_radii = axes.size() == 2;
+    basis.site.resize(points.size());
     basis.amplitude.clear();
-    if (first == 1)
-      for (const auto &p : points)
-        basis.amplitude.push_back(p[0]);
+    basis.first_values.clear();
+    basis.first_derivatives.clear();
     basis.row.clear();
     basis.last_values.clear();
     basis.last_derivatives.clear();
-    if (axes.size() == 1)
-      return;
-    const unsigned int                   n1 = axes[1].size();
-    std::map<double, unsigned int>       rows;
-    std::vector<double>                  values(n1), derivatives(n1);
-    basis.row.resize(points.size());
+    std::map<std::pair<double, double>, unsigned int> sites;
+    std::map<double, unsigned int>                    rows;
+    std::vector<double>                               values(n0), derivatives(n0);
     for (unsigned int p = 0; p < points.size(); ++p)
       {
-        const auto [position, inserted] = rows.emplace(points[p][dim - 1], rows.size());
-        if (inserted)
+        if (first == 1)
+          basis.amplitude.push_back(points[p][0]);
+        const double x = points[p][first], y = two_radii ? points[p][dim - 1] : 0.;
+        const auto [site, new_site] = sites.emplace(std::make_pair(x, y), sites.size());
+        basis.site[p]               = site->second;
+        if (!new_site)
+          continue;
+        axes[0].basis(x, values.data(), derivatives.data());
+        basis.first_values.insert(basis.first_values.end(), values.begin(), values.end());
+        basis.first_derivatives.insert(basis.first_derivatives.end(), derivatives.begin(), derivatives.end());
+        if (!two_radii)
+          continue;
+        const unsigned int n1         = axes[1].size();
+        const auto [row, new_row]     = rows.emplace(y, rows.size());
+        basis.row.push_back(row->second);
+        if (new_row)
           {
-            axes[1].basis(points[p][dim - 1], values.data(), derivatives.data());
-            basis.last_values.insert(basis.last_values.end(), values.begin(), values.end());
-            basis.last_derivatives.insert(basis.last_derivatives.end(), derivatives.begin(), derivatives.end());
+            std::vector<double> last(n1), last_derivatives(n1);
+            axes[1].basis(y, last.data(), last_derivatives.data());
+            basis.last_values.insert(basis.last_values.end(), last.begin(), last.end());
+            basis.last_derivatives.insert(basis.last_derivatives.end(), last_derivatives.begin(), last_derivatives.end());
           }
-        basis.row[p] = position->second;
       }
+    basis.n_sites = sites.size();
   }
 
   template <int dim>
@@ -231,30 +240,32 @@ namespace mfdd::pde
       build_kernel_table();
     const unsigned int K  = n_nodes();
     const unsigned int n0 = axes[0].size();
-    // With an amplitude the moments are those of a rho-bar (V and U are linear in a).
-    const auto weight = [&](unsigned int p) {
-      return density_basis.amplitude.empty() ? density_weights[p] : density_weights[p] * density_basis.amplitude[p];
-    };
+    // With an amplitude the moments are those of a rho-bar (V and U are
+    // linear in a). The weights are summed per site first, in point order.
+    std::vector<double> site_weights(density_basis.n_sites, 0.);
+    for (unsigned int p = 0; p < density_weights.size(); ++p)
+      site_weights[density_basis.site[p]] +=
+        density_basis.amplitude.empty() ? density_weights[p] : density_weights[p] * density_basis.amplitude[p];
     std::fill(moments.begin(), moments.end(), 0.);
     if (axes.size() == 1)
-      for (unsigned int p = 0; p < density_weights.size(); ++p)
+      for (unsigned int s = 0; s < density_basis.n_sites; ++s)
         {
-          const double  w = weight(p);
-          const double *l = &density_basis.first_values[p * n0];
+          const double  w = site_weights[s];
+          const double *l = &density_basis.first_values[s * n0];
           for (unsigned int i = 0; i < n0; ++i)
             moments[i] += w * l[i];
         }
     else
       {
-        // m_{ij} = sum_rows ell_j(y_row) sum_{p in row} w_p ell_i(x_p)
+        // m_{ij} = sum_rows ell_j(y_row) sum_{s in row} w_s ell_i(x_s)
         const unsigned int  n1     = axes[1].size();
         const unsigned int  n_rows = density_basis.last_values.size() / n1;
         std::vector<double> row_sums(n_rows * n0, 0.);
-        for (unsigned int p = 0; p < density_weights.size(); ++p)
+        for (unsigned int s = 0; s < density_basis.n_sites; ++s)
           {
-            const double  w   = weight(p);
-            const double *l   = &density_basis.first_values[p * n0];
-            double       *sum = &row_sums[density_basis.row[p] * n0];
+            const double  w   = site_weights[s];
+            const double *l   = &density_basis.first_values[s * n0];
+            double       *sum = &row_sums[density_basis.row[s] * n0];
             for (unsigned int i = 0; i < n0; ++i)
               sum[i] += w * l[i];
           }
@@ -280,27 +291,27 @@ namespace mfdd::pde
   void
   NonlocalPotential<dim>::interpolate(const TensorBasis &basis, double *psi, Tensor<1, dim> *gradient) const
   {
-    const unsigned int first    = first_radius();
-    const unsigned int n0       = axes[0].size();
-    const unsigned int n_points = basis.first_values.size() / n0;
-    // phi (psi at a = 1) and its derivatives in the radii.
+    const unsigned int first = first_radius();
+    const unsigned int n0    = axes[0].size();
+    const unsigned int n     = basis.n_sites;
+    // phi (psi at a = 1) and its derivatives in the radii, per site.
+    std::vector<double> phi(n), d_first(n), d_last(axes.size() == 2 ? n : 0);
     if (axes.size() == 1)
-      for (unsigned int p = 0; p < n_points; ++p)
+      for (unsigned int s = 0; s < n; ++s)
         {
-          const double *l = &basis.first_values[p * n0], *dl = &basis.first_derivatives[p * n0];
+          const double *l = &basis.first_values[s * n0], *dl = &basis.first_derivatives[s * n0];
           double        value = 0., derivative = 0.;
           for (unsigned int i = 0; i < n0; ++i)
             {
               value += l[i] * node_values_psi[i];
               derivative += dl[i] * node_values_psi[i];
             }
-          psi[p]             = value;
-          gradient[p]        = Tensor<1, dim>();
-          gradient[p][first] = derivative;
+          phi[s]     = value;
+          d_first[s] = derivative;
         }
     else
       {
-        // Per distinct last coordinate y: the sums over axis 1 of psi_ij ell_j(y) and of psi_ij ell_j'(y).
+        // Per distinct last radius y: the sums over axis 1 of psi_ij ell_j(y) and of psi_ij ell_j'(y).
         const unsigned int  n1     = axes[1].size();
         const unsigned int  n_rows = basis.last_values.size() / n1;
         std::vector<double> row_values(n_rows * n0, 0.), row_derivatives(n_rows * n0, 0.);
@@ -314,10 +325,10 @@ namespace mfdd::pde
                   row_derivatives[u * n0 + i] += d_ell * node_values_psi[j * n0 + i];
                 }
             }
-        for (unsigned int p = 0; p < n_points; ++p)
+        for (unsigned int s = 0; s < n; ++s)
           {
-            const double *l = &basis.first_values[p * n0], *dl = &basis.first_derivatives[p * n0];
-            const double *row = &row_values[basis.row[p] * n0], *row_d = &row_derivatives[basis.row[p] * n0];
+            const double *l = &basis.first_values[s * n0], *dl = &basis.first_derivatives[s * n0];
+            const double *row = &row_values[basis.row[s] * n0], *row_d = &row_derivatives[basis.row[s] * n0];
             double        value = 0., d0 = 0., d1 = 0.;
             for (unsigned int i = 0; i < n0; ++i)
               {
@@ -325,21 +336,24 @@ namespace mfdd::pde
                 d0 += dl[i] * row[i];
                 d1 += l[i] * row_d[i];
               }
-            psi[p]               = value;
-            gradient[p]          = Tensor<1, dim>();
-            gradient[p][first]   = d0;
-            gradient[p][dim - 1] = d1;
+            phi[s]     = value;
+            d_first[s] = d0;
+            d_last[s]  = d1;
           }
       }
     // psi = a phi: d psi / da = phi, d psi / dr = a d phi / dr.
-    if (!basis.amplitude.empty())
-      for (unsigned int p = 0; p < n_points; ++p)
-        {
-          const double a = basis.amplitude[p];
-          gradient[p] *= a;
-          gradient[p][0] = psi[p];
-          psi[p] *= a;
-        }
+    for (unsigned int p = 0; p < basis.site.size(); ++p)
+      {
+        const unsigned int s = basis.site[p];
+        const double       a = basis.amplitude.empty() ? 1. : basis.amplitude[p];
+        psi[p]               = a * phi[s];
+        gradient[p]          = Tensor<1, dim>();
+        gradient[p][first]   = a * d_first[s];
+        if (axes.size() == 2)
+          gradient[p][dim - 1] = a * d_last[s];
+        if (!basis.amplitude.empty())
+          gradient[p][0] = phi[s];
+      }
   }
 
   template <int dim>

@@ -135,10 +135,13 @@ namespace mfdd::pde
    *   phi_k  = v-bar(r_k) + alpha sum_l u-bar(r_k, r_l) m_l      (O(K^2))
    *   phi(r) = sum_k ell_k(r) phi_k,   psi = a phi + (lambda/2)|z|^2
    *
-   * With ell_k(r) = ell_i(r_1) ell_j(r_2) for two radii, the sums over the last
-   * axis are done once per distinct last coordinate of the points (few on a
-   * tensor-product mesh), so moments and psi cost O(n_1) per point plus
-   * O(K) per distinct value, instead of O(K) per point.
+   * phi is evaluated once per distinct tuple of radii among the points (a
+   * "site": the points of an (a, r) mesh that share r share it), and the
+   * density is summed per site before its moments. With ell_k(r) =
+   * ell_i(r_1) ell_j(r_2) for two radii, the sums over the last axis are done
+   * once per distinct last radius (few on a tensor-product mesh), so moments
+   * and psi cost O(1) per point, O(n_1) per site and O(K) per distinct last
+   * radius, instead of O(K) per point.
    *
    * The kernel table U(z_k, z_l) depends only on the box, so it is computed
    * once per bounding box (not per mesh, not per step; at the first update()
@@ -182,17 +185,21 @@ namespace mfdd::pde
     }
 
   private:
-    /// The Lagrange bases of the radii at a set of points. With two radii,
-    /// points sharing their last coordinate share its basis: a
-    /// tensor-product mesh (a box, refined or not) has only a few distinct
-    /// values, and the sums over the last axis are then done once per
-    /// distinct value, not once per point.
+    /// The Lagrange bases of the radii at a set of points. phi depends on
+    /// the radii only, so points that share them (the amplitudes of one
+    /// radius on an (a, r) mesh, the whole a-column in (a, r1, r2)) share one
+    /// "site" and phi is evaluated once per site. With two radii, sites
+    /// sharing their last radius also share its basis, and the sums over the
+    /// last axis are done once per distinct value. On a tensor-product mesh
+    /// (a box, refined or not) there are few distinct values of each radius.
     struct TensorBasis
     {
-      std::vector<double>       first_values, first_derivatives; // [point][node of the first radius]
-      std::vector<unsigned int> row;                             // two radii: [point] -> distinct last coordinate
-      std::vector<double>       last_values, last_derivatives;   // two radii: [distinct value][node of the last radius]
+      std::vector<unsigned int> site;                            // [point] -> distinct radii
+      unsigned int              n_sites = 0;
       std::vector<double>       amplitude;                       // with an amplitude: [point] -> a
+      std::vector<double>       first_values, first_derivatives; // [site][node of the first radius]
+      std::vector<unsigned int> row;                             // two radii: [site] -> distinct last radius
+      std::vector<double>       last_values, last_derivatives;   // two radii: [distinct value][node of the last radius]
     };
     /// The coordinate of the first radius (1 with an amplitude, else 0).
     unsigned int
