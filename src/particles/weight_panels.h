@@ -73,6 +73,7 @@ namespace mfdd::particles
   private:
     unsigned int        n = 0, d = 0, n_panels = 0, columns = 0;
     std::vector<double> panels;
+    std::vector<double> factor_scratch; ///< one panel's update factors expanded from a pattern
   };
 
   /**
