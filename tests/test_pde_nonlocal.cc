@@ -154,3 +154,53 @@ TEST(PdeNonlocal, InterpolationErrorAmplitudeTwoRadii)
   EXPECT_LT(gradient_error, 1e-4 * std::max(1., scale)); // spectral, but slower than psi
   EXPECT_NEAR(risk, exact_risk, 1e-8 * exact_risk);
 }
+
+// evaluate() computes phi once per site (distinct radii among the evaluation
+// points) and spreads it over the points that share the radii: each point
+// must get what value() gives at it alone, its own amplitude included.
+template <int dim>
+void
+check_sites(const model::Problem &problem, const Point<dim> &lower, const Point<dim> &upper)
+{
+  const kernels::PopulationKernels kernels(problem);
+  const auto                       law = model::initial_law_quadrature(problem.reduced_setting(), 10);
+  std::vector<Point<dim>>          density_points(law.weights.size()), points;
+  for (unsigned int q = 0; q < density_points.size(); ++q)
+    for (unsigned int k = 0; k < dim; ++k)
+      density_points[q][k] = law.points[q * dim + k];
+  for (const double a : {-1.3, 0.4, 1.6})
+    for (const double x : {0.3, 1.7, 0.3})
+      for (const double y : {0.2, 0.9, 0.2})
+        {
+          Point<dim> z;
+          z[0] = a;
+          z[1] = x;
+          if (dim == 3)
+            z[dim - 1] = y;
+          points.push_back(z);
+        }
+  pde::NonlocalPotential<dim> potential(kernels, 24);
+  potential.reinit(dealii::BoundingBox<dim>(std::make_pair(lower, upper)), density_points, points);
+  potential.update(law.weights);
+  std::vector<double>                 psi;
+  std::vector<dealii::Tensor<1, dim>> gradient;
+  potential.evaluate(psi, gradient);
+  ASSERT_EQ(psi.size(), points.size());
+  for (unsigned int p = 0; p < points.size(); ++p)
+    {
+      dealii::Tensor<1, dim> g;
+      const double           value = potential.value(points[p], &g);
+      EXPECT_NEAR(psi[p], value, 1e-14 * std::max(1., std::abs(value))) << "point " << p;
+      for (unsigned int k = 0; k < dim; ++k)
+        EXPECT_NEAR(gradient[p][k], g[k], 1e-14 * std::max(1., g.norm())) << "point " << p << ", coordinate " << k;
+    }
+}
+
+TEST(PdeNonlocal, EvaluateSharesSitesOnly)
+{
+  check_sites<2>(test_support::make_problem({{"Second layer", "trainable"}, {"Dimension d", "10"}, {"Weight decay lambda", "0.3"}}),
+                 Point<2>(-2., 0.), Point<2>(2., 3.));
+  check_sites<3>(test_support::make_problem({{"Data model", "anisotropic"}, {"Second layer", "trainable"}, {"Dimension d", "10"},
+                               {"Signal block size s0", "4"}, {"Second block Delta", "0.2"}, {"Kernel", "large d"}}),
+                 Point<3>(-2., 0., 0.), Point<3>(2., 3., 3.));
+}
