@@ -145,7 +145,7 @@ namespace mfdd::pde
     // the flagged ones: p4est's balance refines more cells while executing, and
     // which ones are flagged beforehand depends on the partition.
     for (unsigned int c = 0; c < n_owned_cells; ++c)
-      limit_cell(owned_coefficients(solution, c), c, &shape_at_child_limiter);
+      limit_cell(owned_coefficients(solution, c), c, &child_limiter_points);
 
     // Refinement interpolates exactly (the parent's polynomial lies in the
     // children's space). Coarsening applies FE_DGQ's restriction matrices, the

@@ -26,7 +26,7 @@ namespace mfdd::pde
 
   template <int dim>
   double
-  Solver<dim>::limit_cell(double *coefficients, const unsigned int c, const std::vector<double> *shape_at_points) const
+  Solver<dim>::limit_cell(double *coefficients, const unsigned int c, const TensorPointMinimum<dim> *points) const
   {
     const double mean = cell_mass(coefficients, c) / cell_volume[c];
     // Zero or positive on the whole cell: nothing to limit at any points. (Nonnegative
@@ -36,8 +36,7 @@ namespace mfdd::pde
         positivity_bound.lower_bound(coefficients) > 1e-12 * std::abs(mean))
       return mean;
     const double minimum =
-      std::min(mean, shape_at_points ? minimum_value(coefficients, *shape_at_points, n_dofs_per_cell) :
-                                       limiter_points.minimum(coefficients));
+      std::min(mean, (points ? *points : limiter_points).minimum(coefficients));
     if (minimum >= 0. || mean < 0.)
       return mean;
     // Scale towards the mean (partition of unity: coefficients are values).
@@ -114,7 +113,7 @@ namespace mfdd::pde
 
 #define MFDD_INSTANTIATE(dim) \
   template double Solver<dim>::cell_mass(const double *coefficients, const unsigned int c) const; \
-  template double Solver<dim>::limit_cell(double *coefficients, const unsigned int c, const std::vector<double> *shape_at_points) const; \
+  template double Solver<dim>::limit_cell(double *coefficients, const unsigned int c, const TensorPointMinimum<dim> *points) const; \
   template void Solver<dim>::apply_limiter(VectorType &u) const; \
   template void Solver<dim>::apply_noise_limiter(VectorType &u) const;
   MFDD_FOR_EACH_REDUCED_DIMENSION(MFDD_INSTANTIATE)

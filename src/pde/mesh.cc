@@ -132,18 +132,22 @@ namespace mfdd::pde
           set[direction] = along_lobatto;
         }
       limiter_points = TensorPointMinimum<dim>(parameters.degree, sets);
+      // The children of an isotropically refined cell are the reference cell
+      // scaled by 1/2 towards each vertex: over all children, each 1D list x
+      // becomes x/2 and (1 + x)/2.
+      for (auto &set : sets)
+        for (auto &list : set)
+          {
+            std::vector<double> halves;
+            for (const double x : list)
+              halves.push_back(0.5 * x);
+            for (const double x : list)
+              halves.push_back(0.5 + 0.5 * x);
+            list = std::move(halves);
+          }
+      child_limiter_points = TensorPointMinimum<dim>(parameters.degree, sets);
     }
     positivity_bound = BernsteinBound<dim>(parameters.degree);
-    // The children of an isotropically refined cell are the reference cell
-    // scaled by 1/2 towards each vertex.
-    shape_at_child_limiter.clear();
-    for (const unsigned int v : GeometryInfo<dim>::vertex_indices())
-      for (const auto &p : limiter_points.points())
-        {
-          const Point<dim> in_parent = 0.5 * (p + GeometryInfo<dim>::unit_cell_vertex(v));
-          for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
-            shape_at_child_limiter.push_back(fe.shape_value(i, in_parent));
-        }
 
     number_cells();
     build_cell_tables();

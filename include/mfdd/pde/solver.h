@@ -350,11 +350,10 @@ namespace mfdd::pde
     double
     cell_mass(const double *coefficients, unsigned int c) const;
     /// Scales the polynomial of cell @p c towards its mean until it is >= 0 at
-    /// the limiter points, or at the points of @p shape_at_points ([p][i]) if
-    /// given; returns the mean (the cell is left as it is if the mean is
-    /// negative).
+    /// the limiter points, or at @p points if given; returns the mean (the
+    /// cell is left as it is if the mean is negative).
     double
-    limit_cell(double *coefficients, unsigned int c, const std::vector<double> *shape_at_points = nullptr) const;
+    limit_cell(double *coefficients, unsigned int c, const TensorPointMinimum<dim> *points = nullptr) const;
     /// Coefficients of owned cell @p c in the owned vector @p u.
     double *
     owned_coefficients(VectorType &u, unsigned int c) const
@@ -446,8 +445,8 @@ namespace mfdd::pde
     unsigned int        n_dofs_per_cell, n_q_points;
     std::vector<double> shape_at_q;       ///< [q][i] at the volume Gauss points
     TensorPointMinimum<dim> limiter_points; ///< the Zhang-Shu points and the minimum over them
-    /// [p][i] at the limiter points of the 2^dim children (reference parent cell)
-    std::vector<double> shape_at_child_limiter;
+    /// The limiter points of the 2^dim children (reference parent cell)
+    TensorPointMinimum<dim> child_limiter_points;
     /// Skips the limiter points in cells positive everywhere.
     BernsteinBound<dim> positivity_bound;
 
