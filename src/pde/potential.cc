@@ -145,8 +145,8 @@ namespace mfdd::pde
         basis.first_derivatives.insert(basis.first_derivatives.end(), derivatives.begin(), derivatives.end());
         if (!two_radii)
           continue;
-        const unsigned int n1         = axes[1].size();
-        const auto [row, new_row]     = rows.emplace(y, rows.size());
+        const unsigned int n1     = axes[1].size();
+        const auto [row, new_row] = rows.emplace(y, rows.size());
         basis.row.push_back(row->second);
         if (new_row)
           {
