@@ -3,13 +3,6 @@ mfdd_gtest(test_pde_exact LIBS mfdd_pde LABELS unit pde TIMEOUT 300)
 mfdd_gtest(test_pde_nonlocal LIBS mfdd_pde LABELS unit pde TIMEOUT 300)
 mfdd_gtest(test_pde_examples LIBS mfdd_pde LABELS unit pde TIMEOUT 600)
 target_compile_definitions(test_pde_examples PRIVATE MFDD_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
-# Its 3D (a, r1, r2) against (a, r) case took 3 to 5 min on the shared 2-core
-# machine: run on its own, labelled slow, and left out of the default entry.
-set_tests_properties(test_pde_examples PROPERTIES
-  ENVIRONMENT "${MFDD_TEST_ENVIRONMENT};GTEST_FILTER=-PdeExamples.AmplitudeTwoRadii*")
-add_test(NAME test_pde_examples_3d COMMAND test_pde_examples --gtest_filter=PdeExamples.AmplitudeTwoRadii*)
-set_tests_properties(test_pde_examples_3d PROPERTIES LABELS "unit;pde;slow" TIMEOUT 900
-  ENVIRONMENT "${MFDD_TEST_ENVIRONMENT}" WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
 mfdd_script_test(test_pde_cli test_pde_cli.py LABELS cli pde mpi TIMEOUT 600)
 mfdd_gtest(test_pde_convergence LIBS mfdd_pde LABELS unit pde TIMEOUT 600)
 target_compile_definitions(test_pde_convergence PRIVATE MFDD_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
@@ -18,7 +11,7 @@ target_compile_definitions(test_pde_adaptive PRIVATE MFDD_SOURCE_DIR="${CMAKE_SO
 mfdd_gtest(test_pde_free_energy LIBS mfdd_pde LABELS unit pde TIMEOUT 300)
 mfdd_script_test(test_pde_convergence_study test_pde_convergence_study.py LABELS cli pde TIMEOUT 300)
 mfdd_script_test(test_pde_gibbs test_pde_gibbs.py LABELS cli pde TIMEOUT 300)
-# About 6 minutes on 2 ranks (the PDE to equilibrium on 48 x 48 cells).
+# About 5 minutes on 2 ranks (the PDE to equilibrium on 48 x 48 cells).
 mfdd_script_test(test_pde_gibbs_2d test_pde_gibbs_2d.py LABELS cli pde mpi slow TIMEOUT 1800)
 set_tests_properties(test_pde_gibbs_2d PROPERTIES RUN_SERIAL TRUE)
 mfdd_gtest(test_pde_risk_error MPI LIBS mfdd_pde LABELS unit pde TIMEOUT 600)
