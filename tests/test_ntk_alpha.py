@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""`mfdd kernel` checks of the kernel limit, doc/theory.md §6 (slow: runs the PDE for several alpha).
+"""`mfdd kernel` checks of the kernel limit, doc/theory.md §6 (runs the PDE for several alpha: 38 s).
 
 alpha-convergence (params/kernel_limit.prm): fitted slope of sup_t |risk_PDE - risk_kernel|
 against alpha <= -0.8 over alpha in [4, 32], slope of the distance of rho-bar_t from
