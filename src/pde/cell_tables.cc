@@ -27,6 +27,7 @@ namespace mfdd::pde
     q_points.resize(n_c * n_q_points);
     cell_volume.resize(n_c);
     cell_size.resize(n_c);
+    basis_integrals.assign(n_c * n_dofs_per_cell, 0.);
     for (unsigned int c = 0; c < n_c; ++c)
       {
         cell_volume[c] = 0.;
@@ -48,6 +49,8 @@ namespace mfdd::pde
             JxW[c * n_q_points + q]      = jxw;
             q_points[c * n_q_points + q] = z;
             cell_volume[c] += jxw;
+            for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
+              basis_integrals[c * n_dofs_per_cell + i] += shape_at_q[q * n_dofs_per_cell + i] * jxw;
           }
         cell_size[c] = cells[c]->minimum_vertex_distance();
       }

@@ -17,11 +17,7 @@ namespace mfdd::pde
   double
   Solver<dim>::cell_mass(const double *coefficients, const unsigned int c) const
   {
-    double total = 0.;
-    for (unsigned int q = 0; q < n_q_points; ++q)
-      total += polynomial_value(coefficients, &shape_at_q[q * n_dofs_per_cell], n_dofs_per_cell) *
-               JxW[c * n_q_points + q];
-    return total;
+    return polynomial_value(coefficients, &basis_integrals[std::size_t(c) * n_dofs_per_cell], n_dofs_per_cell);
   }
 
   template <int dim>

@@ -462,6 +462,8 @@ namespace mfdd::pde
     std::vector<double>         JxW;                 ///< [cell][q]
     std::vector<Point<dim>>     q_points;            ///< [cell][q]
     std::vector<double>         cell_volume, cell_size;
+    /// [cell][i] int_K phi_i (the Gauss rule): a cell's mass is one dot product.
+    std::vector<double>         basis_integrals;
     std::vector<std::vector<std::pair<unsigned int, bool>>> cell_faces; ///< (face, is minus side), in face order
     std::vector<FaceData>       faces; ///< only with the jump indicator
     /// The DG operator; psi is evaluated at its evaluation points.
