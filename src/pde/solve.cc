@@ -230,8 +230,9 @@ namespace mfdd::pde
   noise_time_stepping_of_solve(const model::Problem &problem, const SolverParameters &parameters,
                                const std::shared_ptr<NonlocalPotential<dim>> &potential, MPI_Comm communicator)
   {
+    // Without noise there is nothing to decide (and no companion to set up).
     std::string reason;
-    if (parameters.noise_time_stepping == "automatic" && parameters.risk_error_estimate)
+    if (problem.temperature > 0. && parameters.noise_time_stepping == "automatic" && parameters.risk_error_estimate)
       if (const auto coarse = coarsened(parameters, dim, reason))
         {
           Solver<dim> companion(problem, coarse->parameters, potential, communicator);

@@ -525,8 +525,8 @@ namespace mfdd::pde
    * PDE/Noise time stepping as solve() steps the noise with @p parameters:
    * automatic is decided once, by the risk error estimate's coarse companion
    * (Solver::implicit_noise() at t = 0) when there is one, so that a solve,
-   * its companion and `mfdd gibbs` use the same scheme; otherwise it stays
-   * automatic and each solver decides on its own mesh.
+   * its companion and `mfdd gibbs` use the same scheme; otherwise (and
+   * without noise) it stays as given and each solver decides on its own mesh.
    */
   template <int dim>
   std::string
