@@ -5,7 +5,6 @@
 #include <cstddef>
 #include <cstring>
 #include <utility>
-#include <vector>
 
 namespace mfdd::particles
 {

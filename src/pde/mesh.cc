@@ -116,13 +116,19 @@ namespace mfdd::pde
         along_gauss.push_back(p[0]);
       for (const auto &p : lobatto.get_points())
         along_lobatto.push_back(p[0]);
+      // A list x of 1D points in both halves of [0, 1]: x/2 and (1 + x)/2.
+      const auto halves = [](const std::vector<double> &list) {
+        std::vector<double> result;
+        for (const double x : list)
+          result.push_back(0.5 * x);
+        for (const double x : list)
+          result.push_back(0.5 + 0.5 * x);
+        return result;
+      };
       tangential = along_gauss;
       if (parameters.adaptivity.enabled())
-        for (const auto &p : gauss.get_points())
-          {
-            tangential.push_back(0.5 * p[0]);
-            tangential.push_back(0.5 + 0.5 * p[0]);
-          }
+        for (const double x : halves(along_gauss))
+          tangential.push_back(x);
       std::vector<typename TensorPointMinimum<dim>::PointSet> sets;
       sets.emplace_back().fill(along_gauss);
       for (unsigned int direction = 0; direction < dim; ++direction)
@@ -133,18 +139,11 @@ namespace mfdd::pde
         }
       limiter_points = TensorPointMinimum<dim>(parameters.degree, sets);
       // The children of an isotropically refined cell are the reference cell
-      // scaled by 1/2 towards each vertex: over all children, each 1D list x
-      // becomes x/2 and (1 + x)/2.
+      // scaled by 1/2 towards each vertex: over all children, each 1D list
+      // becomes its halves.
       for (auto &set : sets)
         for (auto &list : set)
-          {
-            std::vector<double> halves;
-            for (const double x : list)
-              halves.push_back(0.5 * x);
-            for (const double x : list)
-              halves.push_back(0.5 + 0.5 * x);
-            list = std::move(halves);
-          }
+          list = halves(list);
       child_limiter_points = TensorPointMinimum<dim>(parameters.degree, sets);
     }
     positivity_bound = BernsteinBound<dim>(parameters.degree);
