@@ -36,27 +36,33 @@ namespace mfdd::pde
 
     /// The risks at the output times of a solve with @p parameters (no files,
     /// no estimate of its own), sharing @p potential: the kernel table depends
-    /// only on the box, which coarsening keeps.
+    /// only on the box, which coarsening keeps. PDE/Noise time stepping =
+    /// automatic in @p solved is resolved to what this solve chose at t = 0, so
+    /// that the solve it estimates steps the noise the same way.
     template <int dim>
     std::vector<double>
     companion_risks(const model::Problem &problem, SolverParameters parameters,
                     const std::shared_ptr<NonlocalPotential<dim>> &potential, const io::OutputParameters &output,
-                    MPI_Comm communicator)
+                    MPI_Comm communicator, SolverParameters &solved)
     {
       parameters.risk_error_estimate = false;
       parameters.print_timing        = false;
       Solver<dim> solver(problem, parameters, potential, communicator);
       solver.make_mesh();
       solver.set_initial_density();
+      if (problem.temperature > 0.)
+        resolve_noise_time_stepping(solver, solved);
       return risks_of(solver.run(output, false));
     }
 
     /// The estimator of PDE/Risk error estimate: a solve on the mesh
     /// coarsened once (in 2D a quarter of the cells, in 1D half, and twice the
-    /// time step: about 1/8 and 1/4 of the solve's cost), or why there is none.
+    /// time step: about 1/8 and 1/4 of the solve's cost), or why there is none;
+    /// decides PDE/Noise time stepping = automatic in @p parameters as
+    /// noise_time_stepping_of_solve() does.
     template <int dim>
     RiskErrorEstimator
-    risk_error_estimator(const model::Problem &problem, const SolverParameters &parameters,
+    risk_error_estimator(const model::Problem &problem, SolverParameters &parameters,
                          const std::shared_ptr<NonlocalPotential<dim>> &potential, const io::OutputParameters &output,
                          MPI_Comm communicator)
     {
@@ -66,8 +72,8 @@ namespace mfdd::pde
       const auto  coarse = coarsened(parameters, dim, reason);
       if (!coarse)
         return RiskErrorEstimator(reason);
-      return RiskErrorEstimator(*coarse, companion_risks(problem, coarse->parameters, potential, output, communicator),
-                                parameters.degree);
+      auto risks = companion_risks(problem, coarse->parameters, potential, output, communicator, parameters);
+      return RiskErrorEstimator(*coarse, std::move(risks), parameters.degree);
     }
 
     /// The solve, refined until the risk error estimate meets the tolerance
@@ -84,9 +90,8 @@ namespace mfdd::pde
       // The companion first: the solvers share the potential, which follows
       // the mesh of the solver last set up.
       const bool root       = dealii::Utilities::MPI::this_mpi_process(communicator) == 0;
-      SolverParameters current    = parameters;
-      current.noise_time_stepping = noise_time_stepping_of_solve<dim>(problem, parameters, potential, communicator);
-      auto risk_error             = risk_error_estimator<dim>(problem, current, potential, output, communicator);
+      SolverParameters current = parameters;
+      auto             risk_error = risk_error_estimator<dim>(problem, current, potential, output, communicator);
       if (!risk_error.available() && parameters.risk_error_estimate && write_files && root)
         std::cout << "risk error estimate: not available for " << risk_error.reason() << std::endl;
       const unsigned int allowed = parameters.refinements_for_tolerance(dim);
