@@ -10,7 +10,9 @@ from the sup over t. A study with error times (study_summary_by_time.csv) also g
 exponent_vs_t.png (the N- and epsilon-exponents against t with their 95% bands, from
 rates.csv), error_vs_t.png (error against t at the smallest epsilon, one line per N)
 and N_risk_gap_vs_t.png (N x risk_gap_no_self against t: a collapse onto one curve
-b(t) is the 1/N regime).
+b(t) is the 1/N regime), and with bias_fluctuation.csv bias_fluctuation_vs_N.png
+(per signed difference, |seed mean| and seed standard deviation against N at the
+smallest epsilon, one line per error time, with reference slopes -1 and -1/2).
 """
 import csv
 import math
@@ -158,6 +160,41 @@ def time_figure(path, rows, metrics, scale_by_n, ylabel):
     save(fig, path)
 
 
+def bias_fluctuation_figure(path, parts):
+    """Per signed quantity (rows) and d (columns): |bias| (filled) and fluctuation (open) against N."""
+    eps_min = min(float(r["epsilon"]) for r in parts)
+    parts = [r for r in parts if math.isclose(float(r["epsilon"]), eps_min, rel_tol=1e-12)]
+    quantities = list(dict.fromkeys(r["quantity"] for r in parts))
+    dims = sorted({int(r["d"]) for r in parts})
+    fig, axes = plt.subplots(len(quantities), len(dims), figsize=(4.8 * len(dims), 3.6 * len(quantities)),
+                             squeeze=False)
+    for row, quantity in enumerate(quantities):
+        for col, d in enumerate(dims):
+            ax = axes[row][col]
+            for t in sorted({float(r["t"]) for r in parts}):
+                line = sorted((int(r["N"]), abs(float(r["bias"])), float(r["bias_ci95"]), float(r["fluctuation"]))
+                              for r in parts if r["quantity"] == quantity and int(r["d"]) == d
+                              and float(r["t"]) == t and math.isfinite(float(r["fluctuation"])))
+                if len(line) < 2:
+                    continue
+                N, bias, ci, fluctuation = zip(*line)
+                drawn, = ax.plot(N, fluctuation, marker="o", mfc="none", ls="--", label="fluct., t = %g" % t)
+                lower = [min(c, b * 0.999) if math.isfinite(c) else 0.0 for c, b in zip(ci, bias)]
+                upper = [c if math.isfinite(c) else 0.0 for c in ci]
+                ax.errorbar(N, bias, yerr=[lower, upper], marker="o", capsize=2, color=drawn.get_color(),
+                            label="|bias|, t = %g" % t)
+            n = sorted({int(r["N"]) for r in parts})
+            for slope, style in ((-1.0, ":"), (-0.5, "-.")):
+                ax.plot([n[0], n[-1]], [1e-3 * (x / n[0]) ** slope for x in (n[0], n[-1])], "k" + style, lw=1,
+                        label="N^%g" % slope)
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_title("%s, d = %d, epsilon = %g" % (quantity, d, eps_min), fontsize=9)
+            ax.set_xlabel("width N")
+            ax.legend(fontsize=6, ncol=2)
+    save(fig, path)
+
+
 def main(folder):
     rows, metrics = read_summary(folder)
     if not rows:
@@ -184,6 +221,9 @@ def main(folder):
         if "risk_gap_no_self" in metrics:
             time_figure(os.path.join(folder, "N_risk_gap_vs_t.png"), rows_t, ["risk_gap_no_self"], True,
                         "N x risk_gap_no_self")
+    parts = os.path.join(folder, "bias_fluctuation.csv")
+    if os.path.exists(parts):
+        bias_fluctuation_figure(os.path.join(folder, "bias_fluctuation_vs_N.png"), read_csv(parts))
     return 0
 
 

@@ -1,6 +1,7 @@
 // The study driver on synthetic evolutions: run design, rank-count
 // independence, resumability, refusal of a different study, rate fits on
 // tables with known exponents. Runs on two MPI ranks.
+#include <mfdd/compare/bias_fluctuation.h>
 #include <mfdd/compare/study.h>
 #include <mfdd/io/input_error.h>
 
@@ -175,7 +176,7 @@ TEST(StudyRates, KnownExponentsFromASyntheticTable)
   // error = 2 N^{-1/2} (epsilon/1e-4)^{0.8} (d/10)^{0.1}, exactly: every fit
   // recovers its exponent with a zero-width interval.
   const auto p = small_study();
-  StudyTable table{{"w1"}, {}, {}};
+  StudyTable table{{"w1"}, {}, {}, {}};
   for (const auto &run : study_runs(p))
     table.rows.push_back({run,
                           {2. / std::sqrt(double(run.N)) * std::pow(run.epsilon / 1e-4, 0.8) *
@@ -293,7 +294,7 @@ TEST(StudyRates, KnownExponentsAtEveryErrorTime)
   const auto                p = small_study();
   const std::vector<double> times = {0.5, 1.};
   const double              n_exponent[] = {-0.5, -0.5, -1.}, eps_exponent[] = {0.8, 1., 0.5};
-  StudyTable                table{{"w1"}, times, {}};
+  StudyTable                table{{"w1"}, times, {}, {}};
   for (const auto &run : study_runs(p))
     {
       std::vector<double> values;
@@ -324,7 +325,7 @@ TEST(StudyRates, RefusedWhereThePdeErrorIsNotTenTimesSmaller)
   // w1 = N^{-1/2} >= 800^{-1/2} = 0.035 at the smallest step; a PDE error of
   // 0.0036 for d = 10 (just above a tenth) refuses its rates, 0.0034 for d = 20 does not.
   const auto p = small_study();
-  StudyTable table{{"w1"}, {}, {}};
+  StudyTable table{{"w1"}, {}, {}, {}};
   for (const auto &run : study_runs(p))
     table.rows.push_back({run, {1. / std::sqrt(double(run.N))}, 0., 0.});
   const std::vector<std::vector<double>> pde_error = {{10., 0.0036}, {20., 0.0034}};
@@ -372,7 +373,8 @@ TEST(StudyRun, ErrorTimes)
 
   if (dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) != 0)
     return;
-  const auto table = StudyTable::read(folder + "/study.csv", metrics().names(), p.error_times);
+  const auto table =
+    StudyTable::read(folder + "/study.csv", metrics().names(), p.error_times, metrics().difference_names());
   ASSERT_EQ(table.rows.size(), study_runs(p).size());
   const std::size_t n_metrics = metrics().names().size(); // risk_gap, risk_gap_no_self, w1, test_gap_1
   for (const auto &row : table.rows)
@@ -386,6 +388,14 @@ TEST(StudyRun, ErrorTimes)
         }
       // the largest over the records at t = 0 and 1
       EXPECT_DOUBLE_EQ(row.risk_standard_error, 0.02 / row.key.N);
+      // signed differences at t = 0.5 and 1: the risk's without self-interaction
+      // is the synthetic fluctuation, the gap its absolute value
+      ASSERT_EQ(row.differences.size(), 2 * metrics().difference_names().size());
+      for (std::size_t k = 1; k <= 2; ++k)
+        {
+          EXPECT_DOUBLE_EQ(std::abs(row.differences[(k - 1) * 2]), row.values[k * n_metrics + 1]);
+          EXPECT_DOUBLE_EQ(std::abs(row.differences[(k - 1) * 2 + 1]), row.values[k * n_metrics + 3]);
+        }
       // W1 at eps = 1e-2, d = 20 is the shift 5 d epsilon t: 0.5 at t = 0.5, 1 at t = 1
       if (row.key.epsilon == 1e-2 && row.key.d == 20)
         {
@@ -393,6 +403,9 @@ TEST(StudyRun, ErrorTimes)
           EXPECT_NEAR(row.values[2 * n_metrics + 2], 1., 0.1);
         }
     }
+
+  // one line per signed quantity, time and configuration
+  EXPECT_EQ(csv_rows(folder + "/bias_fluctuation.csv").size(), 1 + 2 * 2 * summarize(table).size());
 
   const auto by_time = csv_rows(folder + "/study_summary_by_time.csv");
   ASSERT_FALSE(by_time.empty());
@@ -582,4 +595,73 @@ TEST(Pack, RoundTrip)
       EXPECT_EQ(back[k].grid.n, trajectory[k].grid.n);
       EXPECT_EQ(back[k].grid.values, trajectory[k].grid.values);
     }
+}
+
+TEST(StudyRates, BiasAndFluctuationOfSignedDifferences)
+{
+  // q = b(t)/N (epsilon/1e-4) + sigma(t) N^{-1/2} (epsilon/1e-4)^{1/2} z with
+  // z = -1, 0, 1 over the seeds: seed mean b/N, seed standard deviation
+  // sigma/sqrt(N), exactly; b < 0 at t = 0.5 (the bias is fitted as |mean|).
+  const auto                p     = small_study();
+  const std::vector<double> times = {0.5, 1.};
+  const double              b[]   = {-2., 3.}, sigma[] = {0.01, 0.02}, z[] = {-1., 0., 1.};
+  StudyTable                table{{"w1"}, times, {"q"}, {}};
+  for (const auto &run : study_runs(p))
+    {
+      std::vector<double> differences;
+      const double        e = run.epsilon / 1e-4;
+      for (unsigned int k = 0; k < 2; ++k)
+        differences.push_back(b[k] / run.N * e + sigma[k] / std::sqrt(double(run.N)) * std::sqrt(e) * z[run.seed - 1]);
+      table.rows.push_back({run, {1., 1., 1.}, 0., 0., differences});
+    }
+  EXPECT_EQ(table.columns(), (std::vector<std::string>{"N", "epsilon", "d", "seed", "w1", "w1@0.5", "w1@1", "q@0.5",
+                                                       "q@1", "risk_standard_error", "seconds"}));
+
+  const auto parts = split_bias_fluctuation(table);
+  ASSERT_EQ(parts.size(), 2 * summarize(table).size());
+  for (const auto &part : parts)
+    {
+      const unsigned int k = part.t == 0.5 ? 0 : 1;
+      const double       e = part.epsilon / 1e-4;
+      EXPECT_NEAR(part.bias.mean, b[k] / part.N * e, 1e-15);
+      EXPECT_NEAR(part.fluctuation.std_dev, sigma[k] / std::sqrt(double(part.N)) * std::sqrt(e), 1e-15);
+      EXPECT_LT(part.fluctuation.lower, part.fluctuation.std_dev);
+      EXPECT_GT(part.fluctuation.upper, part.fluctuation.std_dev);
+    }
+
+  const auto rates = fit_bias_fluctuation_rates(table, p);
+  ASSERT_EQ(rates.size(), 2u * 2u * 2u); // times x d x sweeps
+  for (const auto &r : rates)
+    {
+      EXPECT_NEAR(r.bias.exponent, r.sweep == "N" ? -1. : 1., 1e-10) << r.sweep << " at t = " << r.t;
+      EXPECT_NEAR(r.fluctuation.exponent, r.sweep == "N" ? -0.5 : 0.5, 1e-10) << r.sweep << " at t = " << r.t;
+      EXPECT_EQ(r.points, 3u);
+      EXPECT_EQ(r.bias_resolved, 3u);
+    }
+}
+
+TEST(Statistics, PowerLawOfStandardDeviations)
+{
+  // 400 normal values per x with standard deviation 0.3 x^(-1/2): the fitted
+  // exponent within its interval of -1/2, the interval about 0.1 wide.
+  boost::random::mt19937                     rng(17);
+  boost::random::normal_distribution<double> normal;
+  std::vector<double>                        x, y;
+  for (const double xi : {100., 400., 1600., 6400.})
+    for (unsigned int i = 0; i < 400; ++i)
+      {
+        x.push_back(xi);
+        y.push_back(5. + 0.3 / std::sqrt(xi) * normal(rng));
+      }
+  const auto fit = fit_power_law_of_std_devs(x, y);
+  EXPECT_EQ(fit.n_points, 1600u);
+  EXPECT_LT(std::abs(fit.exponent + 0.5), fit.half_width);
+  EXPECT_GT(fit.half_width, 0.02);
+  EXPECT_LT(fit.half_width, 0.1);
+
+  const auto s = std_dev_with_interval({1., 2., 3., 4.});
+  EXPECT_NEAR(s.std_dev, std::sqrt(5. / 3.), 1e-15);
+  // chi^2_{3} quantiles 0.2158 and 9.348: s sqrt(3/9.348) and s sqrt(3/0.2158)
+  EXPECT_NEAR(s.lower, s.std_dev * std::sqrt(3. / 9.348404), 1e-5);
+  EXPECT_NEAR(s.upper, s.std_dev * std::sqrt(3. / 0.2157953), 1e-5);
 }

@@ -23,8 +23,12 @@ namespace mfdd::compare
           metric_names.push_back("w1_" + name);
         metric_names.push_back("sliced_w1");
       }
+    signed_names = {"risk_difference_no_self"};
     for (std::size_t i = 0; i < functions.size(); ++i)
-      metric_names.push_back("test_gap_" + std::to_string(i + 1));
+      {
+        metric_names.push_back("test_gap_" + std::to_string(i + 1));
+        signed_names.push_back("test_difference_" + std::to_string(i + 1));
+      }
   }
 
   std::vector<double>
@@ -41,6 +45,16 @@ namespace mfdd::compare
       values.push_back(sliced_wasserstein1(reference, other, dim, directions));
     for (std::size_t i = 0; i < functions.size(); ++i)
       values.push_back(std::abs(functions.integral(i, other) - functions.integral(i, reference)));
+    return values;
+  }
+
+  std::vector<double>
+  SnapshotMetrics::differences(const model::ReducedLawSnapshot &reference,
+                               const model::ReducedLawSnapshot &other) const
+  {
+    std::vector<double> values = {other.risk - other.self_interaction - reference.risk};
+    for (std::size_t i = 0; i < functions.size(); ++i)
+      values.push_back(functions.integral(i, other) - functions.integral(i, reference));
     return values;
   }
 

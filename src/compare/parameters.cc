@@ -97,7 +97,9 @@ namespace mfdd::compare
                       "Comma-separated times at which every metric is also evaluated, fitted and "
                       "plotted, besides the sup over t <= T (e.g. 0.05, 0.25, 0.5, 1, 2). Each must be an "
                       "output time of the runs: a multiple of Output/Output interval, or Problem/Final "
-                      "time. Empty: the sup only.");
+                      "time. At these times the signed differences (risk without self-interaction, test "
+                      "functions) are also split over seeds into bias and fluctuation (bias_fluctuation.csv). "
+                      "Empty: the sup only.");
     prm.declare_entry("Design", "cross", dealii::Patterns::Selection("cross|full"),
                       "cross: for each d, every N at the Width sweep epsilon and every Step sizes epsilon at the "
                       "largest N (all that the fitted rates use); full: every (N, epsilon, d).");

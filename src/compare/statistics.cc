@@ -1,5 +1,6 @@
 #include <mfdd/compare/statistics.h>
 
+#include <boost/math/distributions/chi_squared.hpp>
 #include <boost/math/distributions/students_t.hpp>
 
 #include <algorithm>
@@ -97,6 +98,15 @@ namespace mfdd::compare
       return line;
     }
 
+    /// Widens an interval when the k points scatter about the line more than
+    /// their error bars allow (a power law that does not fit): sqrt of this
+    /// factor, chi^2/(k-2) or 1.
+    double
+    birge_ratio(const Line &line, std::size_t k)
+    {
+      return k > 2 ? std::max(1., line.chi2 / (k - 2.)) : 1.;
+    }
+
     /// Exponent and prefactor of @p line into @p fit; with unit weights and
     /// more than two points, the interval from the residuals.
     void
@@ -167,12 +177,51 @@ namespace mfdd::compare
     if (exact)
       fit.half_width = 0.; // every seed gave the same value: the means are exact
     else if (known)
+      fit.half_width = t_quantile_95(fewest - 1) * std::sqrt(birge_ratio(line, k) / line.sxx);
+    return fit;
+  }
+
+  StdDevInterval
+  std_dev_with_interval(const std::vector<double> &values)
+  {
+    const auto m = mean_with_interval(values);
+    if (m.n < 2)
+      return {nan, nan, nan, m.n};
+    const boost::math::chi_squared chi2(m.n - 1);
+    const double                   scale = std::sqrt(m.n - 1.);
+    return {m.std_dev,
+            m.std_dev * scale / std::sqrt(boost::math::quantile(boost::math::complement(chi2, 0.025))),
+            m.std_dev * scale / std::sqrt(boost::math::quantile(chi2, 0.025)),
+            m.n};
+  }
+
+  PowerLawFit
+  fit_power_law_of_std_devs(const std::vector<double> &x, const std::vector<double> &y)
+  {
+    std::map<double, std::vector<double>> samples;
+    for (std::size_t i = 0; i < x.size() && i < y.size(); ++i)
+      if (x[i] > 0. && std::isfinite(x[i]) && std::isfinite(y[i]))
+        samples[x[i]].push_back(y[i]);
+    std::vector<double> lx, ly, w;
+    unsigned int        n_values = 0, fewest = std::numeric_limits<unsigned int>::max();
+    for (const auto &[xi, values] : samples)
       {
-        // Widened by the Birge ratio when the means scatter about the line
-        // more than their error bars allow (a power law that does not fit).
-        const double birge = k > 2 ? std::max(1., line.chi2 / (k - 2.)) : 1.;
-        fit.half_width     = t_quantile_95(fewest - 1) * std::sqrt(birge / line.sxx);
+        const auto s = mean_with_interval(values);
+        if (s.n < 2 || !(s.std_dev > 0.))
+          continue;
+        lx.push_back(std::log(xi));
+        ly.push_back(std::log(s.std_dev));
+        w.push_back(2. * (s.n - 1.));
+        n_values += s.n;
+        fewest = std::min(fewest, s.n);
       }
+    PowerLawFit fit{nan, nan, nan, n_values};
+    if (lx.size() < 2)
+      return fit;
+    const Line line = weighted_line(lx, ly, w);
+    set_from_line(line, lx.size(), false, fit);
+    if (line.defined)
+      fit.half_width = t_quantile_95(fewest - 1) * std::sqrt(birge_ratio(line, lx.size()) / line.sxx);
     return fit;
   }
 } // namespace mfdd::compare

@@ -133,6 +133,27 @@ namespace mfdd::compare
     std::ofstream(std::filesystem::path(folder) / "study_definition.prm") << definition;
   }
 
+  namespace
+  {
+    // The index of the output time t of @p reference; InputError naming Study/Error times if there is none.
+    std::size_t
+    index_of_error_time(const model::ReducedLawTrajectory &reference, double t)
+    {
+      const auto at = std::find_if(reference.begin(), reference.end(), [&](const model::ReducedLawSnapshot &s) {
+        return std::abs(s.t - t) <= 1e-9 * std::max(1., std::abs(t));
+      });
+      if (at == reference.end())
+        {
+          std::string output_times;
+          for (const auto &s : reference)
+            output_times += (output_times.empty() ? "" : ", ") + number(s.t, 6);
+          throw io::InputError("Study/Error times: t = " + number(t) + " is not an output time of the runs (" +
+                               output_times + "); choose among these or change Output/Output interval");
+        }
+      return at - reference.begin();
+    }
+  } // namespace
+
   std::vector<double>
   study_values(const std::vector<std::vector<double>> &rows,
                const model::ReducedLawTrajectory      &reference,
@@ -141,19 +162,23 @@ namespace mfdd::compare
     std::vector<double> values = sup_over_time(rows);
     for (const double t : times)
       {
-        const auto at = std::find_if(reference.begin(), reference.end(), [&](const model::ReducedLawSnapshot &s) {
-          return std::abs(s.t - t) <= 1e-9 * std::max(1., std::abs(t));
-        });
-        if (at == reference.end())
-          {
-            std::string output_times;
-            for (const auto &s : reference)
-              output_times += (output_times.empty() ? "" : ", ") + number(s.t, 6);
-            throw io::InputError("Study/Error times: t = " + number(t) +
-                                 " is not an output time of the runs (" + output_times +
-                                 "); choose among these or change Output/Output interval");
-          }
-        const auto &row = rows.at(at - reference.begin());
+        const auto &row = rows.at(index_of_error_time(reference, t));
+        values.insert(values.end(), row.begin(), row.end());
+      }
+    return values;
+  }
+
+  std::vector<double>
+  study_differences(const SnapshotMetrics             &metrics,
+                    const model::ReducedLawTrajectory &reference,
+                    const model::ReducedLawTrajectory &other,
+                    const std::vector<double>         &times)
+  {
+    std::vector<double> values;
+    for (const double t : times)
+      {
+        const std::size_t k   = index_of_error_time(reference, t);
+        const auto        row = metrics.differences(reference[k], other.at(k));
         values.insert(values.end(), row.begin(), row.end());
       }
     return values;
@@ -269,10 +294,11 @@ namespace mfdd::compare
 
     // Finished runs and PDE error estimates, read by rank 0, known to all.
     std::vector<double> finished, pde_done;
-    StudyTable          table{names, times, {}};
+    const auto        &differences = metrics.difference_names();
+    StudyTable          table{names, times, differences, {}};
     if (rank == 0)
       {
-        table = StudyTable::read(path("study.csv"), names, times);
+        table = StudyTable::read(path("study.csv"), names, times, differences);
         // Rewrite the table without a cut-off last line before appending.
         std::ofstream out(path("study.csv"));
         out << csv_header(table.columns());
@@ -280,6 +306,7 @@ namespace mfdd::compare
           {
             std::vector<double> v = {double(row.key.N), row.key.epsilon, double(row.key.d), double(row.key.seed)};
             v.insert(v.end(), row.values.begin(), row.values.end());
+            v.insert(v.end(), row.differences.begin(), row.differences.end());
             v.push_back(row.risk_standard_error);
             v.push_back(row.seconds);
             out << csv_line(v);
@@ -370,6 +397,8 @@ namespace mfdd::compare
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         std::vector<double> line = {double(run.N), run.epsilon, double(run.d), double(run.seed)};
         line.insert(line.end(), sup.begin(), sup.end());
+        const auto signed_values = study_differences(metrics, pde.at(run.d), sgd, times);
+        line.insert(line.end(), signed_values.begin(), signed_values.end());
         line.push_back(largest_risk_standard_error(sgd));
         line.push_back(seconds);
         append_line(path("study.csv"), csv_line(line));
@@ -395,7 +424,7 @@ namespace mfdd::compare
     if (rank != 0)
       return;
     // Finished runs of an earlier design that this one does not use stay in study.csv only.
-    StudyTable all = StudyTable::read(path("study.csv"), names, times);
+    StudyTable all = StudyTable::read(path("study.csv"), names, times, differences);
     const auto runs = study_runs(parameters);
     all.rows.erase(std::remove_if(all.rows.begin(), all.rows.end(),
                                   [&](const StudyTable::Row &row) {

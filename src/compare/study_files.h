@@ -3,6 +3,7 @@
 // lines, the tolerant reading of the study's own CSV files.
 #pragma once
 
+#include <mfdd/compare/bias_fluctuation.h>
 #include <mfdd/compare/study.h>
 
 #include <string>
@@ -45,6 +46,8 @@ namespace mfdd::compare::internal
     const std::vector<Rate>                &rates;
     const std::vector<std::vector<double>> &pde_error;
     const std::vector<std::string>         &checks;
+    const std::vector<BiasFluctuation>     &parts;
+    const std::vector<BiasFluctuationRate> &part_rates;
   };
 
   void

@@ -201,6 +201,46 @@ namespace mfdd::compare::internal
           }
     }
 
+    // The signed differences split into bias and fluctuation, along the N-sweep.
+    void
+    write_bias_fluctuation(std::ofstream &out, const StudyReport &r)
+    {
+      const auto &p = r.parameters;
+      out << "\n## Bias and fluctuation of the signed differences\n\nPer run, q = SGD minus PDE at each error "
+             "time: the risk without the self-interaction (risk_difference_no_self) and the integral of each test "
+             "function (test_difference_i). Over the seeds of a configuration, the mean of q is its deterministic "
+             "part (the bias: beta(t)/N from the finite width, plus O(D epsilon) from the step) and the standard "
+             "deviation its random part (the fluctuation: sigma(t) N^(-1/2), plus the step's noise). A gap E|q| "
+             "follows N^(-1/2) only where the fluctuation dominates the bias. N-exponents at epsilon = "
+          << number(p.width_sweep_step(), 3)
+          << " with 95% intervals; the bias exponent is that of |mean| and means something only where the bias "
+             "is resolved (mean outside its 95% interval around 0) at every N (bias_fluctuation.csv, "
+             "bias_fluctuation_rates.csv, bias_fluctuation_vs_N.png):\n\n"
+          << "| quantity | t | d | bias exponent | resolved | fluctuation exponent | N x bias (by N) | sqrt(N) x "
+             "fluctuation (by N) | bias / fluctuation at N = "
+          << p.largest_width() << " |\n|---|---|---|---|---|---|---|---|---|\n";
+      for (const auto &rate : r.part_rates)
+        {
+          if (rate.sweep != "N" || rate.points == 0) // no values: R_N not recorded at that time
+            continue;
+          std::string by_n, by_sqrt_n, ratio = "-";
+          for (const auto &part : r.parts)
+            if (part.quantity == rate.quantity && part.t == rate.t && part.d == rate.d &&
+                same_step(part.epsilon, p.width_sweep_step()))
+              {
+                by_n += (by_n.empty() ? "" : ", ") + number(part.N * part.bias.mean, 3);
+                by_sqrt_n +=
+                  (by_sqrt_n.empty() ? "" : ", ") + number(std::sqrt(double(part.N)) * part.fluctuation.std_dev, 3);
+                if (part.N == p.largest_width())
+                  ratio = number(std::abs(part.bias.mean) / part.fluctuation.std_dev, 3);
+              }
+          out << "| " << rate.quantity << " | " << number(rate.t, 4) << " | " << rate.d << " | "
+              << number(rate.bias.exponent, 3) << " " << interval(rate.bias) << " | " << rate.bias_resolved << " of "
+              << rate.points << " | " << number(rate.fluctuation.exponent, 3) << " " << interval(rate.fluctuation)
+              << " | " << by_n << " | " << by_sqrt_n << " | " << ratio << " |\n";
+        }
+    }
+
     void
     write_pde_error(std::ofstream &out, const StudyReport &r)
     {
@@ -234,6 +274,8 @@ namespace mfdd::compare::internal
         write_exponents_over_time(out, report);
         write_growth_in_time(out, report);
         write_risk_crossover(out, report);
+        if (!report.part_rates.empty())
+          write_bias_fluctuation(out, report);
       }
     write_pde_error(out, report);
     out << "\n## Checks of the width and step-size laws\n\n";
@@ -241,7 +283,7 @@ namespace mfdd::compare::internal
       out << "* " << c << '\n';
     out << "\nPlots: error_vs_N.png, error_vs_epsilon.png, error_vs_D_epsilon.png (sup over t)";
     if (!report.table.times.empty())
-      out << ", exponent_vs_t.png, error_vs_t.png, N_risk_gap_vs_t.png";
+      out << ", exponent_vs_t.png, error_vs_t.png, N_risk_gap_vs_t.png, bias_fluctuation_vs_N.png";
     out << ".\n";
   }
 } // namespace mfdd::compare::internal

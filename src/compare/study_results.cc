@@ -42,6 +42,9 @@ namespace mfdd::compare
     std::vector<std::string> c = {"N", "epsilon", "d", "seed"};
     const auto               values = study_value_names(metrics, times);
     c.insert(c.end(), values.begin(), values.end());
+    for (const double t : times)
+      for (const auto &q : differences)
+        c.push_back(q + "@" + number(t));
     c.push_back("risk_standard_error");
     c.push_back("seconds");
     return c;
@@ -49,15 +52,20 @@ namespace mfdd::compare
 
 
   StudyTable
-  StudyTable::read(const std::string &filename, const std::vector<std::string> &metrics, const std::vector<double> &times)
+  StudyTable::read(const std::string              &filename,
+                   const std::vector<std::string> &metrics,
+                   const std::vector<double>      &times,
+                   const std::vector<std::string> &differences)
   {
-    StudyTable table{metrics, times, {}};
+    StudyTable        table{metrics, times, differences, {}};
+    const std::size_t n_values = metrics.size() * (1 + times.size());
     for (const auto &v : read_numeric_csv(filename, table.columns()))
       {
         Row row{{unsigned(v[0]), v[1], unsigned(v[2]), unsigned(v[3])},
-                std::vector<double>(v.begin() + 4, v.end() - 2),
+                std::vector<double>(v.begin() + 4, v.begin() + 4 + n_values),
                 v[v.size() - 2],
-                v.back()};
+                v.back(),
+                std::vector<double>(v.begin() + 4 + n_values, v.end() - 2)};
         if (!table.has(row.key))
           table.rows.push_back(row);
       }
@@ -331,7 +339,12 @@ namespace mfdd::compare
                   " at least 10x below the smallest risk_gap_no_self " + number(smallest, 3));
       }
 
-    write_study_report(path("report.md"), {parameters, extra_dimension, table, summary, rates, pde_error, checks});
+    const auto parts      = split_bias_fluctuation(table);
+    const auto part_rates = fit_bias_fluctuation_rates(table, parameters);
+    if (!table.differences.empty() && !table.times.empty())
+      write_bias_fluctuation(folder, parts, part_rates);
+    write_study_report(path("report.md"),
+                       {parameters, extra_dimension, table, summary, rates, pde_error, checks, parts, part_rates});
 
     if (parameters.plots)
       {

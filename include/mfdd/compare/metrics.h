@@ -46,11 +46,31 @@ namespace mfdd::compare
       return functions;
     }
 
+    /**
+     * The signed differences (other minus reference) behind the gaps whose
+     * sign the theory speaks about:
+     *
+     *   risk_difference_no_self  R_other - self_interaction - R_reference
+     *   test_difference_<i>      integral f_i d(other) - integral f_i d(reference)
+     *
+     * Over seeds their mean is the deterministic part of a gap and their
+     * standard deviation the random part (doc/theory.md §9).
+     */
+    const std::vector<std::string> &
+    difference_names() const
+    {
+      return signed_names;
+    }
+
+    std::vector<double>
+    differences(const model::ReducedLawSnapshot &reference, const model::ReducedLawSnapshot &other) const;
+
   private:
     std::vector<std::string> coordinates;
     TestFunctions            functions;
     unsigned int             directions;
     std::vector<std::string> metric_names;
+    std::vector<std::string> signed_names;
   };
 
   /// One row per output time of @p reference, one column per metric: the

@@ -61,4 +61,29 @@ namespace mfdd::compare
    */
   PowerLawFit
   fit_power_law_of_means(const std::vector<double> &x, const std::vector<double> &y);
+
+  /// Sample standard deviation s of a set of values (NaNs skipped) with its
+  /// 95% confidence interval for normal values, s sqrt((n-1)/chi^2_{0.975, n-1})
+  /// to s sqrt((n-1)/chi^2_{0.025, n-1}); NaN for fewer than two values.
+  struct StdDevInterval
+  {
+    double       std_dev = 0.;
+    double       lower   = 0.;
+    double       upper   = 0.;
+    unsigned int n       = 0;
+  };
+
+  StdDevInterval
+  std_dev_with_interval(const std::vector<double> &values);
+
+  /**
+   * The power law s(x) = C x^p of the standard deviation of y over the values
+   * that share an x (the seeds of a configuration): weighted least squares on
+   * (log x, log s), each point weighted by the inverse of var(log s) =
+   * 1/(2(n-1)) (normal values), the half-width and the Birge ratio as in
+   * fit_power_law_of_means. Points with fewer than two values or s = 0 are
+   * skipped.
+   */
+  PowerLawFit
+  fit_power_law_of_std_devs(const std::vector<double> &x, const std::vector<double> &y);
 } // namespace mfdd::compare

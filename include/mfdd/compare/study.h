@@ -70,18 +70,22 @@ namespace mfdd::compare
   study_value_names(const std::vector<std::string> &metrics, const std::vector<double> &times);
 
   /// study.csv: one row per finished run, N,epsilon,d,seed followed by the
-  /// values of study_value_names, the largest standard error of the run's
-  /// R_N records (0 for exact records, NaN without any) and its wall time.
+  /// values of study_value_names, the signed differences at each error time
+  /// ("test_difference_1@0.5"; SnapshotMetrics::differences), the largest
+  /// standard error of the run's R_N records (0 for exact records, NaN
+  /// without any) and its wall time.
   struct StudyTable
   {
     std::vector<std::string> metrics;
-    std::vector<double>      times; ///< the error times
+    std::vector<double>      times;       ///< the error times
+    std::vector<std::string> differences; ///< the signed quantities, recorded at the error times only
     struct Row
     {
       RunKey              key;
       std::vector<double> values; ///< [slot * metrics + m]: slot 0 the sup, slot k time k - 1
       double              risk_standard_error;
       double              seconds;
+      std::vector<double> differences = {}; ///< [k * differences + q] at time k
     };
     std::vector<Row> rows;
 
@@ -89,9 +93,12 @@ namespace mfdd::compare
     columns() const;
     /// Reads @p filename (missing file: no rows). Rows that are cut short (an
     /// interrupted write) are dropped; a header that does not match
-    /// @p metrics and @p times is an InputError.
+    /// @p metrics, @p times and @p differences is an InputError.
     static StudyTable
-    read(const std::string &filename, const std::vector<std::string> &metrics, const std::vector<double> &times = {});
+    read(const std::string              &filename,
+         const std::vector<std::string> &metrics,
+         const std::vector<double>      &times       = {},
+         const std::vector<std::string> &differences = {});
     bool
     has(const RunKey &key) const;
   };
@@ -105,6 +112,14 @@ namespace mfdd::compare
   study_values(const std::vector<std::vector<double>> &rows,
                const model::ReducedLawTrajectory      &reference,
                const std::vector<double>              &times);
+
+  /// The signed differences of SnapshotMetrics::differences between matching
+  /// snapshots at each error time, laid out as StudyTable::Row::differences.
+  std::vector<double>
+  study_differences(const SnapshotMetrics             &metrics,
+                    const model::ReducedLawTrajectory &reference,
+                    const model::ReducedLawTrajectory &other,
+                    const std::vector<double>         &times);
 
   /// The seed average of every configuration (N, epsilon, d) of a table.
   struct ConfigurationSummary
@@ -160,7 +175,8 @@ namespace mfdd::compare
      * Runs every run of the design that study.csv in the folder does not hold
      * yet (ranks of @p comm share them), appending each result when it
      * finishes, then (rank 0) writes study_summary.csv, rates.csv,
-     * pde_error.csv and report.md.
+     * pde_error.csv, with error times bias_fluctuation.csv and
+     * bias_fluctuation_rates.csv, and report.md.
      */
     void
     run(const Evolutions &evolutions, MPI_Comm comm) const;
