@@ -40,10 +40,14 @@ mpirun -np 2 "$mfdd" "${study[@]}" --set "Output/Folder=two" > two.log
 strip() { cut -d, -f1-$(($(head -1 "$1" | tr ',' '\n' | wc -l) - 1)) "$1" | sort; }
 diff <(strip one/study.csv) <(strip two/study.csv)
 [ "$(wc -l < one/study.csv)" -eq 7 ]   # header + 3 configurations x 2 seeds
-for f in study_summary.csv study_summary_by_time.csv rates.csv report.md pde_error.csv study_definition.prm; do
+for f in study_summary.csv study_summary_by_time.csv rates.csv report.md pde_error.csv study_definition.prm \
+         bias_fluctuation.csv bias_fluctuation_rates.csv; do
   [ -s one/$f ]
 done
-head -1 one/study.csv | grep -q ",test_gap_2,risk_gap@0.1,.*,test_gap_2@0.2,risk_standard_error,seconds$"
+head -1 one/study.csv | grep -q ",test_gap_2,risk_gap@0.1,.*,test_gap_2@0.2,risk_difference_no_self@0.1,test_difference_1@0.1,.*,test_difference_2@0.2,risk_standard_error,seconds$"
+# bias and fluctuation: 3 quantities x 2 times x 3 configurations, the N-exponents in the report
+[ "$(wc -l < one/bias_fluctuation.csv)" -eq 19 ]
+grep -q "## Bias and fluctuation of the signed differences" one/report.md
 [ "$(wc -l < one/study_summary_by_time.csv)" -eq 7 ]   # header + 2 times x 3 configurations
 head -1 one/rates.csv | grep -q "^metric,t,sweep,"
 [ "$(grep -c '^w1,sup,N,' one/rates.csv)" -eq 1 ] && [ "$(grep -c '^w1,0.2,N,' one/rates.csv)" -eq 1 ]
