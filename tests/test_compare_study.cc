@@ -605,7 +605,7 @@ TEST(StudyRates, BiasAndFluctuationOfSignedDifferences)
   const auto                p     = small_study();
   const std::vector<double> times = {0.5, 1.};
   const double              b[]   = {-2., 3.}, sigma[] = {0.01, 0.02}, z[] = {-1., 0., 1.};
-  StudyTable                table{{"w1"}, times, {"q"}, {}};
+  StudyTable                table{{"w1"}, times, {"q_difference"}, {}};
   for (const auto &run : study_runs(p))
     {
       std::vector<double> differences;
@@ -614,8 +614,9 @@ TEST(StudyRates, BiasAndFluctuationOfSignedDifferences)
         differences.push_back(b[k] / run.N * e + sigma[k] / std::sqrt(double(run.N)) * std::sqrt(e) * z[run.seed - 1]);
       table.rows.push_back({run, {1., 1., 1.}, 0., 0., differences});
     }
-  EXPECT_EQ(table.columns(), (std::vector<std::string>{"N", "epsilon", "d", "seed", "w1", "w1@0.5", "w1@1", "q@0.5",
-                                                       "q@1", "risk_standard_error", "seconds"}));
+  EXPECT_EQ(table.columns(),
+            (std::vector<std::string>{"N", "epsilon", "d", "seed", "w1", "w1@0.5", "w1@1", "q_difference@0.5",
+                                      "q_difference@1", "risk_standard_error", "seconds"}));
 
   const auto parts = split_bias_fluctuation(table);
   ASSERT_EQ(parts.size(), 2 * summarize(table).size());
@@ -629,11 +630,20 @@ TEST(StudyRates, BiasAndFluctuationOfSignedDifferences)
       EXPECT_GT(part.fluctuation.upper, part.fluctuation.std_dev);
     }
 
-  const auto rates = fit_bias_fluctuation_rates(table, p);
+  // q_difference belongs to the gap q_gap; the PDE's error of it at t = 1 is
+  // 3.8e-4 for d = 10, just above a tenth of the smallest bias of both sweeps
+  // (3/800 at N = 800, epsilon = 1e-4), and 3.7e-4 for d = 20, just below.
+  table.metrics = {"q_gap"};
+  const std::vector<std::vector<double>> pde_error = {{10., 0., 0., 3.8e-4}, {20., 0., 0., 3.7e-4}};
+  const auto                             rates     = fit_bias_fluctuation_rates(table, p, pde_error);
   ASSERT_EQ(rates.size(), 2u * 2u * 2u); // times x d x sweeps
   for (const auto &r : rates)
     {
-      EXPECT_NEAR(r.bias.exponent, r.sweep == "N" ? -1. : 1., 1e-10) << r.sweep << " at t = " << r.t;
+      EXPECT_EQ(r.bias_refused, r.t == 1. && r.d == 10) << r.sweep << " at t = " << r.t << ", d = " << r.d;
+      if (r.bias_refused)
+        EXPECT_TRUE(std::isnan(r.bias.exponent));
+      else
+        EXPECT_NEAR(r.bias.exponent, r.sweep == "N" ? -1. : 1., 1e-10) << r.sweep << " at t = " << r.t;
       EXPECT_NEAR(r.fluctuation.exponent, r.sweep == "N" ? -0.5 : 0.5, 1e-10) << r.sweep << " at t = " << r.t;
       EXPECT_EQ(r.points, 3u);
       EXPECT_EQ(r.bias_resolved, 3u);

@@ -6,10 +6,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <tuple>
 
 namespace mfdd::compare
 {
@@ -28,6 +28,25 @@ namespace mfdd::compare
     complete(const StudyTable &table, const StudyTable::Row &row)
     {
       return row.differences.size() == table.differences.size() * table.times.size();
+    }
+
+    // The PDE's own error of the gap that belongs to quantity q ("test_difference_1":
+    // "test_gap_1") at error time k for dimension d; 0 where not known.
+    double
+    pde_error_of_quantity(const StudyTable                       &table,
+                          const std::vector<std::vector<double>> &pde_error,
+                          std::size_t                             q,
+                          std::size_t                             k,
+                          unsigned int                            d)
+    {
+      std::string gap          = table.differences[q];
+      const auto  where        = gap.find("difference");
+      gap.replace(where, std::string("difference").size(), "gap");
+      const auto metric = std::find(table.metrics.begin(), table.metrics.end(), gap);
+      if (metric == table.metrics.end())
+        return 0.;
+      return pde_error_of_value(table, pde_error, (k + 1) * table.metrics.size() + (metric - table.metrics.begin()),
+                                d);
     }
 
     // Each x's values with the sign of their mean removed, so that a fit of the means fits |mean|.
@@ -49,43 +68,26 @@ namespace mfdd::compare
   split_bias_fluctuation(const StudyTable &table)
   {
     std::vector<BiasFluctuation> parts;
+    const auto                   configurations = rows_by_configuration(table);
     for (std::size_t q = 0; q < table.differences.size(); ++q)
       for (std::size_t k = 0; k < table.times.size(); ++k)
-        {
-          std::vector<RunKey>              configurations; // seed unused
-          std::vector<std::vector<double>> values;
-          for (const auto &row : table.rows)
-            {
-              if (!complete(table, row))
-                continue;
-              std::size_t c = 0;
-              while (c < configurations.size() &&
-                     !(configurations[c].N == row.key.N && configurations[c].d == row.key.d &&
-                       same_step(configurations[c].epsilon, row.key.epsilon)))
-                ++c;
-              if (c == configurations.size())
-                {
-                  configurations.push_back(row.key);
-                  values.emplace_back();
-                }
-              values[c].push_back(row.differences[column(table, k, q)]);
-            }
-          std::vector<std::size_t> order(configurations.size());
-          for (std::size_t c = 0; c < order.size(); ++c)
-            order[c] = c;
-          std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-            const auto &x = configurations[a], &y = configurations[b];
-            return std::make_tuple(x.d, x.epsilon, x.N) < std::make_tuple(y.d, y.epsilon, y.N);
-          });
-          for (const auto c : order)
-            parts.push_back({table.differences[q], table.times[k], configurations[c].N, configurations[c].epsilon,
-                             configurations[c].d, mean_with_interval(values[c]), std_dev_with_interval(values[c])});
-        }
+        for (const auto &[key, rows] : configurations)
+          {
+            std::vector<double> seeds;
+            for (const auto *row : rows)
+              if (complete(table, *row))
+                seeds.push_back(row->differences[column(table, k, q)]);
+            if (!seeds.empty())
+              parts.push_back({table.differences[q], table.times[k], key.N, key.epsilon, key.d,
+                               mean_with_interval(seeds), std_dev_with_interval(seeds)});
+          }
     return parts;
   }
 
   std::vector<BiasFluctuationRate>
-  fit_bias_fluctuation_rates(const StudyTable &table, const StudyParameters &p)
+  fit_bias_fluctuation_rates(const StudyTable                       &table,
+                             const StudyParameters                  &p,
+                             const std::vector<std::vector<double>> &pde_error)
   {
     std::vector<BiasFluctuationRate> rates;
     const auto                       parts = split_bias_fluctuation(table);
@@ -108,14 +110,20 @@ namespace mfdd::compare
                                        sweep == "N" ? p.width_sweep_step() : 0.,
                                        {},
                                        {}};
+              double smallest_resolved = std::numeric_limits<double>::infinity();
               for (const auto &part : parts)
                 if (part.quantity == rate.quantity && part.t == rate.t && in_sweep(part.N, part.epsilon, part.d) &&
                     part.bias.n > 0)
                   {
                     ++rate.points;
                     if (std::abs(part.bias.mean) > part.bias.half_width)
-                      ++rate.bias_resolved;
+                      {
+                        ++rate.bias_resolved;
+                        smallest_resolved = std::min(smallest_resolved, std::abs(part.bias.mean));
+                      }
                   }
+              rate.pde_error    = pde_error_of_quantity(table, pde_error, q, k, d);
+              rate.bias_refused = rate.bias_resolved > 0 && !(10. * rate.pde_error <= smallest_resolved);
               std::vector<double> x, y;
               for (const auto &row : table.rows)
                 if (complete(table, row) && in_sweep(row.key.N, row.key.epsilon, row.key.d))
@@ -123,7 +131,11 @@ namespace mfdd::compare
                     x.push_back(sweep == "N" ? double(row.key.N) : row.key.epsilon);
                     y.push_back(row.differences[column(table, k, q)]);
                   }
-              rate.bias        = fit_power_law_of_means(x, without_sign_of_mean(x, y));
+              rate.bias = rate.bias_refused ? PowerLawFit{std::numeric_limits<double>::quiet_NaN(),
+                                                          std::numeric_limits<double>::quiet_NaN(),
+                                                          std::numeric_limits<double>::quiet_NaN(),
+                                                          0} :
+                                              fit_power_law_of_means(x, without_sign_of_mean(x, y));
               rate.fluctuation = fit_power_law_of_std_devs(x, y);
               rates.push_back(rate);
             }
@@ -144,11 +156,12 @@ namespace mfdd::compare
           << number(b.fluctuation.upper) << '\n';
     std::ofstream fits(std::filesystem::path(folder) / "bias_fluctuation_rates.csv");
     fits << "quantity,t,sweep,d,N,epsilon,bias_exponent,bias_ci95,bias_resolved_points,points,"
-            "fluctuation_exponent,fluctuation_ci95\n";
+            "fluctuation_exponent,fluctuation_ci95,pde_error,bias_fitted\n";
     for (const auto &r : rates)
       fits << r.quantity << ',' << number(r.t) << ',' << r.sweep << ',' << r.d << ',' << r.N << ','
            << number(r.epsilon) << ',' << number(r.bias.exponent) << ',' << number(r.bias.half_width) << ','
            << r.bias_resolved << ',' << r.points << ',' << number(r.fluctuation.exponent) << ','
-           << number(r.fluctuation.half_width) << '\n';
+           << number(r.fluctuation.half_width) << ',' << number(r.pde_error) << ',' << (r.bias_refused ? 0 : 1)
+           << '\n';
   }
 } // namespace mfdd::compare

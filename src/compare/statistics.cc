@@ -107,6 +107,17 @@ namespace mfdd::compare
       return k > 2 ? std::max(1., line.chi2 / (k - 2.)) : 1.;
     }
 
+    /// The finite values of y at each positive, finite x.
+    std::map<double, std::vector<double>>
+    samples_by_x(const std::vector<double> &x, const std::vector<double> &y)
+    {
+      std::map<double, std::vector<double>> samples;
+      for (std::size_t i = 0; i < x.size() && i < y.size(); ++i)
+        if (x[i] > 0. && std::isfinite(x[i]) && std::isfinite(y[i]))
+          samples[x[i]].push_back(y[i]);
+      return samples;
+    }
+
     /// Exponent and prefactor of @p line into @p fit; with unit weights and
     /// more than two points, the interval from the residuals.
     void
@@ -140,10 +151,7 @@ namespace mfdd::compare
   PowerLawFit
   fit_power_law_of_means(const std::vector<double> &x, const std::vector<double> &y)
   {
-    std::map<double, std::vector<double>> samples;
-    for (std::size_t i = 0; i < x.size() && i < y.size(); ++i)
-      if (x[i] > 0. && std::isfinite(x[i]) && std::isfinite(y[i]))
-        samples[x[i]].push_back(y[i]);
+    const auto samples = samples_by_x(x, y);
 
     // Per distinct x: log x, log of the mean and the variance of that log
     // (delta method, var(log m) = s^2 / (n m^2)).
@@ -198,10 +206,7 @@ namespace mfdd::compare
   PowerLawFit
   fit_power_law_of_std_devs(const std::vector<double> &x, const std::vector<double> &y)
   {
-    std::map<double, std::vector<double>> samples;
-    for (std::size_t i = 0; i < x.size() && i < y.size(); ++i)
-      if (x[i] > 0. && std::isfinite(x[i]) && std::isfinite(y[i]))
-        samples[x[i]].push_back(y[i]);
+    const auto samples = samples_by_x(x, y);
     std::vector<double> lx, ly, w;
     unsigned int        n_values = 0, fewest = std::numeric_limits<unsigned int>::max();
     for (const auto &[xi, values] : samples)

@@ -10,6 +10,7 @@
 #include <iomanip>
 #include <limits>
 #include <sstream>
+#include <tuple>
 
 namespace mfdd::compare::internal
 {
@@ -92,6 +93,46 @@ namespace mfdd::compare::internal
     for (std::size_t i = 0; i < columns.size(); ++i)
       line += (i ? "," : "") + columns[i];
     return line + "\n";
+  }
+
+  std::vector<std::pair<RunKey, std::vector<const StudyTable::Row *>>>
+  rows_by_configuration(const StudyTable &table)
+  {
+    std::vector<std::pair<RunKey, std::vector<const StudyTable::Row *>>> groups;
+    for (const auto &row : table.rows)
+      {
+        auto group = std::find_if(groups.begin(), groups.end(), [&](const auto &g) {
+          return g.first.N == row.key.N && g.first.d == row.key.d && same_step(g.first.epsilon, row.key.epsilon);
+        });
+        if (group == groups.end())
+          group = groups.insert(groups.end(), {row.key, {}});
+        group->second.push_back(&row);
+      }
+    std::stable_sort(groups.begin(), groups.end(), [](const auto &a, const auto &b) {
+      return std::make_tuple(a.first.d, a.first.epsilon, a.first.N) <
+             std::make_tuple(b.first.d, b.first.epsilon, b.first.N);
+    });
+    return groups;
+  }
+
+  double
+  pde_error_of_value(const StudyTable                       &table,
+                     const std::vector<std::vector<double>> &pde_error,
+                     std::size_t                             v,
+                     unsigned int                            d)
+  {
+    const std::size_t n_metrics = table.metrics.size();
+    std::size_t       column    = v;
+    if (table.metrics[v % n_metrics] == "risk_gap_no_self")
+      {
+        const auto risk = std::find(table.metrics.begin(), table.metrics.end(), "risk_gap");
+        if (risk != table.metrics.end())
+          column = v - v % n_metrics + std::size_t(risk - table.metrics.begin());
+      }
+    for (const auto &row : pde_error)
+      if (unsigned(row[0]) == d && 1 + column < row.size())
+        return row[1 + column];
+    return 0.;
   }
 
   bool

@@ -32,6 +32,21 @@ namespace mfdd::compare::internal
   std::string
   csv_header(const std::vector<std::string> &columns);
 
+  // The rows of each configuration (N, epsilon, d) of a study table, in the
+  // order (d, epsilon, N); the key's seed is that of the first row.
+  std::vector<std::pair<RunKey, std::vector<const StudyTable::Row *>>>
+  rows_by_configuration(const StudyTable &table);
+
+  // The PDE's own error of value v (laid out as StudyTable::Row::values) for
+  // dimension d, from @p pde_error (rows d, then every value); 0 where not
+  // known. Two PDE solves have no self-interaction: risk_gap_no_self takes
+  // risk_gap's.
+  double
+  pde_error_of_value(const StudyTable                       &table,
+                     const std::vector<std::vector<double>> &pde_error,
+                     std::size_t                             v,
+                     unsigned int                            d);
+
   // The metrics the width and step-size laws speak about: the unbiased ones.
   bool
   is_clean_metric(const std::string &name);

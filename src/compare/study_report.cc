@@ -214,7 +214,8 @@ namespace mfdd::compare::internal
              "follows N^(-1/2) only where the fluctuation dominates the bias. N-exponents at epsilon = "
           << number(p.width_sweep_step(), 3)
           << " with 95% intervals; the bias exponent is that of |mean| and means something only where the bias "
-             "is resolved (mean outside its 95% interval around 0) at every N (bias_fluctuation.csv, "
+             "is resolved (mean outside its 95% interval around 0) at every N; it is not fitted where the PDE's "
+             "own error is not 10x below the smallest resolved |mean| (bias_fluctuation.csv, "
              "bias_fluctuation_rates.csv, bias_fluctuation_vs_N.png):\n\n"
           << "| quantity | t | d | bias exponent | resolved | fluctuation exponent | N x bias (by N) | sqrt(N) x "
              "fluctuation (by N) | bias / fluctuation at N = "
@@ -235,7 +236,9 @@ namespace mfdd::compare::internal
                   ratio = number(std::abs(part.bias.mean) / part.fluctuation.std_dev, 3);
               }
           out << "| " << rate.quantity << " | " << number(rate.t, 4) << " | " << rate.d << " | "
-              << number(rate.bias.exponent, 3) << " " << interval(rate.bias) << " | " << rate.bias_resolved << " of "
+              << (rate.bias_refused ? "not fitted (PDE error " + number(rate.pde_error, 3) + ")" :
+                                      number(rate.bias.exponent, 3) + " " + interval(rate.bias))
+              << " | " << rate.bias_resolved << " of "
               << rate.points << " | " << number(rate.fluctuation.exponent, 3) << " " << interval(rate.fluctuation)
               << " | " << by_n << " | " << by_sqrt_n << " | " << ratio << " |\n";
         }

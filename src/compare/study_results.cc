@@ -82,35 +82,19 @@ namespace mfdd::compare
   summarize(const StudyTable &table)
   {
     std::vector<ConfigurationSummary> result;
-    std::vector<std::vector<std::vector<double>>> values; // [configuration][metric][seed]
-    for (const auto &row : table.rows)
+    for (const auto &[key, rows] : rows_by_configuration(table))
       {
-        std::size_t c = 0;
-        while (c < result.size() && !(result[c].N == row.key.N && result[c].d == row.key.d &&
-                                      same_step(result[c].epsilon, row.key.epsilon)))
-          ++c;
-        if (c == result.size())
+        ConfigurationSummary summary{key.N, key.epsilon, key.d, {}};
+        for (std::size_t m = 0; m < rows.front()->values.size(); ++m)
           {
-            result.push_back({row.key.N, row.key.epsilon, row.key.d, {}});
-            values.emplace_back(row.values.size());
+            std::vector<double> seeds;
+            for (const auto *row : rows)
+              seeds.push_back(row->values[m]);
+            summary.metrics.push_back(mean_with_interval(seeds));
           }
-        for (std::size_t m = 0; m < row.values.size(); ++m)
-          values[c][m].push_back(row.values[m]);
+        result.push_back(summary);
       }
-    for (std::size_t c = 0; c < result.size(); ++c)
-      for (const auto &v : values[c])
-        result[c].metrics.push_back(mean_with_interval(v));
-    std::vector<std::size_t> order(result.size());
-    for (std::size_t i = 0; i < order.size(); ++i)
-      order[i] = i;
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-      const auto &x = result[a], &y = result[b];
-      return std::make_tuple(x.d, x.epsilon, x.N) < std::make_tuple(y.d, y.epsilon, y.N);
-    });
-    std::vector<ConfigurationSummary> sorted;
-    for (const auto i : order)
-      sorted.push_back(result[i]);
-    return sorted;
+    return result;
   }
 
   std::vector<Rate>
@@ -138,21 +122,7 @@ namespace mfdd::compare
           values.push_back(row.values[v]);
       return mean_with_interval(values).mean;
     };
-    // The PDE's own error of value v for dimension d (0 where not known). Two
-    // PDE solves have no self-interaction: risk_gap_no_self takes risk_gap's.
-    const auto pde_error_of = [&](std::size_t v, unsigned d) {
-      std::size_t column = v;
-      if (table.metrics[v % n_metrics] == "risk_gap_no_self")
-        {
-          const auto risk = std::find(table.metrics.begin(), table.metrics.end(), "risk_gap");
-          if (risk != table.metrics.end())
-            column = v - v % n_metrics + std::size_t(risk - table.metrics.begin());
-        }
-      for (const auto &row : pde_error)
-        if (unsigned(row[0]) == d && 1 + column < row.size())
-          return row[1 + column];
-      return 0.;
-    };
+    const auto pde_error_of = [&](std::size_t v, unsigned d) { return pde_error_of_value(table, pde_error, v, d); };
     // Fits (x, y) into @p rate, or refuses it when the PDE is not 10x more accurate than every seed mean.
     const auto fit = [&](Rate rate, const std::vector<double> &x, const std::vector<double> &y, double pde) {
       std::map<double, std::vector<double>> by_x;
@@ -340,7 +310,7 @@ namespace mfdd::compare
       }
 
     const auto parts      = split_bias_fluctuation(table);
-    const auto part_rates = fit_bias_fluctuation_rates(table, parameters);
+    const auto part_rates = fit_bias_fluctuation_rates(table, parameters, pde_error);
     if (!table.differences.empty() && !table.times.empty())
       write_bias_fluctuation(folder, parts, part_rates);
     write_study_report(path("report.md"),

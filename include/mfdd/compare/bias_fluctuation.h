@@ -43,7 +43,10 @@ namespace mfdd::compare
    * with the sign of their mean removed), the fluctuation's to the seed
    * standard deviation (fit_power_law_of_std_devs). bias_resolved counts the
    * sweep's points whose mean lies outside its 95% interval around 0: a bias
-   * exponent means something only where all of them are.
+   * exponent means something only where all of them are. The PDE's own error
+   * enters the bias, not the fluctuation: the bias's fit is refused (NaN)
+   * where that error (of the matching gap, e.g. test_gap_1 for
+   * test_difference_1) is not 10x below the smallest resolved |mean|.
    */
   struct BiasFluctuationRate
   {
@@ -57,10 +60,15 @@ namespace mfdd::compare
     PowerLawFit  fluctuation;
     unsigned int bias_resolved = 0;
     unsigned int points        = 0;
+    double       pde_error     = 0.;
+    bool         bias_refused  = false;
   };
 
+  /// @p pde_error: as for fit_rates (rows d, then the PDE's own error of every value).
   std::vector<BiasFluctuationRate>
-  fit_bias_fluctuation_rates(const StudyTable &table, const StudyParameters &parameters);
+  fit_bias_fluctuation_rates(const StudyTable                       &table,
+                             const StudyParameters                  &parameters,
+                             const std::vector<std::vector<double>> &pde_error = {});
 
   /// bias_fluctuation.csv and bias_fluctuation_rates.csv in @p folder.
   void
