@@ -17,6 +17,8 @@ namespace mfdd::compare
 
   namespace
   {
+    constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
     // The column of quantity q at error time k in StudyTable::Row::differences.
     std::size_t
     column(const StudyTable &table, std::size_t k, std::size_t q)
@@ -39,8 +41,10 @@ namespace mfdd::compare
                           std::size_t                             k,
                           unsigned int                            d)
     {
-      std::string gap          = table.differences[q];
-      const auto  where        = gap.find("difference");
+      std::string gap   = table.differences[q];
+      const auto  where = gap.find("difference");
+      if (where == std::string::npos)
+        return 0.;
       gap.replace(where, std::string("difference").size(), "gap");
       const auto metric = std::find(table.metrics.begin(), table.metrics.end(), gap);
       if (metric == table.metrics.end())
@@ -98,9 +102,8 @@ namespace mfdd::compare
             {
               if ((sweep == "N" && p.widths.size() < 2) || (sweep == "epsilon" && p.step_sizes.size() < 2))
                 continue;
-              const auto in_sweep = [&](unsigned N, double epsilon, unsigned run_d) {
-                return run_d == d && (sweep == "N" ? same_step(epsilon, p.width_sweep_step()) :
-                                                     N == p.largest_width() && p.in_epsilon_sweep(epsilon));
+              const auto in_sweep = [&](const RunKey &key) {
+                return sweep == "N" ? in_width_sweep(p, key, d) : in_step_sweep(p, key, d);
               };
               BiasFluctuationRate rate{table.differences[q],
                                        table.times[k],
@@ -112,7 +115,7 @@ namespace mfdd::compare
                                        {}};
               double smallest_resolved = std::numeric_limits<double>::infinity();
               for (const auto &part : parts)
-                if (part.quantity == rate.quantity && part.t == rate.t && in_sweep(part.N, part.epsilon, part.d) &&
+                if (part.quantity == rate.quantity && part.t == rate.t && in_sweep({part.N, part.epsilon, part.d, 0}) &&
                     part.bias.n > 0)
                   {
                     ++rate.points;
@@ -126,16 +129,13 @@ namespace mfdd::compare
               rate.bias_refused = rate.bias_resolved > 0 && !(10. * rate.pde_error <= smallest_resolved);
               std::vector<double> x, y;
               for (const auto &row : table.rows)
-                if (complete(table, row) && in_sweep(row.key.N, row.key.epsilon, row.key.d))
+                if (complete(table, row) && in_sweep(row.key))
                   {
                     x.push_back(sweep == "N" ? double(row.key.N) : row.key.epsilon);
                     y.push_back(row.differences[column(table, k, q)]);
                   }
-              rate.bias = rate.bias_refused ? PowerLawFit{std::numeric_limits<double>::quiet_NaN(),
-                                                          std::numeric_limits<double>::quiet_NaN(),
-                                                          std::numeric_limits<double>::quiet_NaN(),
-                                                          0} :
-                                              fit_power_law_of_means(x, without_sign_of_mean(x, y));
+              rate.bias        = rate.bias_refused ? PowerLawFit{nan, nan, nan, 0} :
+                                                     fit_power_law_of_means(x, without_sign_of_mean(x, y));
               rate.fluctuation = fit_power_law_of_std_devs(x, y);
               rates.push_back(rate);
             }

@@ -115,6 +115,18 @@ namespace mfdd::compare::internal
     return groups;
   }
 
+  bool
+  in_width_sweep(const StudyParameters &p, const RunKey &key, unsigned int d)
+  {
+    return key.d == d && same_step(key.epsilon, p.width_sweep_step());
+  }
+
+  bool
+  in_step_sweep(const StudyParameters &p, const RunKey &key, unsigned int d)
+  {
+    return key.d == d && key.N == p.largest_width() && p.in_epsilon_sweep(key.epsilon);
+  }
+
   double
   pde_error_of_value(const StudyTable                       &table,
                      const std::vector<std::vector<double>> &pde_error,

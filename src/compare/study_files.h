@@ -37,6 +37,14 @@ namespace mfdd::compare::internal
   std::vector<std::pair<RunKey, std::vector<const StudyTable::Row *>>>
   rows_by_configuration(const StudyTable &table);
 
+  // Whether run @p key of dimension d belongs to the N sweep (every N at the
+  // width sweep's epsilon) or to the epsilon sweep (every step size of the
+  // sweep at the largest N).
+  bool
+  in_width_sweep(const StudyParameters &parameters, const RunKey &key, unsigned int d);
+  bool
+  in_step_sweep(const StudyParameters &parameters, const RunKey &key, unsigned int d);
+
   // The PDE's own error of value v (laid out as StudyTable::Row::values) for
   // dimension d, from @p pde_error (rows d, then every value); 0 where not
   // known. Two PDE solves have no self-interaction: risk_gap_no_self takes

@@ -153,14 +153,14 @@ namespace mfdd::compare
               if (p.widths.size() > 1)
                 {
                   const auto [x, y] = collect(
-                    v, [&](const RunKey &k) { return k.d == d && same_step(k.epsilon, eps_min); },
+                    v, [&](const RunKey &k) { return in_width_sweep(p, k, d); },
                     [](const RunKey &k) { return double(k.N); });
                   fit({name, t, "N", d, 0, eps_min, {}, nan}, x, y, pde_error_of(v, d));
                 }
               if (p.step_sizes.size() > 1)
                 {
                   const auto [x, y] = collect(
-                    v, [&](const RunKey &k) { return k.d == d && k.N == n_max && p.in_epsilon_sweep(k.epsilon); },
+                    v, [&](const RunKey &k) { return in_step_sweep(p, k, d); },
                     [](const RunKey &k) { return k.epsilon; });
                   fit({name, t, "epsilon", d, n_max, 0., {}, nan}, x, y, pde_error_of(v, d));
                 }
