@@ -4,6 +4,7 @@
 // running example in 1D (r) and on (a, r) with a bump law of a; and the same
 // estimate on 1 and 2 ranks; PDE/Risk tolerance refines until the estimate
 // meets it, reusing the previous solve as the companion. Runs on 2 MPI ranks.
+#include <mfdd/pde/risk_error_estimate.h>
 #include <mfdd/pde/solver.h>
 
 #include "shipped_pde_case.h"
@@ -120,6 +121,38 @@ TEST(PdeRiskTolerance, RefinesUntilMetWithThePreviousSolveAsCompanion)
   ASSERT_EQ(kept.size(), a.size());
   for (std::size_t k = 0; k < a.size(); ++k)
     EXPECT_EQ(kept[k].risk, a[k].risk) << "t = " << a[k].t;
+}
+
+TEST(PdeRiskTolerance, AdaptiveMeshRefinesByOneMoreLevel)
+{
+  // On an adaptive mesh a refinement for the tolerance is one more level
+  // (Maximum level + 1) on the same cells, and the previous solve is the
+  // companion: the run is the solve with the higher level, its estimate
+  // |R - R_previous| / (2^3 - 1).
+  auto c = read_shipped_pde_case("pde_adaptive.prm", {"Problem/Final time=0.1", "PDE/Subdivisions=6",
+                                                      "PDE/Potential nodes=32", "PDE/Sample cells=20",
+                                                      "PDE/Risk tolerance=0"});
+  ASSERT_TRUE(c.parameters.adaptivity.enabled());
+  const unsigned int level = c.parameters.adaptivity.maximum_level;
+  const auto         first = pde::solve(c.problem, c.parameters, c.output, false);
+  auto               finer = c.parameters;
+  finer.adaptivity.maximum_level = level + 1;
+  const auto direct = pde::solve(c.problem, finer, c.output, false);
+
+  c.parameters.risk_tolerance        = model::sup_risk_error_estimate(first) / 2.;
+  c.parameters.tolerance_refinements = 1;
+  const auto refined = pde::solve(c.problem, c.parameters, c.output, false);
+  ASSERT_EQ(refined.size(), direct.size());
+  ASSERT_EQ(refined.size(), first.size());
+  for (std::size_t k = 0; k < direct.size(); ++k)
+    {
+      EXPECT_NEAR(refined[k].risk, direct[k].risk, 1e-14) << "t = " << direct[k].t;
+      EXPECT_NEAR(refined[k].risk_error_estimate, std::abs(direct[k].risk - first[k].risk) / 7., 1e-14)
+        << "t = " << direct[k].t;
+    }
+  EXPECT_EQ(pde::refined_once(c.parameters, 2).parameters.global_refinements, c.parameters.global_refinements);
+  EXPECT_EQ(pde::refined_once(c.parameters, 2).parameters.adaptivity.minimum_level,
+            c.parameters.adaptivity.minimum_level);
 }
 
 TEST(PdeRiskTolerance, MetByThe1DDefaultWithoutRefining)
@@ -249,12 +282,12 @@ TEST(PdeDefaultBox, GrowsWhileMassLeavesIt)
 {
   // A uniform law of a on [0.5, 1.5] spreads out of the default a-range
   // [0, 2] (d = 40, T = 2), mostly below a = 0. On this coarse mesh (8^2
-  // cells of degree 1) 8.3% of the mass leaves the default box below a = 0,
-  // 0.5% above a = 2 and 8e-7 at the upper end of r: the solve is repeated
-  // with a in [-1, 3] (16 cells) and r as before, where still 0.6% leaves
-  // below a = -1 and together more than 1e-6 through the other sides, then
-  // with a in [-3, 3] (24 cells) and r twice as long (16 cells), and is then
-  // the solve on that box given explicitly.
+  // cells of degree 1) 5.3% of the mass has left the default box by t = 0.5,
+  // where the solve stops and is repeated with a in [-1, 3] (16 cells); there
+  // 7.9e-5 has left by t = 0.5, and the solve is repeated with a in [-3, 3]
+  // (24 cells); there 1.01e-6 leaves by t = 2, most of it at the upper end of
+  // r, which doubles (16 cells). The run is then the solve on that box given
+  // explicitly.
   auto c = read_shipped_pde_case("pde_amplitude_radius.prm",
                                  {"Problem/Initial a law=uniform", "PDE/Box lower=", "PDE/Box upper=",
                                   "PDE/Subdivisions=8", "PDE/Degree=1", "PDE/CFL number=0.3",

@@ -157,12 +157,15 @@ namespace mfdd::pde
     prm.declare_entry("Risk tolerance", "1e-5", Double(0.),
                       "The risk error estimate (sup over t, PDE/Risk error estimate) a run should meet; 0: "
                       "none. A run above it warns with its estimate, or, while Refinements for tolerance allows, "
-                      "is solved again with one more global refinement (its previous solve becomes the coarse "
+                      "is solved again on a finer mesh (its previous solve becomes the coarse "
                       "companion of the estimate; so a mesh file without Global refinements, which has no "
                       "estimate of its own, gets one from the first refinement).");
     prm.declare_entry("Refinements for tolerance", "automatic", Anything(),
-                      "How many global refinements (0 to 4) a run may add, one solve each, to meet Risk "
-                      "tolerance. Each one costs 4x (1D) or 8x (2D) the previous solve; 0 only warns. "
+                      "How many refinements (0 to 4) a run may add, one solve each, to meet Risk "
+                      "tolerance: on an adaptive mesh one more level each (Maximum level + 1, the cells and "
+                      "Minimum level kept: the indicator refines once more where it asks), on any other mesh "
+                      "one more global refinement each. A global refinement costs about 4x (1D) or 8x (2D) the "
+                      "previous solve, a level on the 2D default mesh about 5x; 0 only warns. "
                       "automatic: 2 on the 1D and 2D default mesh (Subdivisions empty, no Mesh file), 0 in 3D and on a mesh given "
                       "in the file, and 0 without an estimate or a tolerance.");
     prm.declare_entry("Print timing", "false", Bool(),

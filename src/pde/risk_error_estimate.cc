@@ -43,12 +43,16 @@ namespace mfdd::pde
   }
 
   CoarserMesh
-  refined_once(const SolverParameters &parameters)
+  refined_once(const SolverParameters &parameters, const unsigned int dim)
   {
-    CoarserMesh result{parameters, 2.};
-    ++result.parameters.global_refinements;
-    ++result.parameters.adaptivity.maximum_level;
-    ++result.parameters.adaptivity.minimum_level;
+    CoarserMesh result{parameters.with_default_mesh(dim), 2.};
+    auto       &p = result.parameters;
+    ++p.adaptivity.maximum_level;
+    if (!p.adaptivity.enabled())
+      {
+        ++p.global_refinements;
+        ++p.adaptivity.minimum_level;
+      }
     return result;
   }
 

@@ -55,6 +55,16 @@ namespace mfdd::pde
       return risks_of(solver.run(output, false));
     }
 
+    /// What refined_once() raises, with its value, for messages.
+    std::string
+    mesh_resolution(const SolverParameters &parameters, const unsigned int dim)
+    {
+      const auto p = parameters.with_default_mesh(dim);
+      return p.adaptivity.enabled() ?
+               "PDE/Adaptive mesh/Maximum level = " + std::to_string(p.adaptivity.maximum_level) :
+               "PDE/Global refinements = " + std::to_string(p.global_refinements);
+    }
+
     /// The estimator of PDE/Risk error estimate: a solve on the mesh
     /// coarsened once (in 2D a quarter of the cells, in 1D half, and twice the
     /// time step: about 1/8 and 1/4 of the solve's cost), or why there is none;
@@ -77,13 +87,16 @@ namespace mfdd::pde
     }
 
     /// The solve, refined until the risk error estimate meets the tolerance
-    /// (as far as Refinements for tolerance allows); @p mass_out: the mass that
-    /// left the box in the solve returned, by side.
+    /// (as far as Refinements for tolerance allows); a solve stops at the
+    /// first output time where @p box_grows says of its outflow so far that
+    /// it will be solved again on a larger box, and is returned unrefined;
+    /// @p mass_out: the mass that left the box in the solve returned, by side.
     template <int dim>
     model::ReducedLawTrajectory
     solve_to_tolerance(const model::Problem &problem, const SolverParameters &parameters,
                        const io::OutputParameters &output, bool write_files,
-                       const std::function<void()> &before_output, MPI_Comm communicator, Outflow &mass_out)
+                       const std::function<void()> &before_output, MPI_Comm communicator,
+                       const std::function<bool(const Outflow &)> &box_grows, Outflow &mass_out)
     {
       const kernels::PopulationKernels kernels(problem);
       auto        potential = std::make_shared<NonlocalPotential<dim>>(kernels, parameters.potential_nodes, communicator);
@@ -104,9 +117,11 @@ namespace mfdd::pde
             before_output();
           // A refined solve rewrites the same output files.
           const std::string risk_error_reason = risk_error.reason();
-          auto              trajectory        = solver.run(output, write_files, std::move(risk_error));
+          auto              trajectory        = solver.run(output, write_files, std::move(risk_error), box_grows);
           resolve_noise_time_stepping(solver, current);
           mass_out                = solver.mass_out_by_side();
+          if (box_grows(mass_out))
+            return trajectory;
           const double estimate   = model::sup_risk_error_estimate(trajectory);
           // NaN: a mesh file without global refinements has no coarser
           // companion, but a refined solve can have this one.
@@ -118,14 +133,14 @@ namespace mfdd::pde
             {
               if (write_files && root)
                 std::cout << "WARNING: risk error estimate " << estimate << " above PDE/Risk tolerance "
-                          << parameters.risk_tolerance << " at PDE/Global refinements = " << current.global_refinements
+                          << parameters.risk_tolerance << " at " << mesh_resolution(current, dim)
                           << " (raise PDE/Refinements for tolerance, PDE/Global refinements or PDE/Subdivisions, "
                              "or the tolerance)"
                           << std::endl;
               return trajectory;
             }
           // This solve is the coarse companion of the next one.
-          const auto finer = refined_once(current);
+          const auto finer = refined_once(current, dim);
           risk_error       = RiskErrorEstimator(finer, risks_of(trajectory), current.degree);
           current    = finer.parameters;
           if (root)
@@ -136,20 +151,25 @@ namespace mfdd::pde
               else
                 std::cout << "risk error estimate " << estimate << " above PDE/Risk tolerance "
                           << parameters.risk_tolerance;
-              std::cout << ": solving again with PDE/Global refinements = " << current.global_refinements << std::endl;
+              std::cout << ": solving again with " << mesh_resolution(current, dim) << std::endl;
             }
         }
     }
 
     /// A solve on the generated box that lost more than this fraction of its
     /// mass through its sides (not through an axis r_b = 0, which no box
-    /// moves) is repeated on a larger box.
+    /// moves) is repeated on a larger box, at most box_growths times. A solve
+    /// that grows stops where its loss passes the threshold, so a side that
+    /// loses mass only later grows in a later repetition: with a uniform law
+    /// of a on 8^2 cells of degree 1 (d = 40, T = 2) the amplitude's sides
+    /// grow at t = 0.5 twice and the radius's upper end at t = 2.
     constexpr double box_growth_threshold = 1e-6;
-    constexpr unsigned int box_growths    = 2;
+    constexpr unsigned int box_growths    = 4;
 
     /// The solve; on the generated box (no Box lower/upper, no mesh file), while
-    /// more than box_growth_threshold of the mass leaves it through its sides,
-    /// again on a box grown at the sides that lost the most, until the others
+    /// more than box_growth_threshold of the mass leaves it through its sides
+    /// (the solve stops at the first output time where it has), again on a box
+    /// grown at the sides that lost the most by then, until the others
     /// together lost at most that: an amplitude's side moves out by half the length, a radius's
     /// upper end by the whole length, in whole cells of the same size, so the
     /// faces on the jumps of the initial law stay (a radius's lower end above
@@ -168,11 +188,16 @@ namespace mfdd::pde
       const bool root = dealii::Utilities::MPI::this_mpi_process(communicator) == 0;
       for (unsigned int growth = 0;; ++growth)
         {
+          // A box that grows is not solved to the end nor refined for the
+          // tolerance first.
+          const auto box_grows = [&](const Outflow &outflow) {
+            return generated && outflow.box_sides() > box_growth_threshold && growth < box_growths;
+          };
           Outflow    mass_out;
           const auto trajectory = solve_to_tolerance<dim>(problem, current, output, write_files,
                                                           growth == 0 ? before_output : std::function<void()>(),
-                                                          communicator, mass_out);
-          if (!generated || !(mass_out.box_sides() > box_growth_threshold) || growth == box_growths)
+                                                          communicator, box_grows, mass_out);
+          if (!box_grows(mass_out))
             return trajectory;
           // The box and the mesh made explicit (the default mesh's adaptivity and
           // refinements for tolerance kept), then grown.
@@ -220,7 +245,8 @@ namespace mfdd::pde
             }
           if (root)
             {
-              std::cout << "pde: a fraction " << mass_out.box_sides() << " of the mass left the box through its sides; solving again on";
+              std::cout << "pde: a fraction " << mass_out.box_sides() << " of the mass left the box through its sides by t = "
+                        << trajectory.back().t << "; solving again on";
               for (unsigned int k = 0; k < dim; ++k)
                 std::cout << (k == 0 ? " [" : " x [") << grown.box_lower[k] << ", " << grown.box_upper[k] << "]";
               std::cout << std::endl;

@@ -289,7 +289,8 @@ namespace mfdd::pde
 
   template <int dim>
   model::ReducedLawTrajectory
-  Solver<dim>::run(const io::OutputParameters &output, bool write_files, RiskErrorEstimator risk_error)
+  Solver<dim>::run(const io::OutputParameters &output, bool write_files, RiskErrorEstimator risk_error,
+                   const std::function<bool(const Outflow &)> &stop)
   {
     const auto  &setting = problem.reduced_setting();
     const double T       = problem.final_time;
@@ -333,6 +334,8 @@ namespace mfdd::pde
         if (!(total > 0.) || !std::isfinite(total))
           throw io::RunError("PDE: mass " + std::to_string(total) + " at t = " + std::to_string(current_time) +
                              " is not positive (blow-up)");
+        if (stop && stop(outflow))
+          break;
       }
     if (writer)
       write_grid_csv(output.path("pde_final.csv"), trajectory.back().grid);
@@ -364,7 +367,7 @@ namespace mfdd::pde
   template bool Solver<dim>::reflecting_box_sides() const; \
   template NoiseOperator<dim> &Solver<dim>::noise(); \
   template void Solver<dim>::advance(double t_end); \
-  template model::ReducedLawTrajectory Solver<dim>::run(const io::OutputParameters &output, bool write_files, RiskErrorEstimator risk_error);
+  template model::ReducedLawTrajectory Solver<dim>::run(const io::OutputParameters &output, bool write_files, RiskErrorEstimator risk_error, const std::function<bool(const Outflow &)> &stop);
   MFDD_FOR_EACH_REDUCED_DIMENSION(MFDD_INSTANTIATE)
 #undef MFDD_INSTANTIATE
 } // namespace mfdd::pde

@@ -191,10 +191,13 @@ namespace mfdd::pde
 
     /// Runs to Problem/Final time, writing the outputs if @p write_files, and
     /// returns the snapshots at every output time, each with the risk error
-    /// estimate of @p risk_error (also in the diagnostics).
+    /// estimate of @p risk_error (also in the diagnostics). Stops at the first
+    /// output time where @p stop says so of the outflow so far (the snapshots
+    /// end there).
     model::ReducedLawTrajectory
     run(const io::OutputParameters &output, bool write_files,
-        RiskErrorEstimator risk_error = RiskErrorEstimator());
+        RiskErrorEstimator risk_error = RiskErrorEstimator(),
+        const std::function<bool(const Outflow &)> &stop = {});
 
     // The diagnostics below are collective (every rank of the communicator
     // calls them) and return the same value on every rank.
