@@ -12,20 +12,26 @@ namespace mfdd::particles
 {
   namespace
   {
-    // h = scale (H(c) + the table entries of each panel's bytes), 8 neurons
+    // t = scale (H(c) + the table entries of each panel's bytes), 8 neurons
     // at a time: each byte indexes two tables of 16, by its low and its high
-    // nibble (four samples each), added in that order.
+    // nibble (four samples each), added in that order; then h = sigma(t) and
+    // the byte of bits [sigma'(t) != 0] of the panel (lanes from n on cleared)
+    // at lanes[p stride]. sigma as model::Activation computes it: this file
+    // is compiled without FMA contraction.
     //
     // AVX-512: a 16-entry table is two registers and one vpermt2pd looks up
     // all 8 lanes. At N = 1e5, d = 100 (perf, share of the products' time)
     // this took 1.7x fewer cycles than one gather per byte from tables of
     // 256, and the gather 1.4x fewer than scalar loads and inserts.
     __attribute__((target("arch=x86-64-v4"))) void
-    add_lookups_v4(const double *__restrict H, unsigned int c, const std::uint8_t *__restrict bits,
-                   unsigned int n_groups, const double *__restrict tables, unsigned int n_used, double scale,
-                   unsigned int n_panels, double *__restrict h)
+    lookups_and_activation_v4(const double *__restrict H, unsigned int c, const std::uint8_t *__restrict bits,
+                              unsigned int n_groups, const double *__restrict tables, unsigned int n_used,
+                              double scale, unsigned int n_panels, const ActivityPattern::Ramp &ramp, unsigned int n,
+                              double *__restrict h, std::uint8_t *__restrict lanes, std::size_t stride)
     {
       const __m512i low = _mm512_set1_epi64(15);
+      const __m512d S1 = _mm512_set1_pd(ramp.s1), S2 = _mm512_set1_pd(ramp.s2), T1 = _mm512_set1_pd(ramp.t1),
+                    T2 = _mm512_set1_pd(ramp.t2), SLOPE = _mm512_set1_pd(ramp.slope), ZERO = _mm512_setzero_pd();
       for (unsigned int p = 0; p < n_panels; ++p)
         {
           __m512d             acc   = _mm512_loadu_pd(H + (std::size_t(c) * n_panels + p) * 8);
@@ -41,53 +47,63 @@ namespace mfdd::particles
               acc = _mm512_add_pd(
                 acc, _mm512_permutex2var_pd(_mm512_loadu_pd(t + 16), high_nibble, _mm512_loadu_pd(t + 24)));
             }
-          _mm512_storeu_pd(h + std::size_t(p) * 8, _mm512_mul_pd(acc, _mm512_set1_pd(scale)));
+          const __m512d  t     = _mm512_mul_pd(acc, _mm512_set1_pd(scale));
+          const __mmask8 valid = 8 * p + 8 <= n ? 0xff : 8 * p < n ? (1u << (n - 8 * p)) - 1 : 0;
+          __m512d        value;
+          __mmask8       active;
+          if (ramp.truncated)
+            {
+              const __m512d linear = _mm512_add_pd(S1, _mm512_mul_pd(SLOPE, _mm512_sub_pd(t, T1)));
+              value  = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(t, T1, _CMP_LE_OQ), linear, S1);
+              value  = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(t, T2, _CMP_GE_OQ), value, S2);
+              active = _mm512_cmp_pd_mask(t, T1, _CMP_GE_OQ) & _mm512_cmp_pd_mask(t, T2, _CMP_LT_OQ);
+            }
+          else
+            {
+              value  = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(t, ZERO, _CMP_GT_OQ), ZERO, t);
+              active = _mm512_cmp_pd_mask(t, ZERO, _CMP_GE_OQ);
+            }
+          _mm512_storeu_pd(h + std::size_t(p) * 8, value);
+          lanes[p * stride] = active & valid;
         }
     }
 
     __attribute__((target_clones("arch=x86-64-v3", "default"))) void
-    add_lookups_scalar(const double *__restrict H, unsigned int c, const std::uint8_t *__restrict bits,
-                       unsigned int n_groups, const double *__restrict tables, unsigned int n_used, double scale,
-                       unsigned int n_panels, double *__restrict h)
+    lookups_and_activation_scalar(const double *__restrict H, unsigned int c, const std::uint8_t *__restrict bits,
+                                  unsigned int n_groups, const double *__restrict tables, unsigned int n_used,
+                                  double scale, unsigned int n_panels, const ActivityPattern::Ramp &ramp,
+                                  unsigned int n, double *__restrict h, std::uint8_t *__restrict lanes,
+                                  std::size_t stride)
     {
       for (unsigned int p = 0; p < n_panels; ++p)
-        for (unsigned int r = 0; r < 8; ++r)
-          {
-            double              acc   = H[(std::size_t(c) * n_panels + p) * 8 + r];
-            const std::uint8_t *bytes = bits + std::size_t(p) * n_groups * 8 + r;
-            for (unsigned int q = 0; q < n_used; ++q)
-              {
-                const std::uint8_t b = bytes[q * 8];
-                acc += tables[q * 32 + (b & 15)];
-                acc += tables[q * 32 + 16 + (b >> 4)];
-              }
-            h[std::size_t(p) * 8 + r] = acc * scale;
-          }
-    }
-
-    // lanes[p stride] = the bits [derivative != 0] of the neurons of panel p
-    // (n neurons, the bits of a last partial panel beyond n cleared).
-    __attribute__((target("arch=x86-64-v4"))) void
-    panel_lanes_v4(const double *derivative, unsigned int n, std::uint8_t *lanes, std::size_t stride)
-    {
-      for (unsigned int p = 0; 8 * p < n; ++p)
         {
-          const unsigned int  count = std::min(8u, n - 8 * p);
-          const __mmask8      valid = count == 8 ? 0xff : (1u << count) - 1;
-          const __m512d       value = _mm512_maskz_loadu_pd(valid, derivative + 8 * p);
-          lanes[p * stride] = _mm512_mask_cmp_pd_mask(valid, value, _mm512_setzero_pd(), _CMP_NEQ_UQ);
-        }
-    }
-
-    __attribute__((target_clones("arch=x86-64-v3", "default"))) void
-    panel_lanes_scalar(const double *derivative, unsigned int n, std::uint8_t *lanes, std::size_t stride)
-    {
-      for (unsigned int p = 0; 8 * p < n; ++p)
-        {
-          std::uint8_t bits = 0;
-          for (unsigned int r = 0; r < std::min(8u, n - 8 * p); ++r)
-            bits |= std::uint8_t(derivative[8 * p + r] != 0.) << r;
-          lanes[p * stride] = bits;
+          std::uint8_t active = 0;
+          for (unsigned int r = 0; r < 8; ++r)
+            {
+              double              acc   = H[(std::size_t(c) * n_panels + p) * 8 + r];
+              const std::uint8_t *bytes = bits + std::size_t(p) * n_groups * 8 + r;
+              for (unsigned int q = 0; q < n_used; ++q)
+                {
+                  const std::uint8_t b = bytes[q * 8];
+                  acc += tables[q * 32 + (b & 15)];
+                  acc += tables[q * 32 + 16 + (b >> 4)];
+                }
+              const double t = acc * scale;
+              bool         on;
+              double      &value = h[std::size_t(p) * 8 + r];
+              if (ramp.truncated)
+                {
+                  value = t <= ramp.t1 ? ramp.s1 : t >= ramp.t2 ? ramp.s2 : ramp.s1 + ramp.slope * (t - ramp.t1);
+                  on    = t >= ramp.t1 && t < ramp.t2;
+                }
+              else
+                {
+                  value = t > 0 ? t : 0.;
+                  on    = t >= 0;
+                }
+              active |= std::uint8_t(on && 8 * p + r < n) << r;
+            }
+          lanes[p * stride] = active;
         }
     }
 
@@ -113,6 +129,12 @@ namespace mfdd::particles
     return 0.;
   }
 
+  ActivityPattern::ActivityPattern(const model::Activation &sigma)
+  {
+    if (const auto *truncated = dynamic_cast<const model::TruncatedReLU *>(&sigma))
+      ramp = {true, truncated->s1, truncated->s2, truncated->t1, truncated->t2, truncated->slope};
+  }
+
   void
   ActivityPattern::reinit(unsigned int n_panels_, unsigned int columns_)
   {
@@ -126,12 +148,11 @@ namespace mfdd::particles
   }
 
   void
-  ActivityPattern::record(unsigned int c, double unit, const double *derivative, unsigned int n)
+  ActivityPattern::record(unsigned int c, double unit)
   {
     units[c]             = unit;
     const unsigned int q = c / 8, t = c % 8;
-    (has_avx512() ? panel_lanes_v4 : panel_lanes_scalar)(derivative, n, &by_sample[c], columns);
-    for (unsigned int p = 0; p * 8 < n; ++p)
+    for (unsigned int p = 0; p < n_panels; ++p)
       {
         std::uint64_t word;
         std::uint8_t *bytes = &bits[(std::size_t(p) * n_groups + q) * 8];
@@ -142,8 +163,8 @@ namespace mfdd::particles
   }
 
   void
-  ActivityPattern::correct(const double *H, unsigned int c, const double *g, unsigned int n_previous, double scale,
-                           double *h)
+  ActivityPattern::correct_and_activate(const double *H, unsigned int c, const double *g, unsigned int n_previous,
+                                        double scale, unsigned int n, double *h)
   {
     const unsigned int n_used = (n_previous + 7) / 8;
     for (unsigned int e = 0; e < 2 * n_used; ++e)
@@ -157,7 +178,7 @@ namespace mfdd::particles
         for (unsigned int b = 1; b < 16; ++b)
           table[b] = table[b & (b - 1)] + w[__builtin_ctz(b)];
       }
-    (has_avx512() ? add_lookups_v4 : add_lookups_scalar)(H, c, bits.data(), n_groups, tables.data(), n_used, scale,
-                                                         n_panels, h);
+    (has_avx512() ? lookups_and_activation_v4 : lookups_and_activation_scalar)(
+      H, c, bits.data(), n_groups, tables.data(), n_used, scale, n_panels, ramp, n, h, &by_sample[c], columns);
   }
 } // namespace mfdd::particles

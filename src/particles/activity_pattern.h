@@ -32,21 +32,29 @@ namespace mfdd::particles
     static double
     derivative_value(const model::Problem &problem);
 
+    /// For SGD with @p sigma, one of the activations derivative_value() accepts.
+    explicit ActivityPattern(const model::Activation &sigma);
+
     /// Clears the bits of a block of up to @p columns samples over @p n_panels panels of 8 neurons.
     void
     reinit(unsigned int n_panels, unsigned int columns);
 
-    /// Records sample @p c: its scalar u_c = @p unit and the bits
-    /// sigma'(h_cl) != 0 from a row of @p n derivatives.
-    void
-    record(unsigned int c, double unit, const double *derivative, unsigned int n);
-
     /**
-     * h[l] = scale (H(c, l) + sum_{i < n_previous} [bit il] u_i g[i]) for
-     * every neuron (H stored by sample as in WeightPanels, h one row).
+     * The pre-activation t_l = scale (H(c, l) + sum_{i < n_previous} [bit il]
+     * u_i g[i]) of every neuron (H stored by sample as in WeightPanels), then
+     * in the same pass h[l] = sigma(t_l), with the bits of model::Activation,
+     * and sample @p c's bits [sigma'(t_l) != 0] for the first @p n neurons
+     * (the others' cleared). One pass over the neurons instead of three
+     * (lookups, activation, bits).
      */
     void
-    correct(const double *H, unsigned int c, const double *g, unsigned int n_previous, double scale, double *h);
+    correct_and_activate(const double *H, unsigned int c, const double *g, unsigned int n_previous, double scale,
+                         unsigned int n, double *h);
+
+    /// Records sample @p c's scalar u_c = @p unit, its bits (from
+    /// correct_and_activate()) joining the lookups of the later samples.
+    void
+    record(unsigned int c, double unit);
 
     /// The bits by panel and sample and the u_c, as UpdateFactors takes them.
     UpdateFactors
@@ -58,7 +66,15 @@ namespace mfdd::particles
       return factors;
     }
 
+    /// sigma on the lookups' path: ReLU, or the truncated ReLU's constants.
+    struct Ramp
+    {
+      bool   truncated = false;
+      double s1 = 0., s2 = 0., t1 = 0., t2 = 0., slope = 0.;
+    };
+
   private:
+    Ramp         ramp;
     unsigned int n_panels = 0, columns = 0, n_groups = 0;
     /// Bits of sample 8 q + t of neuron 8 p + r: bit t of byte (p n_groups + q) 8 + r.
     std::vector<std::uint8_t> bits;

@@ -46,13 +46,13 @@ namespace mfdd::particles
     // as bits, and the correction by table lookups (ActivityPattern).
     const double    derivative_value = ActivityPattern::derivative_value(problem);
     const bool      by_pattern       = derivative_value != 0.;
-    ActivityPattern pattern;
+    ActivityPattern pattern(*problem.activation);
     // Per sample c = j B + b of the block and neuron (see WeightPanels): H
     // the products with the block's first weights, C the factors of the
     // updates (0 beyond n_mine; kept by the pattern instead). Per sample of
     // the step, one row of np: sigma (h) and sigma' (derivative).
     std::vector<double> H(std::size_t(columns) * np), C(by_pattern ? 0 : std::size_t(columns) * np, 0.),
-      h(std::size_t(B) * np), derivative(std::size_t(B) * np), gram(std::size_t(columns) * columns),
+      h(std::size_t(B) * np), derivative(by_pattern ? 0 : std::size_t(B) * np), gram(std::size_t(columns) * columns),
       increment(trainable ? n_mine : 0), prediction(B), coefficient(B);
     const auto at = [columns](unsigned int c, unsigned int l) {
       return (std::size_t(l / WeightPanels::width) * columns + c) * WeightPanels::width + l % WeightPanels::width;
@@ -82,10 +82,13 @@ namespace mfdd::particles
               {
                 const unsigned int c = j * B + b;
                 if (by_pattern)
-                  pattern.correct(H.data(), c, &gram[c * M], j * B, scale, &h[std::size_t(b) * np]);
-                else
-                  correct_products(H.data(), C.data(), columns, c, &gram[c * M], j * B, scale,
-                                   np / WeightPanels::width, &h[std::size_t(b) * np]);
+                  {
+                    pattern.correct_and_activate(H.data(), c, &gram[c * M], j * B, scale, n_mine,
+                                                 &h[std::size_t(b) * np]);
+                    continue;
+                  }
+                correct_products(H.data(), C.data(), columns, c, &gram[c * M], j * B, scale,
+                                 np / WeightPanels::width, &h[std::size_t(b) * np]);
                 evaluate_activation(*problem.activation, n_mine, &h[std::size_t(b) * np],
                                     &derivative[std::size_t(b) * np]);
               }
@@ -98,15 +101,15 @@ namespace mfdd::particles
             std::fill(increment.begin(), increment.end(), 0.);
             for (unsigned int b = 0; b < B; ++b)
               {
-                const unsigned int c      = j * B + b;
-                const double      *dsigma = &derivative[std::size_t(b) * np];
-                const double      *value  = &h[std::size_t(b) * np];
+                const unsigned int c = j * B + b;
                 if (by_pattern)
                   {
                     const double factor = derivative_value * coefficient[b];
-                    pattern.record(c, scale != 1. ? factor / scale : factor, dsigma, n_mine);
+                    pattern.record(c, scale != 1. ? factor / scale : factor);
                     continue;
                   }
+                const double *dsigma = &derivative[std::size_t(b) * np];
+                const double *value  = &h[std::size_t(b) * np];
                 for (unsigned int l = 0; l < n_mine; ++l)
                   {
                     if (trainable)
