@@ -46,6 +46,25 @@ namespace
               << std::endl;
     return {estimate, error};
   }
+
+  /// The estimates of a solve @p refined for the tolerance from @p first,
+  /// whose own estimates came from its companion with the fixed 2^3: the
+  /// ratio of the running maxima of the differences, bounded to [2, 8].
+  std::vector<double>
+  refined_estimates(const model::ReducedLawTrajectory &first, const model::ReducedLawTrajectory &refined)
+  {
+    std::vector<double> estimates;
+    double              largest = 0., largest_coarse = 0.;
+    for (std::size_t k = 0; k < refined.size(); ++k)
+      {
+        const double difference = std::abs(refined[k].risk - first[k].risk);
+        largest                 = std::max(largest, difference);
+        largest_coarse          = std::max(largest_coarse, 7. * first[k].risk_error_estimate);
+        const double observed   = largest_coarse / largest;
+        estimates.push_back(difference / ((std::isfinite(observed) ? std::clamp(observed, 2., 8.) : 8.) - 1.));
+      }
+    return estimates;
+  }
 } // namespace
 
 TEST(PdeRiskError, WithinFactor3Radius1D)
@@ -93,7 +112,8 @@ TEST(PdeRiskTolerance, RefinesUntilMetWithThePreviousSolveAsCompanion)
   // coarse). On (a, r), 16^2 and 32^2 cells would not do: there the estimate
   // grows from 1.5e-3 to 2.5e-3 (pre-asymptotic). With a tolerance between the
   // two estimates and one refinement allowed, the run is B exactly: its
-  // companion is A, and B's own companion is A's mesh too.
+  // companion is A, and B's own companion is A's mesh too; its estimate
+  // also knows A's companion (the ratio observed over the three meshes).
   auto c = read_shipped_pde_case("pde_radius.prm", {"Problem/Final time=0.3", "PDE/Subdivisions=25",
                                         "PDE/Global refinements=1", "PDE/Risk tolerance=0"});
   const auto a = pde::solve(c.problem, c.parameters, c.output, false);
@@ -109,10 +129,11 @@ TEST(PdeRiskTolerance, RefinesUntilMetWithThePreviousSolveAsCompanion)
   c.parameters.tolerance_refinements = 1;
   const auto refined = pde::solve(c.problem, c.parameters, c.output, false);
   ASSERT_EQ(refined.size(), b.size());
+  const auto expected = refined_estimates(a, b);
   for (std::size_t k = 0; k < b.size(); ++k)
     {
       EXPECT_NEAR(refined[k].risk, b[k].risk, 1e-14) << "t = " << b[k].t;
-      EXPECT_NEAR(refined[k].risk_error_estimate, b[k].risk_error_estimate, 1e-14) << "t = " << b[k].t;
+      EXPECT_NEAR(refined[k].risk_error_estimate, expected[k], 1e-14) << "t = " << b[k].t;
     }
 
   // Without refinements allowed the run stays on A (and only warns).
@@ -128,10 +149,14 @@ TEST(PdeRiskTolerance, AdaptiveMeshRefinesByOneMoreLevel)
   // On an adaptive mesh a refinement for the tolerance is one more level
   // (Maximum level + 1) on the same cells, and the previous solve is the
   // companion: the run is the solve with the higher level, its estimate
-  // |R - R_previous| / (2^3 - 1).
-  auto c = read_shipped_pde_case("pde_adaptive.prm", {"Problem/Final time=0.1", "PDE/Subdivisions=6",
-                                                      "PDE/Potential nodes=32", "PDE/Sample cells=20",
-                                                      "PDE/Risk tolerance=0"});
+  // |R - R_previous| over the ratio observed over the three solves, here
+  // below 2^3 (the risk converges at order < 3 at the jumps of the law).
+  // Uniform law of a, 12^2 cells, levels 2 -> 3 (measured: observed ratio
+  // 1.7, bounded to 2; sup_t |R - R_5 levels| = 2.2e-4 at 3 levels, where the
+  // estimate is 6.6e-4 and 2^3 would give 9.4e-5).
+  auto c = read_shipped_pde_case("pde_adaptive.prm",
+                                 {"Problem/Initial a law=uniform", "Problem/Final time=0.2", "PDE/Subdivisions=12",
+                                  "PDE/Potential nodes=32", "PDE/Sample cells=20", "PDE/Risk tolerance=0"});
   ASSERT_TRUE(c.parameters.adaptivity.enabled());
   const unsigned int level = c.parameters.adaptivity.maximum_level;
   const auto         first = pde::solve(c.problem, c.parameters, c.output, false);
@@ -144,12 +169,15 @@ TEST(PdeRiskTolerance, AdaptiveMeshRefinesByOneMoreLevel)
   const auto refined = pde::solve(c.problem, c.parameters, c.output, false);
   ASSERT_EQ(refined.size(), direct.size());
   ASSERT_EQ(refined.size(), first.size());
+  const auto expected = refined_estimates(first, direct);
+  bool       observed_below_8 = false;
   for (std::size_t k = 0; k < direct.size(); ++k)
     {
       EXPECT_NEAR(refined[k].risk, direct[k].risk, 1e-14) << "t = " << direct[k].t;
-      EXPECT_NEAR(refined[k].risk_error_estimate, std::abs(direct[k].risk - first[k].risk) / 7., 1e-14)
-        << "t = " << direct[k].t;
+      EXPECT_NEAR(refined[k].risk_error_estimate, expected[k], 1e-14) << "t = " << direct[k].t;
+      observed_below_8 |= expected[k] > 1.01 * std::abs(direct[k].risk - first[k].risk) / 7.;
     }
+  EXPECT_TRUE(observed_below_8);
   EXPECT_EQ(pde::refined_once(c.parameters, 2).parameters.global_refinements, c.parameters.global_refinements);
   EXPECT_EQ(pde::refined_once(c.parameters, 2).parameters.adaptivity.minimum_level,
             c.parameters.adaptivity.minimum_level);

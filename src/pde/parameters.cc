@@ -150,7 +150,8 @@ namespace mfdd::pde
                       "pde_diagnostics.csv (its sup over t in the closing line of `mfdd pde`): a companion solve "
                       "on the mesh coarsened once (one global refinement fewer, else half the box's subdivisions; "
                       "same CFL number and output times) and Richardson extrapolation |R_h - R_2h| / (2^p - 1), "
-                      "p = min(Degree + 1, 3). Cost: the companion has 1/2 (1D) or 1/4 (2D) of the cells and twice "
+                      "p = min(Degree + 1, 3) (for a solve refined for Risk tolerance, 2^p becomes the ratio observed over its "
+                      "three solves, bounded to [2, 2^p]). Cost: the companion has 1/2 (1D) or 1/4 (2D) of the cells and twice "
                       "the time step, so it adds about 1/4 (1D) or 1/8 (2D) to the solve. Not available (NaN, "
                       "with a message) for a mesh file without Global refinements. Measured within a factor 1.2 "
                       "of the true error on the running example and on (a, r) with 24^2 cells; see README.");

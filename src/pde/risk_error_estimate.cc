@@ -70,16 +70,29 @@ namespace mfdd::pde
   // 12^2 cells: 0.08 and 0.03), and with it the estimate was 4.5 times too
   // small in 1D and 8 times too large on (a, r) with 24^2 cells.
   RiskErrorEstimator::RiskErrorEstimator(const CoarserMesh &coarse, std::vector<double> coarse_risks,
-                                         const unsigned int degree)
+                                         const unsigned int degree, std::vector<double> coarser_risks)
     : coarse_risks(std::move(coarse_risks))
-    , denominator(std::pow(coarse.ratio, std::min(degree + 1., 3.)) - 1.)
+    , coarser_risks(std::move(coarser_risks))
+    , ratio(coarse.ratio)
+    , order(std::min(degree + 1., 3.))
   {}
 
   double
-  RiskErrorEstimator::estimate(const unsigned int k, const double risk) const
+  RiskErrorEstimator::estimate(const unsigned int k, const double risk)
   {
     if (!available())
       return std::numeric_limits<double>::quiet_NaN();
-    return std::abs(risk - coarse_risks[k]) / denominator;
+    const double difference = std::abs(risk - coarse_risks[k]);
+    double       factor     = std::pow(ratio, order);
+    if (!coarser_risks.empty())
+      {
+        largest_difference        = std::max(largest_difference, difference);
+        largest_coarse_difference = std::max(largest_coarse_difference, std::abs(coarse_risks[k] - coarser_risks[k]));
+        const double observed     = largest_coarse_difference / largest_difference;
+        // 0/0 or x/0 (no difference yet): nothing observed.
+        if (std::isfinite(observed))
+          factor = std::clamp(observed, ratio, factor);
+      }
+    return difference / (factor - 1.);
   }
 } // namespace mfdd::pde

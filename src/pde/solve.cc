@@ -117,6 +117,7 @@ namespace mfdd::pde
             before_output();
           // A refined solve rewrites the same output files.
           const std::string risk_error_reason = risk_error.reason();
+          auto              companion_risks   = risk_error.companion_risks();
           auto              trajectory        = solver.run(output, write_files, std::move(risk_error), box_grows);
           resolve_noise_time_stepping(solver, current);
           mass_out                = solver.mass_out_by_side();
@@ -141,7 +142,7 @@ namespace mfdd::pde
             }
           // This solve is the coarse companion of the next one.
           const auto finer = refined_once(current, dim);
-          risk_error       = RiskErrorEstimator(finer, risks_of(trajectory), current.degree);
+          risk_error = RiskErrorEstimator(finer, risks_of(trajectory), current.degree, std::move(companion_risks));
           current    = finer.parameters;
           if (root)
             {
