@@ -8,7 +8,8 @@ the DG polynomial exactly); the risk error estimate is written (NaN, with a
 message, for a mesh file without global refinements), a warning when it is above
 PDE/Risk tolerance, and its sup closes the
 run; the 2D (a, r) and 3D (a, r1, r2) diagnostics agree to 1e-12 between 1 and
-2 MPI ranks (2D also with noise, uniform and adaptive); bad input exits with status 2 and writes nothing."""
+2 MPI ranks (2D also with noise, uniform and adaptive); a generated box that grows reports each
+growth once; bad input exits with status 2 and writes nothing."""
 import csv
 import math
 import os
@@ -173,6 +174,19 @@ for name, (prm, settings) in bad.items():
     check(result.returncode == 2, f"bad input '{name}': exit {result.returncode} ({result.stderr.strip()})")
     check(not os.path.exists(folder), f"bad input '{name}': output folder written")
     print(f"{name}: {result.stderr.strip()}")
+
+# The generated box grows where mass leaves it: each solve that is repeated says
+# so on stdout, once, and its own loss is no warning; the last solve's is.
+folder = os.path.join(work, "growing_box")
+result = run("pde_amplitude_radius.prm", folder,
+             ["Problem/Initial a law=uniform", "PDE/Box lower=", "PDE/Box upper=", "PDE/Subdivisions=8",
+              "PDE/Degree=1", "PDE/CFL number=0.3", "PDE/Risk error estimate=false", "PDE/Potential nodes=24",
+              "PDE/Sample cells=20", "Output/Output interval=0.5", "Output/Write vtu=false"])
+check(result.returncode == 0, f"growing box: exit {result.returncode}: {result.stderr}")
+check(result.stdout.count("of the mass left the box through its sides by t = ") == 3,
+      f"growing box: three growths expected: {result.stdout}")
+check("through its sides" not in result.stderr, f"growing box: a repeated solve warned: {result.stderr}")
+check("through r = 0" in result.stderr, f"growing box: the last solve's loss through r = 0 not warned: {result.stderr}")
 
 # An unreadable mesh file.
 broken = os.path.join(work, "broken.msh")

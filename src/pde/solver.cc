@@ -313,6 +313,7 @@ namespace mfdd::pde
     std::vector<std::pair<double, std::string>> pvd_records;
     io::ProgressReporter                        progress("pde", T, write_files);
     model::ReducedLawTrajectory                 trajectory;
+    bool                                        stopped = false;
     for (unsigned int k = 0; k < output_times.size(); ++k)
       {
         advance(output_times[k]);
@@ -335,7 +336,10 @@ namespace mfdd::pde
           throw io::RunError("PDE: mass " + std::to_string(total) + " at t = " + std::to_string(current_time) +
                              " is not positive (blow-up)");
         if (stop && stop(outflow))
-          break;
+          {
+            stopped = true;
+            break;
+          }
       }
     if (writer)
       write_grid_csv(output.path("pde_final.csv"), trajectory.back().grid);
@@ -345,8 +349,9 @@ namespace mfdd::pde
        {outflow.axis(), "through r = 0",
         "neurons that reach w = 0, or the error of a mesh too coarse there (refine it if the fraction falls with "
         "the cell size)"}}};
+    // A run stopped by @p stop is repeated by the caller, who says why.
     for (const auto &[fraction, where, meaning] : losses)
-      if (write_files && writes_files && fraction > 1e-6)
+      if (write_files && writes_files && fraction > 1e-6 && !stopped)
         std::cerr << "warning: a fraction " << fraction << " of the mass left the box " << where
                   << " by t = " << current_time << ": " << meaning << std::endl;
     timer.print_summary();
