@@ -86,9 +86,10 @@ namespace mfdd::pde
     prm.declare_entry("Box upper", "", Anything(),
                       "Upper corner of the generated box; empty: 2.5 times the radius beyond which the "
                       "initial law has mass 1e-12, a_upper + (a_upper - a_lower)/2 for a. A box generated "
-                      "this way grows: while a run loses more than 1e-6 of its mass through it, the run is "
-                      "repeated, up to twice, on a box twice as long in every open direction (a on both "
-                      "sides, radii at their upper end) with twice the cells there.");
+                      "this way grows: when a run has lost more than 1e-6 of its mass through its sides, it "
+                      "stops at that output time and is repeated, up to 4 times, on a box grown at the sides "
+                      "that lost the most (an amplitude's side by half the a-range, a radius's upper end by "
+                      "its whole length), with cells of the same size.");
     prm.declare_entry("Subdivisions", "", Anything(),
                       "Cells of the generated box per coordinate (one number, or one per coordinate); "
                       "empty: 200 in 1D; in 2D 24 per coordinate refined adaptively (the jumps indicator "
