@@ -44,8 +44,8 @@ namespace mfdd::particles
      * u_i g[i]) of every neuron (H stored by sample as in WeightPanels), then
      * in the same pass h[l] = sigma(t_l), with the bits of model::Activation,
      * and sample @p c's bits [sigma'(t_l) != 0] for the first @p n neurons
-     * (the others' cleared). One pass over the neurons instead of three
-     * (lookups, activation, bits).
+     * (the others' cleared). With AVX-512 one pass over the neurons instead
+     * of three (lookups, activation, bits).
      */
     void
     correct_and_activate(const double *H, unsigned int c, const double *g, unsigned int n_previous, double scale,
@@ -74,7 +74,10 @@ namespace mfdd::particles
     };
 
   private:
-    Ramp         ramp;
+    const model::Activation *sigma;
+    Ramp                     ramp;
+    /// sigma' of one sample's neurons, on the path without AVX-512.
+    std::vector<double> derivative;
     unsigned int n_panels = 0, columns = 0, n_groups = 0;
     /// Bits of sample 8 q + t of neuron 8 p + r: bit t of byte (p n_groups + q) 8 + r.
     std::vector<std::uint8_t> bits;
