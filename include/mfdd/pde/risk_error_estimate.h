@@ -1,6 +1,6 @@
 // The error estimate of a PDE run's own risk curve (PDE/Risk error estimate):
-// Richardson extrapolation against a companion solve on a coarser mesh
-// (doc/theory.md §7).
+// Richardson extrapolation, in space and in time separately, against two
+// companion solves on a coarser mesh (doc/theory.md §7).
 #pragma once
 
 #include <mfdd/pde/parameters.h>
@@ -46,38 +46,64 @@ namespace mfdd::pde
   CoarserMesh
   refined_once(const SolverParameters &parameters, unsigned int dim);
 
+  /// The orders the risk error estimate assumes (doc/theory.md §7).
+  struct RiskErrorOrders
+  {
+    double space = 4.5; ///< p_s: 2k + 1/2, or k + 1/2 for a law with jumps
+    double time  = 3.;  ///< p_t: 3 (SSP-RK3) or 2 (the IMEX scheme of the noise)
+  };
+
   /**
-   * The error of the risk R_h(t_k) of a solve at its output times t_k,
-   * estimated from the risk R_2h(t_k) of a companion solve on the mesh
-   * coarsened once, with the same CFL number (so dt scales with h) and output
-   * times, by Richardson extrapolation:
+   * The orders of a solve of degree @p degree: in space 2k + 1/2 for a smooth
+   * initial law, k + 1/2 for one with jumps (@p law_has_jumps); in time 3, or
+   * 2 with @p implicit_noise (ARS(2,2,2)). Why these, with measured numbers, in
+   * risk_error_estimate.cc.
+   */
+  RiskErrorOrders
+  risk_error_orders(unsigned int degree, bool law_has_jumps, bool implicit_noise);
+
+  /**
+   * The error of the risk R_h(t_k) of a solve at its output times t_k from
+   * two companion solves on the mesh coarsened once (ratio r = h_2h / h): one
+   * with the solve's time step dt (half the CFL number, twice the adaptive
+   * interval in steps), R_2h,dt, and one with 2 dt (the same CFL number),
+   * R_2h,2dt. Their difference is the time error alone, the first one's
+   * difference from the solve the space error alone, each extrapolated with
+   * its own order (doc/theory.md §7):
    *
-   *   err(t_k) = |R_h(t_k) - R_2h(t_k)| / (r^p - 1),   r = h_2h / h,
+   *   err(t_k) = |R_h - R_2h,dt| / (r^p_s - 1) + |R_2h,dt - R_2h,2dt| / (2^p_t - 1).
    *
-   * with p = min(degree + 1, 3) (why, with measured numbers, in
-   * risk_error_estimate.cc). NaN where no estimate is available, with the reason.
+   * NaN where no estimate is available, with the reason.
    *
-   * A solve refined for PDE/Risk tolerance also knows the companion R_4h of
-   * its companion (doc/theory.md §7). There r^p becomes the ratio observed so far,
+   * A solve refined for PDE/Risk tolerance has as companion its previous
+   * solve R_2h (same CFL number, so a ratio 2 in both h and dt), and that
+   * one's companion with the same CFL number, R_4h. There
    *
+   *   err(t_k) = |R_h - R_2h| / (q_k - 1),
    *   q_k = max_{j <= k} |R_2h(t_j) - R_4h(t_j)| / max_{j <= k} |R_h(t_j) - R_2h(t_j)|,
    *
-   * bounded to [r, r^p] (an observed order between 1 and p): a risk that
-   * converges more slowly than order p gets the larger estimate its order
-   * implies, a faster one (or a pre-asymptotic coarsest solve) keeps r^p.
-   * Measured on (a, r) with a uniform law of a, the 2D default mesh refined by
-   * one level (T = 0.5, against two more levels): q = 4.0, estimate 4.2e-6
-   * for a sup error of 3.1e-6, where r^p gave 1.8e-6.
+   * the ratio observed so far, bounded to [r, r^min(k+1, 3)] (an observed
+   * order between 1 and min(k + 1, 3)): a risk that converges more slowly gets
+   * the larger estimate its order implies, a faster one (or a pre-asymptotic
+   * coarsest solve) keeps the bound. Measured on (a, r) with a uniform law of
+   * a, the 2D default mesh refined by one level (T = 0.5, against two more
+   * levels): q = 4.0, estimate 4.2e-6 for a sup error of 3.1e-6, where 2^3
+   * gave 1.8e-6.
    */
   class RiskErrorEstimator
   {
   public:
     /// No estimate, because of @p reason.
     explicit RiskErrorEstimator(std::string reason = "PDE/Risk error estimate = false");
-    /// From the companion's risks at the output times, for a solve of degree
-    /// @p degree, and where known the risks of the companion's own companion.
+    /// From the risks at the output times of the companions with the solve's
+    /// time step (@p same_step_risks) and with twice that (@p double_step_risks).
+    RiskErrorEstimator(const CoarserMesh &coarse, std::vector<double> same_step_risks,
+                       std::vector<double> double_step_risks, RiskErrorOrders orders);
+    /// A solve refined for the tolerance: from the previous solve's risks
+    /// @p coarse_risks, for degree @p degree, and the risks @p coarser_risks of
+    /// that one's companion with the same CFL number.
     RiskErrorEstimator(const CoarserMesh &coarse, std::vector<double> coarse_risks, unsigned int degree,
-                       std::vector<double> coarser_risks = {});
+                       std::vector<double> coarser_risks);
 
     bool
     available() const
@@ -89,7 +115,8 @@ namespace mfdd::pde
     {
       return unavailable_reason;
     }
-    /// The companion's risks at the output times (empty if not available).
+    /// The risks at the output times of the companion with the same CFL
+    /// number (empty if not available).
     const std::vector<double> &
     companion_risks() const
     {
@@ -101,9 +128,12 @@ namespace mfdd::pde
     estimate(unsigned int k, double risk);
 
   private:
-    std::vector<double> coarse_risks, coarser_risks;
+    /// Same CFL number (R_2h,2dt, or the previous solve R_2h), and the
+    /// companion with the same step (R_2h,dt) or the previous one's (R_4h).
+    std::vector<double> coarse_risks, same_step_risks, coarser_risks;
     double              ratio = 2.;  ///< r
-    double              order = 3.;  ///< p
+    double              order = 3.;  ///< min(k + 1, 3), refined solves only
+    RiskErrorOrders     orders;
     double              largest_difference = 0., largest_coarse_difference = 0.;
     std::string         unavailable_reason;
   };
