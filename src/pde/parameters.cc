@@ -127,8 +127,8 @@ namespace mfdd::pde
                       "(PDE/Noise solver), so dt is bounded by the transport alone and kept constant between "
                       "output times. automatic: implicit if explicit noise would cut the transport's CFL step "
                       "by more than half at the start of the run (two linear solves per step are then paid "
-                      "for), explicit otherwise; decided on the risk error estimate's coarse companion when "
-                      "there is one, so that both solves step the noise alike. Without noise the setting has "
+                      "for), explicit otherwise; decided on the risk error estimate's first coarse companion when "
+                      "there is one, so that all its solves step the noise alike. Without noise the setting has "
                       "no effect.");
     prm.declare_entry("Noise solver", "direct", Selection("direct|iterative"),
                       "How the implicit noise stages' linear systems (M - c K) x = b are solved. direct: "

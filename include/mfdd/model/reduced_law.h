@@ -35,7 +35,7 @@ namespace mfdd::model
     /// SGD only: the standard error of a sampled risk (SGD/Risk estimate =
     /// sampled; 0 for the exact R_N, NaN where no risk is recorded).
     double risk_standard_error = 0.;
-    /// PDE only: the estimated error of risk from a companion solve on a
+    /// PDE only: the estimated error of risk from companion solves on a
     /// coarser mesh (PDE/Risk error estimate); NaN where not estimated.
     double risk_error_estimate = std::numeric_limits<double>::quiet_NaN();
     /// The law as weighted points, coordinates row by row: SGD's neurons with

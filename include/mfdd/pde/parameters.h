@@ -57,8 +57,8 @@ namespace mfdd::pde
     /// "none", or the refinement a convergence study varies: "h", "p" or "dt".
     std::string               convergence_study = "none";
     unsigned int              convergence_levels = 3; ///< solves of a convergence study
-    /// Estimate the error of the risk curve from a companion solve on the mesh
-    /// coarsened once (pde::solve, risk_error_estimate.h).
+    /// Estimate the error of the risk curve from two companion solves on the
+    /// mesh coarsened once (pde::solve, risk_error_estimate.h).
     bool                      risk_error_estimate = true;
     /// The risk error estimate (sup over t) a run should meet; 0: none.
     double                    risk_tolerance = 1e-5;

@@ -515,8 +515,8 @@ namespace mfdd::pde
    * kernels, in the problem's reduced dimension: builds the mesh and the
    * initial density (InputError for bad input, before anything is written),
    * then calls @p before_output (e.g. to create the output folder) and runs.
-   * With PDE/Risk error estimate, a companion solve on the mesh coarsened
-   * once runs first (no files) and every snapshot carries the estimated error
+   * With PDE/Risk error estimate, two companion solves on the mesh coarsened
+   * once run first (no files) and every snapshot carries the estimated error
    * of its risk (RiskErrorEstimator). What the `pde` command and the
    * comparison layer call.
    */
