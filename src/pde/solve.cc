@@ -91,6 +91,21 @@ namespace mfdd::pde
       return coarse;
     }
 
+    /// The space-time estimator of a solve with @p solved, whose companion
+    /// with the same CFL number on @p coarse had the risks @p double_step:
+    /// solves the companion with the solve's time step on the same mesh.
+    template <int dim>
+    RiskErrorEstimator
+    space_time_estimator(const model::Problem &problem, const CoarserMesh &coarse, std::vector<double> double_step,
+                         SolverParameters &solved, const std::shared_ptr<NonlocalPotential<dim>> &potential,
+                         const io::OutputParameters &output, MPI_Comm communicator)
+    {
+      auto same_step = companion_risks(problem, with_solve_time_step(coarse.parameters, solved), potential, output,
+                                       communicator, solved);
+      return RiskErrorEstimator(coarse, std::move(same_step), std::move(double_step),
+                                risk_error_orders_of(problem, solved));
+    }
+
     /// The estimator of PDE/Risk error estimate: two solves on the mesh
     /// coarsened once, with the same CFL number (R_2h,2dt) and with the
     /// solve's time step (R_2h,dt) (in 2D together 3/8 of the solve's cost,
@@ -112,10 +127,8 @@ namespace mfdd::pde
         coarse->parameters.time_step = 2. * parameters.time_step;
       auto double_step = companion_risks(problem, coarse->parameters, potential, output, communicator, parameters);
       coarse->parameters.noise_time_stepping = parameters.noise_time_stepping;
-      auto same_step = companion_risks(problem, with_solve_time_step(coarse->parameters, parameters), potential,
-                                       output, communicator, parameters);
-      return RiskErrorEstimator(*coarse, std::move(same_step), std::move(double_step),
-                                risk_error_orders_of(problem, parameters));
+      return space_time_estimator<dim>(problem, *coarse, std::move(double_step), parameters, potential, output,
+                                       communicator);
     }
 
     /// The solve, refined until the risk error estimate meets the tolerance
@@ -175,14 +188,10 @@ namespace mfdd::pde
           // This solve is the coarse companion of the next one; without a
           // companion of its own (a mesh file) the next one's estimate is
           // that of a first solve, from one more solve on this mesh.
-          const auto finer = refined_once(current, dim);
+          auto finer = refined_once(current, dim);
           if (previous_companion.empty())
-            {
-              auto same_step = companion_risks(problem, with_solve_time_step(current, finer.parameters), potential,
-                                               output, communicator, current);
-              risk_error = RiskErrorEstimator(finer, std::move(same_step), risks_of(trajectory),
-                                              risk_error_orders_of(problem, current));
-            }
+            risk_error = space_time_estimator<dim>(problem, {current, finer.ratio}, risks_of(trajectory),
+                                                   finer.parameters, potential, output, communicator);
           else
             risk_error = RiskErrorEstimator(finer, risks_of(trajectory), current.degree, std::move(previous_companion));
           current    = finer.parameters;
