@@ -51,10 +51,12 @@ namespace
       H[(std::size_t(c) * n_panels + l / 8) * 8 + l % 8] = row[l];
   }
 
+  // Sample c's bit of neuron l, once recorded (by neuron and group of 8 samples).
   bool
-  bit(const ActivityPattern &pattern, unsigned int columns, unsigned int c, unsigned int l)
+  bit(const ActivityPattern &pattern, unsigned int c, unsigned int l)
   {
-    return (pattern.update_factors().bits[(l / 8) * columns + c] >> (l % 8)) & 1;
+    const auto factors = pattern.update_factors();
+    return (factors.groups[((l / 8) * factors.n_groups + c / 8) * 8 + l % 8] >> (c % 8)) & 1;
   }
 
   void
@@ -72,16 +74,16 @@ namespace
     set_row(H, 0, n_panels, t0);
     const double g_none[1] = {0.};
     pattern.correct_and_activate(H.data(), 0, g_none, 0, 1., n, h.data());
+    const double u0 = 0.75;
+    pattern.record(0, u0);
     for (unsigned int l = 0; l < n_panels * 8; ++l)
       if (l < n)
         {
           EXPECT_TRUE(same_bits(h[l], sigma.value(t0[l]))) << "t = " << t0[l] << ": " << h[l];
-          EXPECT_EQ(bit(pattern, columns, 0, l), sigma.derivative(t0[l]) != 0.) << "t = " << t0[l];
+          EXPECT_EQ(bit(pattern, 0, l), sigma.derivative(t0[l]) != 0.) << "t = " << t0[l];
         }
       else
-        EXPECT_FALSE(bit(pattern, columns, 0, l)) << "padding lane " << l;
-    const double u0 = 0.75;
-    pattern.record(0, u0);
+        EXPECT_FALSE(bit(pattern, 0, l)) << "padding lane " << l;
 
     // Sample 1: H plus u0 g0 where sample 0's bit is set, times the scale.
     std::vector<double> t1(n);
@@ -90,13 +92,14 @@ namespace
     set_row(H, 1, n_panels, t1);
     const double g[1] = {0.4}, scale = 0.999;
     pattern.correct_and_activate(H.data(), 1, g, 1, scale, n, h.data());
+    pattern.record(1, 0.5);
     unsigned int active = 0;
     for (unsigned int l = 0; l < n; ++l)
       {
-        const double t = (t1[l] + (bit(pattern, columns, 0, l) ? u0 * g[0] : 0.)) * scale;
+        const double t = (t1[l] + (bit(pattern, 0, l) ? u0 * g[0] : 0.)) * scale;
         EXPECT_TRUE(same_bits(h[l], sigma.value(t))) << "neuron " << l << ": t = " << t;
-        EXPECT_EQ(bit(pattern, columns, 1, l), sigma.derivative(t) != 0.) << "neuron " << l;
-        active += bit(pattern, columns, 0, l);
+        EXPECT_EQ(bit(pattern, 1, l), sigma.derivative(t) != 0.) << "neuron " << l;
+        active += bit(pattern, 0, l);
       }
     EXPECT_GT(active, 0u);
     EXPECT_LT(active, n);

@@ -115,7 +115,8 @@ TEST(BlockedSgd, SameBitsOnOneAndTwoRanks)
 }
 
 // SGD/Block length: 'automatic' is 2 sqrt(d) / B rounded, at least 2; for
-// the ReLUs with a fixed second layer d / 2 clamped to [8, 64], over B.
+// the ReLUs with a fixed second layer 16 + 0.4 d clamped to [16, 64] and
+// rounded up to a multiple of 8, over B.
 TEST(BlockedSgd, AutomaticBlockLength)
 {
   dealii::ParameterHandler prm;
@@ -132,14 +133,15 @@ TEST(BlockedSgd, AutomaticBlockLength)
   EXPECT_EQ(p.steps_per_block(dense("100")), 20u);
   EXPECT_EQ(p.steps_per_block(dense("40")), 13u);
   EXPECT_EQ(p.steps_per_block(make_problem({{"Dimension d", "40"}, {"Activation", "tanh"}})), 13u);
-  EXPECT_EQ(p.steps_per_block(make_problem({{"Dimension d", "100"}})), 50u);
+  EXPECT_EQ(p.steps_per_block(make_problem({{"Dimension d", "100"}})), 56u);
   EXPECT_EQ(p.steps_per_block(make_problem({{"Dimension d", "200"}})), 64u);
-  EXPECT_EQ(p.steps_per_block(make_problem({{"Dimension d", "40"}, {"Activation", "relu"}})), 20u);
-  EXPECT_EQ(p.steps_per_block(make_problem({{"Dimension d", "2"}})), 8u);
+  EXPECT_EQ(p.steps_per_block(make_problem({{"Dimension d", "40"}, {"Activation", "relu"}})), 32u);
+  EXPECT_EQ(p.steps_per_block(make_problem({{"Dimension d", "20"}})), 24u);
+  EXPECT_EQ(p.steps_per_block(make_problem({{"Dimension d", "2"}})), 24u);
   p.batch_size = 4;
   EXPECT_EQ(p.steps_per_block(dense("100")), 5u);
   EXPECT_EQ(p.steps_per_block(dense("2")), 2u);
-  EXPECT_EQ(p.steps_per_block(make_problem({{"Dimension d", "100"}})), 13u);
+  EXPECT_EQ(p.steps_per_block(make_problem({{"Dimension d", "100"}})), 14u);
   prm.enter_subsection("SGD");
   prm.set("Block length", "7");
   prm.leave_subsection();

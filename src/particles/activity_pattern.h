@@ -56,13 +56,14 @@ namespace mfdd::particles
     void
     record(unsigned int c, double unit);
 
-    /// The bits by panel and sample and the u_c, as UpdateFactors takes them.
+    /// The bits by neuron and group and the u_c, as UpdateFactors takes them.
     UpdateFactors
     update_factors() const
     {
       UpdateFactors factors;
-      factors.bits = by_sample.data();
-      factors.unit = units.data();
+      factors.unit     = units.data();
+      factors.groups   = bits.data();
+      factors.n_groups = n_groups;
       return factors;
     }
 

@@ -43,7 +43,8 @@ namespace mfdd::particles
     const unsigned int np = panels.n_padded();
 
     // The ReLUs with a fixed second layer: C(c, l) = u_c [sigma' != 0], kept
-    // as bits, and the correction by table lookups (ActivityPattern).
+    // as bits, and the correction and the update by table lookups
+    // (ActivityPattern, WeightPanels).
     const double    derivative_value = ActivityPattern::derivative_value(problem);
     const bool      by_pattern       = derivative_value != 0.;
     ActivityPattern pattern(*problem.activation);

@@ -32,8 +32,9 @@ namespace mfdd::particles
                       "(round-off). A positive integer (1 = step by step) or 'automatic': m = 2 sqrt(d) / B "
                       "rounded, at least 2, which balances the weights read per step (2 N d / m) against "
                       "the triangular correction (N m B^2 / 2); for the ReLUs with a fixed second layer, "
-                      "whose correction is a few table lookups per neuron, m = d / 2 clamped to [8, 64], "
-                      "divided by B and rounded, at least 2. benchmarks/sgd_step blocks measures it. "
+                      "whose correction and update are table lookups per neuron, m = 16 + 0.4 d clamped to "
+                      "[16, 64] and rounded up to a multiple of 8, divided by B and rounded, at least 2. "
+                      "benchmarks/sgd_step blocks measures it. "
                       "Noisy SGD (tau > 0) always steps one by one.");
     prm.declare_entry("Seed", "1", Integer(0),
                       "Seed of the run (non-negative integer). Initial neurons, samples and noise are "
@@ -161,11 +162,14 @@ namespace mfdd::particles
     // The triangular correction costs N m B^2 / 2 multiply-adds a step, or
     // N m B^2 / 8 table lookups for the ReLUs with a fixed second layer
     // (ActivityPattern), which leaves the weights' traffic (2 N d / m) to
-    // balance against the block's products kept per neuron (N m B): measured
-    // best near d / 2 samples a block, within [8, 64] (benchmarks/sgd_step
-    // blocks at N = 1000 to 1e5, d = 2 to 100).
-    const double samples = ActivityPattern::derivative_value(problem) != 0. ? std::clamp(0.5 * problem.d, 8., 64.) :
-                                                                              2. * std::sqrt(double(problem.d));
+    // balance against the block's products kept per neuron (N m B). With the
+    // lookups' update by groups of 8 samples (WeightPanels), the best blocks
+    // measured 16-24 samples at d = 2 to 20, 24-32 at d = 40, 48-64 at
+    // d = 100 (benchmarks/sgd_step blocks at N = 1000 to 1e5): 16 + 0.4 d
+    // rounded up to whole groups, within [16, 64].
+    const double samples = ActivityPattern::derivative_value(problem) != 0. ?
+                             8. * std::ceil(std::clamp(16. + 0.4 * problem.d, 16., 64.) / 8.) :
+                             2. * std::sqrt(double(problem.d));
     return std::max(2, int(std::lround(samples / batch_size)));
   }
 

@@ -122,51 +122,162 @@ namespace mfdd::particles
                                  std::size_t(n_panels) * 8);
     }
 
-    // The factors of panel p for the first n samples of a block, stored by
-    // panel as C; a pattern's are expanded into @p scratch (lane r of sample
-    // c: unit_c where bit r is set, else 0). @p any: one is not 0.
-    __attribute__((always_inline)) inline const double *
-    panel_factors(const UpdateFactors &factors, unsigned int p, unsigned int columns, unsigned int n,
-                  double *scratch, bool &any)
+    // Whether a factor of panel p for the first n samples of a block is not 0.
+    __attribute__((always_inline)) inline bool
+    any_factor(const double *Cp, unsigned int n)
     {
-      any = false;
-      if (factors.bits == nullptr)
-        {
-          const double *Cp = factors.dense + std::size_t(p) * columns * 8;
-          for (unsigned int e = 0; e < n * 8 && !any; ++e)
-            any = Cp[e] != 0.;
-          return Cp;
-        }
+      for (unsigned int e = 0; e < n * 8; ++e)
+        if (Cp[e] != 0.)
+          return true;
+      return false;
+    }
+
+    // rows[j] = column j of the 8 x 8 matrix whose rows were rows[0..7].
+    __attribute__((always_inline)) inline void
+    transpose(v8d rows[8])
+    {
       typedef long long v8l __attribute__((vector_size(64)));
-      const v8l           lane_bit = {1, 2, 4, 8, 16, 32, 64, 128};
-      const std::uint8_t *bits     = factors.bits + std::size_t(p) * columns;
-      unsigned int        set      = 0;
-      for (unsigned int c = 0; c < n; ++c)
+      v8d pairs[8], quads[8];
+      for (unsigned int i = 0; i < 4; ++i)
         {
-          set |= bits[c];
-          long long unit_bits;
-          std::memcpy(&unit_bits, &factors.unit[c], sizeof(unit_bits));
-          const v8l selected = ((static_cast<long long>(bits[c]) + v8l{}) & lane_bit) != 0;
-          const v8l expanded = (unit_bits + v8l{}) & selected;
-          std::memcpy(scratch + c * 8, &expanded, sizeof(expanded));
+          pairs[2 * i]     = __builtin_shuffle(rows[2 * i], rows[2 * i + 1], v8l{0, 8, 2, 10, 4, 12, 6, 14});
+          pairs[2 * i + 1] = __builtin_shuffle(rows[2 * i], rows[2 * i + 1], v8l{1, 9, 3, 11, 5, 13, 7, 15});
         }
-      any = set != 0;
-      return scratch;
+      for (unsigned int h = 0; h < 8; h += 4)
+        for (unsigned int i = 0; i < 2; ++i)
+          {
+            quads[h + i]     = __builtin_shuffle(pairs[h + i], pairs[h + i + 2], v8l{0, 1, 8, 9, 4, 5, 12, 13});
+            quads[h + i + 2] = __builtin_shuffle(pairs[h + i], pairs[h + i + 2], v8l{2, 3, 10, 11, 6, 7, 14, 15});
+          }
+      for (unsigned int i = 0; i < 4; ++i)
+        {
+          rows[i]     = __builtin_shuffle(quads[i], quads[i + 4], v8l{0, 1, 2, 3, 8, 9, 10, 11});
+          rows[i + 4] = __builtin_shuffle(quads[i], quads[i + 4], v8l{4, 5, 6, 7, 12, 13, 14, 15});
+        }
+    }
+
+    // The subset sums of a block (see WeightPanels::update_and_multiply()).
+    struct SubsetSums
+    {
+      const double *rows;       ///< row b of group q at (256 q + b) d_pad
+      unsigned int  n_used;     ///< groups of the block's samples
+      unsigned int  d_pad;      ///< d rounded up to 8
+      double       *increments; ///< scratch: 8 rows of d_pad
+    };
+
+    // increment[0, 8 n_vectors) = the sum over the groups q (in order) of
+    // entries [k, k + 8 n_vectors) of the row that byte q (at bytes[8 q]) selects.
+    template <unsigned int n_vectors>
+    __attribute__((always_inline)) inline void
+    add_rows(const SubsetSums &sums, const std::uint8_t *bytes, unsigned int k, double *increment)
+    {
+      v8d acc[n_vectors];
+      const double *row = sums.rows + std::size_t(bytes[0]) * sums.d_pad + k;
+      for (unsigned int v = 0; v < n_vectors; ++v)
+        acc[v] = load_vector<v8d>(row + 8 * v);
+      for (unsigned int q = 1; q < sums.n_used; ++q)
+        {
+          row = sums.rows + (std::size_t(q) * 256 + bytes[8 * q]) * sums.d_pad + k;
+          for (unsigned int v = 0; v < n_vectors; ++v)
+            acc[v] += load_vector<v8d>(row + 8 * v);
+        }
+      for (unsigned int v = 0; v < n_vectors; ++v)
+        store_vector(increment + 8 * v, acc[v]);
+    }
+
+    // W = scale (W + increment) for one panel, lane r's increment the sum
+    // over the groups (in group order) of the rows its bytes select. Also
+    // prefetches the next panel (@p next, or nullptr), as panel_update().
+    __attribute__((always_inline)) inline void
+    panel_update_from_sums(double *__restrict panel, const std::uint8_t *__restrict bytes, const SubsetSums &sums,
+                           unsigned int d, double scale, const double *next)
+    {
+      const unsigned int d_pad = sums.d_pad;
+      for (unsigned int r = 0; r < 8; ++r)
+        {
+          double    *increment = sums.increments + std::size_t(r) * d_pad;
+          unsigned int k       = 0;
+          for (; k + 32 <= d_pad; k += 32)
+            add_rows<4>(sums, bytes + r, k, increment + k);
+          for (; k < d_pad; k += 8)
+            add_rows<1>(sums, bytes + r, k, increment + k);
+        }
+      unsigned int k = 0;
+      for (; k + 8 <= d; k += 8)
+        {
+          if (next != nullptr)
+            for (unsigned int j = 0; j < 8; ++j)
+              __builtin_prefetch(next + (k + j) * 8, 1);
+          v8d columns[8];
+          for (unsigned int r = 0; r < 8; ++r)
+            columns[r] = load_vector<v8d>(sums.increments + std::size_t(r) * d_pad + k);
+          transpose(columns);
+          for (unsigned int j = 0; j < 8; ++j)
+            store_vector(panel + (k + j) * 8, (load_vector<v8d>(panel + (k + j) * 8) + columns[j]) * scale);
+        }
+      for (; k < d; ++k)
+        {
+          if (next != nullptr)
+            __builtin_prefetch(next + k * 8, 1);
+          for (unsigned int r = 0; r < 8; ++r)
+            panel[k * 8 + r] = (panel[k * 8 + r] + sums.increments[std::size_t(r) * d_pad + k]) * scale;
+        }
+    }
+
+    // Rows b of group q: sum over the set bits t of b of u_c x_c, c = 8 q + t
+    // (0 for c >= n_samples), each row the row without b's lowest bit plus
+    // that bit's row.
+    __attribute__((always_inline)) inline void
+    fill_subset_sums(const double *unit, const double *x, unsigned int n_samples, unsigned int d,
+                     unsigned int d_pad, double *__restrict sums)
+    {
+      for (unsigned int q = 0; q < (n_samples + 7) / 8; ++q)
+        {
+          double *__restrict group = sums + std::size_t(q) * 256 * d_pad;
+          std::fill(group, group + d_pad, 0.);
+          for (unsigned int t = 0; t < 8; ++t)
+            {
+              const unsigned int c   = 8 * q + t;
+              double            *row = group + (std::size_t(1) << t) * d_pad;
+              for (unsigned int k = 0; k < d_pad; ++k)
+                row[k] = c < n_samples && k < d ? unit[c] * x[std::size_t(c) * d + k] : 0.;
+            }
+          for (unsigned int b = 3; b < 256; ++b)
+            if ((b & (b - 1)) != 0)
+              {
+                const double *without = group + std::size_t(b & (b - 1)) * d_pad,
+                             *lowest  = group + std::size_t(b & -b) * d_pad;
+                double *row           = group + std::size_t(b) * d_pad;
+                for (unsigned int k = 0; k < d_pad; k += 8)
+                  store_vector(row + k, load_vector<v8d>(without + k) + load_vector<v8d>(lowest + k));
+              }
+        }
     }
 
     template <unsigned int tile>
     __attribute__((always_inline)) inline void
     update_and_multiply_all(double *panels, unsigned int n_panels, unsigned int d, unsigned int columns,
                             const UpdateFactors &factors, const double *x, unsigned int n_samples, double scale,
-                            const double *x_next, unsigned int n_next, double *H_next, double *scratch)
+                            const double *x_next, unsigned int n_next, double *H_next, const SubsetSums &sums)
     {
       for (unsigned int p = 0; p < n_panels; ++p)
         {
           double       *panel = panels + std::size_t(p) * d * 8;
           const double *next  = p + 1 < n_panels ? panel + std::size_t(d) * 8 : nullptr;
-          bool          any;
-          const double *Cp = panel_factors(factors, p, columns, n_samples, scratch, any);
-          if (any || scale != 1.)
+          if (factors.groups != nullptr)
+            {
+              const std::uint8_t *bytes = factors.groups + std::size_t(p) * factors.n_groups * 8;
+              std::uint8_t        any   = 0;
+              for (unsigned int e = 0; e < sums.n_used * 8; ++e)
+                any |= bytes[e];
+              if (any != 0 || scale != 1.)
+                panel_update_from_sums(panel, bytes, sums, d, scale, next);
+              panel_products_all<tile>(panel, d, x_next, n_next, H_next + std::size_t(p) * 8,
+                                       std::size_t(n_panels) * 8);
+              continue;
+            }
+          const double *Cp = factors.dense + std::size_t(p) * columns * 8;
+          if (any_factor(Cp, n_samples) || scale != 1.)
             for (unsigned int t = 0; t < (d + tile - 1) / tile; ++t)
               {
                 const auto [k, size] = balanced_tile<tile>(d, t);
@@ -209,10 +320,15 @@ namespace mfdd::particles
   target void update_and_multiply_##suffix(double *panels, unsigned int n_panels, unsigned int d,                     \
                                            unsigned int columns, const UpdateFactors &C, const double *x,             \
                                            unsigned int n_samples, double scale, const double *x_next,                \
-                                           unsigned int n_next, double *H_next, double *scratch)                      \
+                                           unsigned int n_next, double *H_next, const SubsetSums &sums)               \
   {                                                                                                                   \
     update_and_multiply_all<tile>(panels, n_panels, d, columns, C, x, n_samples, scale, x_next, n_next, H_next,       \
-                                  scratch);                                                                           \
+                                  sums);                                                                              \
+  }                                                                                                                   \
+  target void subset_sums_##suffix(const double *unit, const double *x, unsigned int n_samples, unsigned int d,      \
+                                   unsigned int d_pad, double *sums)                                                  \
+  {                                                                                                                   \
+    fill_subset_sums(unit, x, n_samples, d, d_pad, sums);                                                             \
   }
   namespace
   {
@@ -238,10 +354,21 @@ namespace mfdd::particles
                                     unsigned int  n_next,
                                     double       *H_next)
   {
-    if (C.bits != nullptr)
-      factor_scratch.resize(std::size_t(columns) * width);
+    SubsetSums sums{nullptr, 0, 0, nullptr};
+    if (C.groups != nullptr)
+      {
+        sums.n_used = (n_samples + 7) / 8;
+        sums.d_pad  = (d + 7) / 8 * 8;
+        subset_sums.resize(std::size_t(sums.n_used) * 256 * sums.d_pad);
+        increments.resize(std::size_t(width) * sums.d_pad);
+        (has_avx512() ? subset_sums_v4 : has_avx2() ? subset_sums_v3 : subset_sums_base)(C.unit, x, n_samples, d,
+                                                                                         sums.d_pad,
+                                                                                         subset_sums.data());
+        sums.rows       = subset_sums.data();
+        sums.increments = increments.data();
+      }
     (has_avx512() ? update_and_multiply_v4 : has_avx2() ? update_and_multiply_v3 : update_and_multiply_base)(
-      panels.data(), n_panels, d, columns, C, x, n_samples, scale, x_next, n_next, H_next, factor_scratch.data());
+      panels.data(), n_panels, d, columns, C, x, n_samples, scale, x_next, n_next, H_next, sums);
   }
 
   __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void

@@ -10,13 +10,15 @@ namespace mfdd::particles
   /**
    * The update factors C(c, l) of a block: stored by panel (@p dense, see
    * WeightPanels), or, for the ReLUs with a fixed second layer, @p unit[c]
-   * times bit l % width of byte (l / width) columns + c of @p bits.
+   * times bit t of byte ((l / width) n_groups + q) width + l % width of
+   * @p groups for sample c = 8 q + t (the bits by neuron and group of 8).
    */
   struct UpdateFactors
   {
-    const double       *dense = nullptr;
-    const std::uint8_t *bits  = nullptr;
-    const double       *unit  = nullptr;
+    const double       *dense    = nullptr;
+    const double       *unit     = nullptr;
+    const std::uint8_t *groups   = nullptr;
+    unsigned int        n_groups = 0;
   };
 
   /**
@@ -26,8 +28,9 @@ namespace mfdd::particles
    * one vector register per coordinate and several samples at a time, so
    * that each weight loaded from memory serves many samples. Every entry is
    * a chain of FMAs in a fixed order (over k for a product, over the samples
-   * for an update) whatever the panel or the tile it falls in: a neuron's
-   * arithmetic does not depend on how the neurons are split over ranks.
+   * for an update; for an update by subset sums, additions over the groups)
+   * whatever the panel or the tile it falls in: a neuron's arithmetic does
+   * not depend on how the neurons are split over ranks.
    * The products H of a block are stored by sample (sample c of neuron l
    * at c n_padded() + l), so that a step reads its samples' products as
    * one stream; the update factors C by panel (sample c of neuron l at
@@ -73,7 +76,8 @@ namespace mfdd::particles
   private:
     unsigned int        n = 0, d = 0, n_panels = 0, columns = 0;
     std::vector<double> panels;
-    std::vector<double> factor_scratch; ///< one panel's update factors expanded from a pattern
+    std::vector<double> subset_sums;    ///< per group of 8 samples 256 rows of d_padded() (zero padding)
+    std::vector<double> increments;     ///< one panel's increments, by neuron (width rows of d_padded())
   };
 
   /**
