@@ -10,25 +10,25 @@ namespace mfdd::particles
 {
   namespace
   {
-    static_assert(WeightPanels::width == 8, "a panel row is one v8d");
+    static_assert(WeightPanels::width == 8, "a panel row is eight doubles");
 
     // H + q stride receives the products of sample q.
-    template <unsigned int n_columns>
+    template <typename Row, unsigned int n_columns>
     __attribute__((always_inline)) inline void
     panel_products(const double *__restrict panel, unsigned int d, const double *__restrict x,
                    double *__restrict H, std::size_t stride)
     {
       // The first term initialises the accumulators (a zeroed array on the
       // stack measured 3% of the step at N = 1e5: a rep stos per tile).
-      v8d acc[n_columns];
+      Row acc[n_columns];
       {
-        const v8d w = load_vector<v8d>(panel);
+        const Row w = load_vector<Row>(panel);
         for (unsigned int q = 0; q < n_columns; ++q)
           acc[q] = w * x[std::size_t(q) * d];
       }
       for (unsigned int k = 1; k < d; ++k)
         {
-          const v8d w = load_vector<v8d>(panel + std::size_t(k) * 8);
+          const Row w = load_vector<Row>(panel + std::size_t(k) * 8);
           for (unsigned int q = 0; q < n_columns; ++q)
             acc[q] += w * x[std::size_t(q) * d + k];
         }
@@ -38,7 +38,7 @@ namespace mfdd::particles
 
     // Also prefetches the same rows of the next panel (@p next, or nullptr),
     // one panel's work ahead: the panels of a large N come from L3 or memory.
-    template <unsigned int n_rows>
+    template <typename Row, unsigned int n_rows>
     __attribute__((always_inline)) inline void
     panel_update(double *__restrict panel, const double *__restrict C,
                  const double *__restrict x, unsigned int d, unsigned int n_samples, double scale,
@@ -47,12 +47,12 @@ namespace mfdd::particles
       if (next != nullptr)
         for (unsigned int q = 0; q < n_rows; ++q)
           __builtin_prefetch(next + q * 8, 1);
-      v8d acc[n_rows];
+      Row acc[n_rows];
       for (unsigned int q = 0; q < n_rows; ++q)
-        acc[q] = load_vector<v8d>(panel + q * 8);
+        acc[q] = load_vector<Row>(panel + q * 8);
       for (unsigned int c = 0; c < n_samples; ++c)
         {
-          const v8d f = load_vector<v8d>(C + c * 8);
+          const Row f = load_vector<Row>(C + c * 8);
           for (unsigned int q = 0; q < n_rows; ++q)
             acc[q] += f * x[std::size_t(c) * d + q];
         }
@@ -62,25 +62,25 @@ namespace mfdd::particles
 
     // panel_products<count> and panel_update<count> for a run-time count in
     // [1, max_count], so that the accumulators of each count stay in registers.
-    template <unsigned int max_count>
+    template <typename Row, unsigned int max_count>
     __attribute__((always_inline)) inline void
     panel_products_n(unsigned int count, const double *panel, unsigned int d, const double *x, double *H,
                      std::size_t stride)
     {
       if (count == max_count)
-        panel_products<max_count>(panel, d, x, H, stride);
+        panel_products<Row, max_count>(panel, d, x, H, stride);
       else if constexpr (max_count > 1)
-        panel_products_n<max_count - 1>(count, panel, d, x, H, stride);
+        panel_products_n<Row, max_count - 1>(count, panel, d, x, H, stride);
     }
-    template <unsigned int max_count>
+    template <typename Row, unsigned int max_count>
     __attribute__((always_inline)) inline void
     panel_update_n(unsigned int count, double *panel, const double *C, const double *x,
                    unsigned int d, unsigned int n_samples, double scale, const double *next)
     {
       if (count == max_count)
-        panel_update<max_count>(panel, C, x, d, n_samples, scale, next);
+        panel_update<Row, max_count>(panel, C, x, d, n_samples, scale, next);
       else if constexpr (max_count > 1)
-        panel_update_n<max_count - 1>(count, panel, C, x, d, n_samples, scale, next);
+        panel_update_n<Row, max_count - 1>(count, panel, C, x, d, n_samples, scale, next);
     }
 
     // Tile t of ceil(n / tile) tiles whose sizes differ by at most one (a
@@ -96,7 +96,7 @@ namespace mfdd::particles
     }
 
     // Products of one panel with all the samples (sample c at H + c stride).
-    template <unsigned int tile>
+    template <typename Row, unsigned int tile>
     __attribute__((always_inline)) inline void
     panel_products_all(const double *panel, unsigned int d, const double *x, unsigned int n_samples, double *H,
                        std::size_t stride)
@@ -104,7 +104,7 @@ namespace mfdd::particles
       for (unsigned int t = 0; t < (n_samples + tile - 1) / tile; ++t)
         {
           const auto [c, size] = balanced_tile<tile>(n_samples, t);
-          panel_products_n<tile>(size, panel, d, x + std::size_t(c) * d, H + c * stride, stride);
+          panel_products_n<Row, tile>(size, panel, d, x + std::size_t(c) * d, H + c * stride, stride);
         }
     }
 
@@ -112,13 +112,13 @@ namespace mfdd::particles
     // FMA latency on two pipes (8), within the registers: AVX2 holds a panel
     // row in two registers (6 x 2 accumulators of its 16), AVX-512 in one
     // (12 of 32; with 6, 1000 x 40 ran at 0.75 of the rate of 12).
-    template <unsigned int tile>
+    template <typename Row, unsigned int tile>
     __attribute__((always_inline)) inline void
     multiply_all(const double *panels, unsigned int n_panels, unsigned int d, const double *x, unsigned int n_samples,
                  double *H)
     {
       for (unsigned int p = 0; p < n_panels; ++p)
-        panel_products_all<tile>(panels + std::size_t(p) * d * 8, d, x, n_samples, H + std::size_t(p) * 8,
+        panel_products_all<Row, tile>(panels + std::size_t(p) * d * 8, d, x, n_samples, H + std::size_t(p) * 8,
                                  std::size_t(n_panels) * 8);
     }
 
@@ -156,6 +156,22 @@ namespace mfdd::particles
         }
     }
 
+    // The same for rows of two v4d.
+    __attribute__((always_inline)) inline void
+    transpose(v4d_pair rows[8])
+    {
+      double entries[8][8];
+      for (unsigned int i = 0; i < 8; ++i)
+        store_vector(entries[i], rows[i]);
+      for (unsigned int j = 0; j < 8; ++j)
+        {
+          double column[8];
+          for (unsigned int i = 0; i < 8; ++i)
+            column[i] = entries[i][j];
+          rows[j] = load_vector<v4d_pair>(column);
+        }
+    }
+
     // The subset sums of a block (see WeightPanels::update_and_multiply()).
     struct SubsetSums
     {
@@ -167,19 +183,19 @@ namespace mfdd::particles
 
     // increment[0, 8 n_vectors) = the sum over the groups q (in order) of
     // entries [k, k + 8 n_vectors) of the row that byte q (at bytes[8 q]) selects.
-    template <unsigned int n_vectors>
+    template <typename Row, unsigned int n_vectors>
     __attribute__((always_inline)) inline void
     add_rows(const SubsetSums &sums, const std::uint8_t *bytes, unsigned int k, double *increment)
     {
-      v8d acc[n_vectors];
+      Row acc[n_vectors];
       const double *row = sums.rows + std::size_t(bytes[0]) * sums.d_pad + k;
       for (unsigned int v = 0; v < n_vectors; ++v)
-        acc[v] = load_vector<v8d>(row + 8 * v);
+        acc[v] = load_vector<Row>(row + 8 * v);
       for (unsigned int q = 1; q < sums.n_used; ++q)
         {
           row = sums.rows + (std::size_t(q) * 256 + bytes[8 * q]) * sums.d_pad + k;
           for (unsigned int v = 0; v < n_vectors; ++v)
-            acc[v] += load_vector<v8d>(row + 8 * v);
+            acc[v] += load_vector<Row>(row + 8 * v);
         }
       for (unsigned int v = 0; v < n_vectors; ++v)
         store_vector(increment + 8 * v, acc[v]);
@@ -188,6 +204,7 @@ namespace mfdd::particles
     // W = scale (W + increment) for one panel, lane r's increment the sum
     // over the groups (in group order) of the rows its bytes select. Also
     // prefetches the next panel (@p next, or nullptr), as panel_update().
+    template <typename Row>
     __attribute__((always_inline)) inline void
     panel_update_from_sums(double *__restrict panel, const std::uint8_t *__restrict bytes, const SubsetSums &sums,
                            unsigned int d, double scale, const double *next)
@@ -198,9 +215,9 @@ namespace mfdd::particles
           double    *increment = sums.increments + std::size_t(r) * d_pad;
           unsigned int k       = 0;
           for (; k + 32 <= d_pad; k += 32)
-            add_rows<4>(sums, bytes + r, k, increment + k);
+            add_rows<Row, 4>(sums, bytes + r, k, increment + k);
           for (; k < d_pad; k += 8)
-            add_rows<1>(sums, bytes + r, k, increment + k);
+            add_rows<Row, 1>(sums, bytes + r, k, increment + k);
         }
       unsigned int k = 0;
       for (; k + 8 <= d; k += 8)
@@ -208,12 +225,12 @@ namespace mfdd::particles
           if (next != nullptr)
             for (unsigned int j = 0; j < 8; ++j)
               __builtin_prefetch(next + (k + j) * 8, 1);
-          v8d columns[8];
+          Row columns[8];
           for (unsigned int r = 0; r < 8; ++r)
-            columns[r] = load_vector<v8d>(sums.increments + std::size_t(r) * d_pad + k);
+            columns[r] = load_vector<Row>(sums.increments + std::size_t(r) * d_pad + k);
           transpose(columns);
           for (unsigned int j = 0; j < 8; ++j)
-            store_vector(panel + (k + j) * 8, (load_vector<v8d>(panel + (k + j) * 8) + columns[j]) * scale);
+            store_vector(panel + (k + j) * 8, (load_vector<Row>(panel + (k + j) * 8) + columns[j]) * scale);
         }
       for (; k < d; ++k)
         {
@@ -227,6 +244,7 @@ namespace mfdd::particles
     // Rows b of group q: sum over the set bits t of b of u_c x_c, c = 8 q + t
     // (0 for c >= n_samples), each row the row without b's lowest bit plus
     // that bit's row.
+    template <typename Row>
     __attribute__((always_inline)) inline void
     fill_subset_sums(const double *unit, const double *x, unsigned int n_samples, unsigned int d,
                      unsigned int d_pad, double *__restrict sums)
@@ -249,12 +267,12 @@ namespace mfdd::particles
                              *lowest  = group + std::size_t(b & -b) * d_pad;
                 double *row           = group + std::size_t(b) * d_pad;
                 for (unsigned int k = 0; k < d_pad; k += 8)
-                  store_vector(row + k, load_vector<v8d>(without + k) + load_vector<v8d>(lowest + k));
+                  store_vector(row + k, load_vector<Row>(without + k) + load_vector<Row>(lowest + k));
               }
         }
     }
 
-    template <unsigned int tile>
+    template <typename Row, unsigned int tile>
     __attribute__((always_inline)) inline void
     update_and_multiply_all(double *panels, unsigned int n_panels, unsigned int d, unsigned int columns,
                             const UpdateFactors &factors, const double *x, unsigned int n_samples, double scale,
@@ -271,8 +289,8 @@ namespace mfdd::particles
               for (unsigned int e = 0; e < sums.n_used * 8; ++e)
                 any |= bytes[e];
               if (any != 0 || scale != 1.)
-                panel_update_from_sums(panel, bytes, sums, d, scale, next);
-              panel_products_all<tile>(panel, d, x_next, n_next, H_next + std::size_t(p) * 8,
+                panel_update_from_sums<Row>(panel, bytes, sums, d, scale, next);
+              panel_products_all<Row, tile>(panel, d, x_next, n_next, H_next + std::size_t(p) * 8,
                                        std::size_t(n_panels) * 8);
               continue;
             }
@@ -281,10 +299,39 @@ namespace mfdd::particles
             for (unsigned int t = 0; t < (d + tile - 1) / tile; ++t)
               {
                 const auto [k, size] = balanced_tile<tile>(d, t);
-                panel_update_n<tile>(size, panel + k * 8, Cp, x + k, d, n_samples, scale,
+                panel_update_n<Row, tile>(size, panel + k * 8, Cp, x + k, d, n_samples, scale,
                                      next ? next + k * 8 : nullptr);
               }
-          panel_products_all<tile>(panel, d, x_next, n_next, H_next + std::size_t(p) * 8, std::size_t(n_panels) * 8);
+          panel_products_all<Row, tile>(panel, d, x_next, n_next, H_next + std::size_t(p) * 8, std::size_t(n_panels) * 8);
+        }
+    }
+    // correct_products() for one instruction set: four panels at a time,
+    // four independent FMA chains.
+    template <typename Row>
+    __attribute__((always_inline)) inline void
+    correct_products_all(const double *__restrict H, const double *__restrict C, unsigned int columns,
+                         unsigned int c, const double *__restrict g, unsigned int n_previous, double scale,
+                         unsigned int n_panels, double *__restrict h)
+    {
+      const std::size_t panel_size = std::size_t(columns) * 8, row = std::size_t(c) * n_panels * 8;
+      unsigned int      p          = 0;
+      for (; p + 4 <= n_panels; p += 4)
+        {
+          Row acc[4];
+          for (unsigned int r = 0; r < 4; ++r)
+            acc[r] = load_vector<Row>(H + row + (p + r) * 8);
+          for (unsigned int i = 0; i < n_previous; ++i)
+            for (unsigned int r = 0; r < 4; ++r)
+              acc[r] += load_vector<Row>(C + (p + r) * panel_size + i * 8) * g[i];
+          for (unsigned int r = 0; r < 4; ++r)
+            store_vector(h + (p + r) * 8, acc[r] * scale);
+        }
+      for (; p < n_panels; ++p)
+        {
+          Row acc = load_vector<Row>(H + row + p * 8);
+          for (unsigned int i = 0; i < n_previous; ++i)
+            acc += load_vector<Row>(C + p * panel_size + i * 8) * g[i];
+          store_vector(h + p * 8, acc * scale);
         }
     }
   } // namespace
@@ -311,30 +358,41 @@ namespace mfdd::particles
   }
 
   // The kernels for each instruction set, picked once at run time.
-#define MFDD_PANEL_KERNELS(suffix, target, tile)                                                                      \
+#define MFDD_PANEL_KERNELS(suffix, target, tile, Row)                                                                 \
   target void multiply_##suffix(const double *panels, unsigned int n_panels, unsigned int d, const double *x,       \
                                 unsigned int n_samples, double *H)                                                    \
   {                                                                                                                   \
-    multiply_all<tile>(panels, n_panels, d, x, n_samples, H);                                                         \
+    multiply_all<Row, tile>(panels, n_panels, d, x, n_samples, H);                                                    \
   }                                                                                                                   \
   target void update_and_multiply_##suffix(double *panels, unsigned int n_panels, unsigned int d,                     \
                                            unsigned int columns, const UpdateFactors &C, const double *x,             \
                                            unsigned int n_samples, double scale, const double *x_next,                \
                                            unsigned int n_next, double *H_next, const SubsetSums &sums)               \
   {                                                                                                                   \
-    update_and_multiply_all<tile>(panels, n_panels, d, columns, C, x, n_samples, scale, x_next, n_next, H_next,       \
-                                  sums);                                                                              \
+    update_and_multiply_all<Row, tile>(panels, n_panels, d, columns, C, x, n_samples, scale, x_next, n_next,          \
+                                       H_next, sums);                                                                 \
   }                                                                                                                   \
   target void subset_sums_##suffix(const double *unit, const double *x, unsigned int n_samples, unsigned int d,      \
                                    unsigned int d_pad, double *sums)                                                  \
   {                                                                                                                   \
-    fill_subset_sums(unit, x, n_samples, d, d_pad, sums);                                                             \
+    fill_subset_sums<Row>(unit, x, n_samples, d, d_pad, sums);                                                        \
+  }                                                                                                                   \
+  target void correct_products_##suffix(const double *H, const double *C, unsigned int columns, unsigned int c,     \
+                                        const double *g, unsigned int n_previous, double scale,                      \
+                                        unsigned int n_panels, double *h)                                             \
+  {                                                                                                                   \
+    correct_products_all<Row>(H, C, columns, c, g, n_previous, scale, n_panels, h);                                   \
   }
   namespace
   {
-    MFDD_PANEL_KERNELS(v4, __attribute__((target("arch=x86-64-v4"))), 12)
-    MFDD_PANEL_KERNELS(v3, __attribute__((target("arch=x86-64-v3"))), 6)
-    MFDD_PANEL_KERNELS(base, , 3)
+    // AVX2 holds a panel row in two v4d: GCC lowers a v8d for AVX2 through
+    // general registers and the stack. Forced onto AVX2 on an AVX-512 CPU,
+    // two v4d against one v8d: 117-119k against 37-38k steps/s at
+    // (1000, 40), 7.0-7.3k against 1.6-1.7k at (10000, 100), 487-571
+    // against 159-163 at (100000, 100) (benchmarks/sgd_step table, 2026-12-07).
+    MFDD_PANEL_KERNELS(v4, __attribute__((target("arch=x86-64-v4"))), 12, v8d)
+    MFDD_PANEL_KERNELS(v3, __attribute__((target("arch=x86-64-v3"))), 6, v4d_pair)
+    MFDD_PANEL_KERNELS(base, , 3, v8d)
 #undef MFDD_PANEL_KERNELS
   } // namespace
 
@@ -371,37 +429,18 @@ namespace mfdd::particles
       panels.data(), n_panels, d, columns, C, x, n_samples, scale, x_next, n_next, H_next, sums);
   }
 
-  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void
-  correct_products(const double *__restrict H,
-                   const double *__restrict C,
+  void
+  correct_products(const double *H,
+                   const double *C,
                    unsigned int  columns,
                    unsigned int  c,
-                   const double *__restrict g,
+                   const double *g,
                    unsigned int  n_previous,
                    double        scale,
                    unsigned int  n_panels,
-                   double *__restrict h)
+                   double       *h)
   {
-    // Four panels at a time: four independent FMA chains.
-    const std::size_t panel_size = std::size_t(columns) * 8, row = std::size_t(c) * n_panels * 8;
-    unsigned int      p          = 0;
-    for (; p + 4 <= n_panels; p += 4)
-      {
-        v8d acc[4];
-        for (unsigned int r = 0; r < 4; ++r)
-          acc[r] = load_vector<v8d>(H + row + (p + r) * 8);
-        for (unsigned int i = 0; i < n_previous; ++i)
-          for (unsigned int r = 0; r < 4; ++r)
-            acc[r] += load_vector<v8d>(C + (p + r) * panel_size + i * 8) * g[i];
-        for (unsigned int r = 0; r < 4; ++r)
-          store_vector(h + (p + r) * 8, acc[r] * scale);
-      }
-    for (; p < n_panels; ++p)
-      {
-        v8d acc = load_vector<v8d>(H + row + p * 8);
-        for (unsigned int i = 0; i < n_previous; ++i)
-          acc += load_vector<v8d>(C + p * panel_size + i * 8) * g[i];
-        store_vector(h + p * 8, acc * scale);
-      }
+    (has_avx512() ? correct_products_v4 : has_avx2() ? correct_products_v3 : correct_products_base)(
+      H, C, columns, c, g, n_previous, scale, n_panels, h);
   }
 } // namespace mfdd::particles
