@@ -119,7 +119,7 @@ namespace mfdd::particles
     {
       for (unsigned int p = 0; p < n_panels; ++p)
         panel_products_all<Row, tile>(panels + std::size_t(p) * d * 8, d, x, n_samples, H + std::size_t(p) * 8,
-                                 std::size_t(n_panels) * 8);
+                                      std::size_t(n_panels) * 8);
     }
 
     // Whether a factor of panel p for the first n samples of a block is not 0.
@@ -212,8 +212,8 @@ namespace mfdd::particles
       const unsigned int d_pad = sums.d_pad;
       for (unsigned int r = 0; r < 8; ++r)
         {
-          double    *increment = sums.increments + std::size_t(r) * d_pad;
-          unsigned int k       = 0;
+          double      *increment = sums.increments + std::size_t(r) * d_pad;
+          unsigned int k         = 0;
           for (; k + 32 <= d_pad; k += 32)
             add_rows<Row, 4>(sums, bytes + r, k, increment + k);
           for (; k < d_pad; k += 8)
@@ -290,21 +290,23 @@ namespace mfdd::particles
                 any |= bytes[e];
               if (any != 0 || scale != 1.)
                 panel_update_from_sums<Row>(panel, bytes, sums, d, scale, next);
-              panel_products_all<Row, tile>(panel, d, x_next, n_next, H_next + std::size_t(p) * 8,
-                                       std::size_t(n_panels) * 8);
-              continue;
             }
-          const double *Cp = factors.dense + std::size_t(p) * columns * 8;
-          if (any_factor(Cp, n_samples) || scale != 1.)
-            for (unsigned int t = 0; t < (d + tile - 1) / tile; ++t)
-              {
-                const auto [k, size] = balanced_tile<tile>(d, t);
-                panel_update_n<Row, tile>(size, panel + k * 8, Cp, x + k, d, n_samples, scale,
-                                     next ? next + k * 8 : nullptr);
-              }
-          panel_products_all<Row, tile>(panel, d, x_next, n_next, H_next + std::size_t(p) * 8, std::size_t(n_panels) * 8);
+          else
+            {
+              const double *Cp = factors.dense + std::size_t(p) * columns * 8;
+              if (any_factor(Cp, n_samples) || scale != 1.)
+                for (unsigned int t = 0; t < (d + tile - 1) / tile; ++t)
+                  {
+                    const auto [k, size] = balanced_tile<tile>(d, t);
+                    panel_update_n<Row, tile>(size, panel + k * 8, Cp, x + k, d, n_samples, scale,
+                                              next ? next + k * 8 : nullptr);
+                  }
+            }
+          panel_products_all<Row, tile>(panel, d, x_next, n_next, H_next + std::size_t(p) * 8,
+                                        std::size_t(n_panels) * 8);
         }
     }
+
     // correct_products() for one instruction set: four panels at a time,
     // four independent FMA chains.
     template <typename Row>
@@ -333,6 +335,14 @@ namespace mfdd::particles
             acc += load_vector<Row>(C + p * panel_size + i * 8) * g[i];
           store_vector(h + p * 8, acc * scale);
         }
+    }
+
+    // The kernel for this CPU (has_avx512(), has_avx2()) among its three builds.
+    template <typename Kernel>
+    Kernel
+    kernel_for_cpu(Kernel v4, Kernel v3, Kernel base)
+    {
+      return has_avx512() ? v4 : has_avx2() ? v3 : base;
     }
   } // namespace
 
@@ -399,8 +409,7 @@ namespace mfdd::particles
   void
   WeightPanels::multiply(const double *x, unsigned int n_samples, double *H) const
   {
-    (has_avx512() ? multiply_v4 : has_avx2() ? multiply_v3 : multiply_base)(panels.data(), n_panels, d, x,
-                                                                            n_samples, H);
+    kernel_for_cpu(multiply_v4, multiply_v3, multiply_base)(panels.data(), n_panels, d, x, n_samples, H);
   }
 
   void
@@ -419,13 +428,12 @@ namespace mfdd::particles
         sums.d_pad  = (d + 7) / 8 * 8;
         subset_sums.resize(std::size_t(sums.n_used) * 256 * sums.d_pad);
         increments.resize(std::size_t(width) * sums.d_pad);
-        (has_avx512() ? subset_sums_v4 : has_avx2() ? subset_sums_v3 : subset_sums_base)(C.unit, x, n_samples, d,
-                                                                                         sums.d_pad,
-                                                                                         subset_sums.data());
+        kernel_for_cpu(subset_sums_v4, subset_sums_v3, subset_sums_base)(C.unit, x, n_samples, d, sums.d_pad,
+                                                                         subset_sums.data());
         sums.rows       = subset_sums.data();
         sums.increments = increments.data();
       }
-    (has_avx512() ? update_and_multiply_v4 : has_avx2() ? update_and_multiply_v3 : update_and_multiply_base)(
+    kernel_for_cpu(update_and_multiply_v4, update_and_multiply_v3, update_and_multiply_base)(
       panels.data(), n_panels, d, columns, C, x, n_samples, scale, x_next, n_next, H_next, sums);
   }
 
@@ -440,7 +448,7 @@ namespace mfdd::particles
                    unsigned int  n_panels,
                    double       *h)
   {
-    (has_avx512() ? correct_products_v4 : has_avx2() ? correct_products_v3 : correct_products_base)(
+    kernel_for_cpu(correct_products_v4, correct_products_v3, correct_products_base)(
       H, C, columns, c, g, n_previous, scale, n_panels, h);
   }
 } // namespace mfdd::particles
