@@ -76,7 +76,8 @@ namespace mfdd::particles
   /**
    * The instruction sets the kernels picked at run time may use: the CPU's,
    * capped by the environment variable MFDD_SIMD ("avx2": no AVX-512;
-   * "none": neither), so that one machine can test every kernel.
+   * "none": neither; any other value: no cap), so that one machine can test
+   * every kernel.
    */
   inline int
   simd_cap()
