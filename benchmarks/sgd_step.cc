@@ -153,8 +153,9 @@ namespace
     int          go        = 1;
     while (go)
       {
-        // Pieces of 1024 steps, as SgdSimulator::run() advances between progress lines.
-        sgd.advance(sgd.step_index() + 1024);
+        // Pieces of 1024 steps, as SgdSimulator::run() advances between
+        // progress lines (the weights kept in the block layout between them).
+        sgd.advance(sgd.step_index() + 1024, true);
         steps += 1024;
         go = elapsed() < seconds;
         MPI_Bcast(&go, 1, MPI_INT, 0, comm);

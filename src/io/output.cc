@@ -4,6 +4,7 @@
 #include <deal.II/base/mpi.h>
 #include <deal.II/base/patterns.h>
 
+#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <iomanip>
@@ -101,6 +102,24 @@ namespace mfdd::io
     for (std::size_t i = 0; i < values.size(); ++i)
       out << (i ? "," : "") << std::setprecision(15) << values[i];
     out << '\n' << std::flush;
+  }
+
+  void
+  CsvWriter::add_rows(const double *values, std::size_t n_rows)
+  {
+    // std::to_chars in general format with 15 digits writes what the stream
+    // does with setprecision(15), several times faster (N = 1e5 particles a snapshot).
+    std::string text;
+    char        number[32];
+    for (std::size_t r = 0; r < n_rows; ++r)
+      for (std::size_t i = 0; i < n_columns; ++i)
+        {
+          const auto end = std::to_chars(number, number + sizeof(number), values[r * n_columns + i],
+                                         std::chars_format::general, 15).ptr;
+          text.append(number, end);
+          text.push_back(i + 1 < n_columns ? ',' : '\n');
+        }
+    out << text << std::flush;
   }
 
   ProgressReporter::ProgressReporter(const std::string &label, double total, bool active, double seconds_between_lines)

@@ -13,11 +13,32 @@ namespace mfdd::particles
 {
   namespace
   {
+    // Byte r of spread[b] is bit r of b.
+    const std::array<std::uint64_t, 256> spread = [] {
+      std::array<std::uint64_t, 256> table{};
+      for (unsigned int b = 0; b < 256; ++b)
+        for (unsigned int r = 0; r < 8; ++r)
+          table[b] |= std::uint64_t((b >> r) & 1) << (8 * r);
+      return table;
+    }();
+
+    // Sets bit t of byte (p n_groups + q) 8 + r of @p bits (sample 8 q + t,
+    // neuron 8 p + r) to bit r of @p byte.
+    __attribute__((always_inline)) inline void
+    record_bits(std::uint8_t *bits, unsigned int p, unsigned int n_groups, unsigned int c, std::uint8_t byte)
+    {
+      std::uint64_t word;
+      std::uint8_t *bytes = bits + (std::size_t(p) * n_groups + c / 8) * 8;
+      std::memcpy(&word, bytes, 8);
+      word |= spread[byte] << (c % 8);
+      std::memcpy(bytes, &word, 8);
+    }
+
     // t = scale (H(c) + the table entries of each panel's bytes), 8 neurons
     // at a time: each byte indexes two tables of 16, by its low and its high
     // nibble (four samples each), added in that order; then h = sigma(t) and
-    // the byte of bits [sigma'(t) != 0] of the panel (lanes from n on cleared)
-    // at lanes[p stride]. sigma as model::Activation computes it: this file
+    // the bits [sigma'(t) != 0] of the panel (lanes from n on cleared)
+    // recorded as sample c's. sigma as model::Activation computes it: this file
     // is compiled without FMA contraction.
     //
     // AVX-512: a 16-entry table is two registers and one vpermt2pd looks up
@@ -25,10 +46,10 @@ namespace mfdd::particles
     // this took 1.7x fewer cycles than one gather per byte from tables of
     // 256, and the gather 1.4x fewer than scalar loads and inserts.
     __attribute__((target("arch=x86-64-v4"))) void
-    lookups_and_activation_v4(const double *__restrict H, unsigned int c, const std::uint8_t *__restrict bits,
+    lookups_and_activation_v4(const double *__restrict H, unsigned int c, std::uint8_t *bits,
                               unsigned int n_groups, const double *__restrict tables, unsigned int n_used,
                               double scale, unsigned int n_panels, const ActivityPattern::Ramp &ramp, unsigned int n,
-                              double *__restrict h, std::uint8_t *__restrict lanes, std::size_t stride)
+                              double *__restrict h)
     {
       const __m512i low = _mm512_set1_epi64(15);
       const __m512d S1 = _mm512_set1_pd(ramp.s1), S2 = _mm512_set1_pd(ramp.s2), T1 = _mm512_set1_pd(ramp.t1),
@@ -65,7 +86,9 @@ namespace mfdd::particles
               active = _mm512_cmp_pd_mask(t, ZERO, _CMP_GE_OQ);
             }
           _mm512_storeu_pd(h + std::size_t(p) * 8, value);
-          lanes[p * stride] = active & valid;
+          // Sample c's bits join the lookups of the later samples only:
+          // an earlier sample's group may hold c, but c's table weight is 0 there.
+          record_bits(bits, p, n_groups, c, active & valid);
         }
     }
 
@@ -95,28 +118,20 @@ namespace mfdd::particles
           }
     }
 
-    // lanes[p stride] = the bits [derivative != 0] of the neurons of panel p
-    // (n neurons, the bits of a last partial panel beyond n cleared).
+    // Records the bits [derivative != 0] of the n neurons as sample c's.
     __attribute__((target_clones("arch=x86-64-v3", "default"))) void
-    panel_lanes_scalar(const double *derivative, unsigned int n, std::uint8_t *lanes, std::size_t stride)
+    record_bits_scalar(const double *derivative, unsigned int n, unsigned int c, unsigned int n_groups,
+                       std::uint8_t *bits)
     {
       for (unsigned int p = 0; 8 * p < n; ++p)
         {
-          std::uint8_t bits = 0;
+          std::uint8_t byte = 0;
           for (unsigned int r = 0; r < std::min(8u, n - 8 * p); ++r)
-            bits |= std::uint8_t(derivative[8 * p + r] != 0.) << r;
-          lanes[p * stride] = bits;
+            byte |= std::uint8_t(derivative[8 * p + r] != 0.) << r;
+          record_bits(bits, p, n_groups, c, byte);
         }
     }
 
-    // Byte r of spread[b] is bit r of b.
-    const std::array<std::uint64_t, 256> spread = [] {
-      std::array<std::uint64_t, 256> table{};
-      for (unsigned int b = 0; b < 256; ++b)
-        for (unsigned int r = 0; r < 8; ++r)
-          table[b] |= std::uint64_t((b >> r) & 1) << (8 * r);
-      return table;
-    }();
   } // namespace
 
   double
@@ -145,7 +160,6 @@ namespace mfdd::particles
     columns  = columns_;
     n_groups = (columns + 7) / 8;
     bits.assign(std::size_t(n_panels) * n_groups * 8, 0);
-    by_sample.assign(std::size_t(n_panels) * columns, 0);
     units.resize(columns);
     tables.resize(std::size_t(n_groups) * 32);
   }
@@ -153,16 +167,7 @@ namespace mfdd::particles
   void
   ActivityPattern::record(unsigned int c, double unit)
   {
-    units[c]             = unit;
-    const unsigned int q = c / 8, t = c % 8;
-    for (unsigned int p = 0; p < n_panels; ++p)
-      {
-        std::uint64_t word;
-        std::uint8_t *bytes = &bits[(std::size_t(p) * n_groups + q) * 8];
-        std::memcpy(&word, bytes, 8);
-        word |= spread[by_sample[std::size_t(p) * columns + c]] << t;
-        std::memcpy(bytes, &word, 8);
-      }
+    units[c] = unit;
   }
 
   void
@@ -183,13 +188,12 @@ namespace mfdd::particles
       }
     if (has_avx512())
       {
-        lookups_and_activation_v4(H, c, bits.data(), n_groups, tables.data(), n_used, scale, n_panels, ramp, n, h,
-                                  &by_sample[c], columns);
+        lookups_and_activation_v4(H, c, bits.data(), n_groups, tables.data(), n_used, scale, n_panels, ramp, n, h);
         return;
       }
     add_lookups_scalar(H, c, bits.data(), n_groups, tables.data(), n_used, scale, n_panels, h);
     derivative.resize(std::size_t(n_panels) * 8);
     evaluate_activation(*sigma, n, h, derivative.data());
-    panel_lanes_scalar(derivative.data(), n, &by_sample[c], columns);
+    record_bits_scalar(derivative.data(), n, c, n_groups, bits.data());
   }
 } // namespace mfdd::particles

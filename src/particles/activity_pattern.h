@@ -43,16 +43,16 @@ namespace mfdd::particles
      * The pre-activation t_l = scale (H(c, l) + sum_{i < n_previous} [bit il]
      * u_i g[i]) of every neuron (H stored by sample as in WeightPanels), then
      * in the same pass h[l] = sigma(t_l), with the bits of model::Activation,
-     * and sample @p c's bits [sigma'(t_l) != 0] for the first @p n neurons
-     * (the others' cleared). With AVX-512 one pass over the neurons instead
-     * of three (lookups, activation, bits).
+     * and records sample @p c's bits [sigma'(t_l) != 0] for the first @p n
+     * neurons (the others' cleared). With AVX-512 one pass over the neurons
+     * instead of three (lookups, activation, bits).
      */
     void
     correct_and_activate(const double *H, unsigned int c, const double *g, unsigned int n_previous, double scale,
                          unsigned int n, double *h);
 
-    /// Records sample @p c's scalar u_c = @p unit, its bits (from
-    /// correct_and_activate()) joining the lookups of the later samples.
+    /// Records sample @p c's scalar u_c = @p unit: with its bits (from
+    /// correct_and_activate()) it joins the lookups of the later samples.
     void
     record(unsigned int c, double unit);
 
@@ -82,8 +82,6 @@ namespace mfdd::particles
     unsigned int n_panels = 0, columns = 0, n_groups = 0;
     /// Bits of sample 8 q + t of neuron 8 p + r: bit t of byte (p n_groups + q) 8 + r.
     std::vector<std::uint8_t> bits;
-    /// The same bits by panel and sample: bit r of byte p columns + c.
-    std::vector<std::uint8_t> by_sample;
     /// u_c of each sample.
     std::vector<double> units;
     /// The subset sums of each group of 4 samples (16 per group).

@@ -30,35 +30,77 @@ namespace mfdd::particles
       }
   }
 
+  /**
+   * What blocked_steps() keeps from one call to the next: the weights in
+   * panels (while holds_weights, SgdSimulator::w is out of date) and the
+   * arrays of a block, allocated once. Per sample c = j B + b of the block
+   * and neuron (see WeightPanels): H the products with the block's first
+   * weights, C the factors of the updates (0 beyond n_mine; kept by the
+   * pattern instead). Per sample of the step, one row of n_padded(): sigma
+   * (h) and sigma' (derivative).
+   */
+  struct BlockWorkspace
+  {
+    explicit BlockWorkspace(const model::Activation &sigma)
+      : pattern(sigma)
+    {}
+
+    WeightPanels        panels;
+    bool                holds_weights = false;
+    ActivityPattern     pattern;
+    std::vector<double> H, C, h, derivative, gram, increment, prediction, coefficient, x, y, x_next, y_next;
+  };
+
+  void
+  SgdSimulator::restore_weights() const
+  {
+    if (block_workspace && block_workspace->holds_weights)
+      {
+        block_workspace->panels.unpack(w.data());
+        block_workspace->holds_weights = false;
+      }
+  }
+
   double
-  SgdSimulator::blocked_steps(unsigned long end)
+  SgdSimulator::blocked_steps(unsigned long end, bool keep_block_layout)
   {
     if (k >= end)
       return 0.;
     const unsigned int B = parameters.batch_size, m = parameters.steps_per_block(problem);
     const bool         trainable = problem.trainable_second_layer;
     const unsigned int columns = m * B;
-    WeightPanels       panels;
-    panels.pack(w.data(), n_mine, d, columns);
-    const unsigned int np = panels.n_padded();
-
     // The ReLUs with a fixed second layer: C(c, l) = u_c [sigma' != 0], kept
     // as bits, and the correction and the update by table lookups
     // (ActivityPattern, WeightPanels).
-    const double    derivative_value = ActivityPattern::derivative_value(problem);
-    const bool      by_pattern       = derivative_value != 0.;
-    ActivityPattern pattern(*problem.activation);
-    // Per sample c = j B + b of the block and neuron (see WeightPanels): H
-    // the products with the block's first weights, C the factors of the
-    // updates (0 beyond n_mine; kept by the pattern instead). Per sample of
-    // the step, one row of np: sigma (h) and sigma' (derivative).
-    std::vector<double> H(std::size_t(columns) * np), C(by_pattern ? 0 : std::size_t(columns) * np, 0.),
-      h(std::size_t(B) * np), derivative(by_pattern ? 0 : std::size_t(B) * np), gram(std::size_t(columns) * columns),
-      increment(trainable ? n_mine : 0), prediction(B), coefficient(B);
+    const double derivative_value = ActivityPattern::derivative_value(problem);
+    const bool   by_pattern       = derivative_value != 0.;
+    if (!block_workspace)
+      {
+        block_workspace = std::make_shared<BlockWorkspace>(*problem.activation);
+        auto             &ws = *block_workspace;
+        const std::size_t np = (n_mine + WeightPanels::width - 1) / WeightPanels::width * WeightPanels::width;
+        ws.H.resize(columns * np);
+        ws.C.assign(by_pattern ? 0 : columns * np, 0.);
+        ws.h.resize(B * np);
+        ws.derivative.resize(by_pattern ? 0 : B * np);
+        ws.gram.resize(std::size_t(columns) * columns);
+        ws.increment.resize(trainable ? n_mine : 0);
+        ws.prediction.resize(B);
+        ws.coefficient.resize(B);
+      }
+    auto &ws = *block_workspace;
+    if (!ws.holds_weights)
+      ws.panels.pack(w.data(), n_mine, d, columns);
+    ws.holds_weights      = true;
+    WeightPanels    &panels = ws.panels;
+    ActivityPattern &pattern = ws.pattern;
+    const unsigned int np  = panels.n_padded();
+    std::vector<double> &H = ws.H, &C = ws.C, &h = ws.h, &derivative = ws.derivative, &gram = ws.gram,
+                        &increment = ws.increment, &prediction = ws.prediction, &coefficient = ws.coefficient;
     const auto at = [columns](unsigned int c, unsigned int l) {
       return (std::size_t(l / WeightPanels::width) * columns + c) * WeightPanels::width + l % WeightPanels::width;
     };
-    std::vector<double> x, y, x_next, y_next;
+    std::vector<double> &x = ws.x, &y = ws.y, &x_next = ws.x_next, &y_next = ws.y_next;
     unsigned int        n_steps = std::min<unsigned long>(m, end - k);
     block_samples(k, n_steps, x, y);
     panels.multiply(x.data(), n_steps * B, H.data());
@@ -139,7 +181,8 @@ namespace mfdd::particles
         std::swap(y, y_next);
         n_steps = next;
       }
-    panels.unpack(w.data());
+    if (!keep_block_layout)
+      restore_weights();
     return loss;
   }
 } // namespace mfdd::particles

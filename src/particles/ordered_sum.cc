@@ -77,7 +77,8 @@ namespace mfdd::particles
           else
             sent[b * n_values + v] = weights[l0] * row[0];
         }
-    std::vector<int> counts(ranks.size()), offsets(ranks.size(), 0);
+    counts.resize(ranks.size());
+    offsets.assign(ranks.size(), 0);
     for (std::size_t r = 0; r < ranks.size(); ++r)
       {
         counts[r] = ranks[r].values.size() * n_sums;

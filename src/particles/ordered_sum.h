@@ -49,5 +49,7 @@ namespace mfdd::particles
     std::vector<Layout> ranks;
     unsigned int        my_rank;
     std::vector<double> sent, received;
+    /// Per rank: the number of values it sends and their offset in received.
+    std::vector<int> counts, offsets;
   };
 } // namespace mfdd::particles

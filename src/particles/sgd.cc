@@ -145,6 +145,7 @@ namespace mfdd::particles
     const unsigned int B         = parameters.batch_size;
     const bool         trainable = problem.trainable_second_layer;
     const auto        &sigma     = *problem.activation;
+    restore_weights();
 
     // h_bi = <w_i, x_b>, then sigma and sigma' there (arrays B x n_local);
     // the batch predictions are the only communication of a step.
@@ -271,10 +272,11 @@ namespace mfdd::particles
   }
 
   double
-  SgdSimulator::advance(unsigned long end)
+  SgdSimulator::advance(unsigned long end, bool keep_block_layout)
   {
     if (parameters.steps_per_block(problem) > 1 && problem.temperature == 0.)
-      return blocked_steps(end);
+      return blocked_steps(end, keep_block_layout);
+    restore_weights();
     if (parameters.batch_size == 1 && problem.temperature == 0. && problem.weight_decay == 0.)
       return fused_steps(end);
     double loss = 0.;
@@ -305,6 +307,7 @@ namespace mfdd::particles
   kernels::NetworkRisk::Result
   SgdSimulator::exact_risk() const
   {
+    restore_weights();
     return risk_kernels()(w.data(), a.data(), n_mine, comm);
   }
 
@@ -313,6 +316,7 @@ namespace mfdd::particles
   {
     if (parameters.resolved_risk_estimate(problem) == SgdParameters::RiskEstimate::exact)
       return exact_risk();
+    restore_weights();
     kernels::NetworkRisk::Sampling sampling;
     sampling.pairs  = parameters.risk_sample_pairs;
     sampling.seed   = seed;
@@ -326,6 +330,7 @@ namespace mfdd::particles
   {
     const auto        &setting = problem.reduced_setting();
     const unsigned int m       = setting.dimension();
+    restore_weights();
     std::vector<double> mine(std::size_t(n_mine) * m);
     for (unsigned int l = 0; l < n_mine; ++l)
       setting.reduce(a[l], &w[std::size_t(l) * d], &mine[std::size_t(l) * m]);
@@ -375,7 +380,8 @@ namespace mfdd::particles
             // Chunks of up to 1024 steps between progress lines.
             const unsigned long end = std::min(record_steps[n], (k / 1024 + 1) * 1024);
             loss_steps += end - k;
-            loss_sum += advance(end);
+            // The weights are read only at the output times.
+            loss_sum += advance(end, end < record_steps[n]);
             if (progress && (k & 1023) == 0)
               {
                 std::ostringstream rate;

@@ -47,8 +47,7 @@ namespace mfdd::particles
     diagnostics.add_row(row);
 
     io::CsvWriter reduced(output.path(numbered("sgd_reduced_", n, ".csv")), names);
-    for (std::size_t i = 0; i < N; ++i)
-      reduced.add_row(std::vector<double>(snapshot.points.begin() + i * m, snapshot.points.begin() + (i + 1) * m));
+    reduced.add_rows(snapshot.points.data(), N);
 
     if (output.write_vtu)
       {

@@ -48,6 +48,10 @@ namespace mfdd::io
     open(const std::string &filename, const std::vector<std::string> &columns, bool append = false);
     void
     add_row(const std::vector<double> &values);
+    /// @p n_rows rows at once (@p values row by row), flushed at the end: a
+    /// table written whole, such as one snapshot's particles.
+    void
+    add_rows(const double *values, std::size_t n_rows);
     bool
     is_open() const
     {

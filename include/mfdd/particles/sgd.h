@@ -138,7 +138,7 @@ namespace mfdd::particles
    * is the same, to round-off, for every number of ranks.
    */
   class OrderedSum;
-  class WeightPanels;
+  struct BlockWorkspace;
 
   class SgdSimulator
   {
@@ -165,8 +165,12 @@ namespace mfdd::particles
     /// the order of additions); else for B = 1 without weight decay each
     /// update is fused with the next step's products (the same bits as
     /// step()). Returns the sum of the per-sample losses.
+    /// With @p keep_block_layout the blocked steps leave the weights in the
+    /// layout of their products for the next call instead of copying them
+    /// back (run() between output times): a reference to weights() taken
+    /// before is then out of date until weights() is called again.
     double
-    advance(unsigned long end);
+    advance(unsigned long end, bool keep_block_layout = false);
 
     /// The B samples of step k (x row by row, B x d) and their labels; the same on every rank.
     void
@@ -209,6 +213,7 @@ namespace mfdd::particles
     std::vector<double> &
     weights()
     {
+      restore_weights();
       return w;
     }
     std::vector<double> &
@@ -220,6 +225,9 @@ namespace mfdd::particles
   private:
     void
     initialise_neurons();
+    /// Copies the weights back into w if the blocked steps kept them in their layout.
+    void
+    restore_weights() const;
     /// The NetworkRisk of the problem, made on first use.
     const kernels::NetworkRisk &
     risk_kernels() const;
@@ -236,7 +244,7 @@ namespace mfdd::particles
     /// WeightPanels, the steps within it add the updates of the earlier
     /// steps through the Gram matrix of the block's samples (doc/theory.md §10).
     double
-    blocked_steps(unsigned long end);
+    blocked_steps(unsigned long end, bool keep_block_layout);
     /// The update coefficients c_b = (2 s / alpha) (y_b - f_alpha(x_b)) / B of the
     /// step @p step from the labels @p y and the network outputs @p prediction
     /// (B each); returns the mean per-sample loss. RunError if an output is not finite.
@@ -253,12 +261,17 @@ namespace mfdd::particles
     const unsigned int    d;
     unsigned int          first = 0, n_mine = 0;
     unsigned long         k = 0;
-    std::vector<double>   w, a;
+    /// w is out of date while the blocked steps' workspace holds the
+    /// weights (advance() with keep_block_layout); restore_weights() refreshes it.
+    mutable std::vector<double> w;
+    std::vector<double>         a;
     // Work arrays of a step: <w_i, x_b>, sigma and sigma' there, samples.
     std::vector<double>                  sigma_values, sigma_derivatives, x_batch, y_batch, x_next, y_next;
     /// The network output summed in an order independent of the partition.
     std::shared_ptr<OrderedSum> output_sum;
     std::shared_ptr<kernels::NetworkRisk> network_risk;
+    /// The weights in panels and the arrays of a block, kept from one blocked_steps() to the next.
+    std::shared_ptr<BlockWorkspace> block_workspace;
   };
 
   /// One run without files: what `mfdd compare`, `mfdd study` and `mfdd kernel` call per seed.
