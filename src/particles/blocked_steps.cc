@@ -41,9 +41,22 @@ namespace mfdd::particles
    */
   struct BlockWorkspace
   {
-    explicit BlockWorkspace(const model::Activation &sigma)
+    /// For blocks of @p columns samples, @p B a step, over @p n neurons
+    /// (@p trainable: a second layer that learns; @p by_pattern: factors kept as bits).
+    BlockWorkspace(const model::Activation &sigma, unsigned int n, unsigned int columns, unsigned int B,
+                   bool trainable, bool by_pattern)
       : pattern(sigma)
-    {}
+    {
+      const std::size_t np = (n + WeightPanels::width - 1) / WeightPanels::width * WeightPanels::width;
+      H.resize(columns * np);
+      C.assign(by_pattern ? 0 : columns * np, 0.);
+      h.resize(B * np);
+      derivative.resize(by_pattern ? 0 : B * np);
+      gram.resize(std::size_t(columns) * columns);
+      increment.resize(trainable ? n : 0);
+      prediction.resize(B);
+      coefficient.resize(B);
+    }
 
     WeightPanels        panels;
     bool                holds_weights = false;
@@ -75,26 +88,15 @@ namespace mfdd::particles
     const double derivative_value = ActivityPattern::derivative_value(problem);
     const bool   by_pattern       = derivative_value != 0.;
     if (!block_workspace)
-      {
-        block_workspace = std::make_shared<BlockWorkspace>(*problem.activation);
-        auto             &ws = *block_workspace;
-        const std::size_t np = (n_mine + WeightPanels::width - 1) / WeightPanels::width * WeightPanels::width;
-        ws.H.resize(columns * np);
-        ws.C.assign(by_pattern ? 0 : columns * np, 0.);
-        ws.h.resize(B * np);
-        ws.derivative.resize(by_pattern ? 0 : B * np);
-        ws.gram.resize(std::size_t(columns) * columns);
-        ws.increment.resize(trainable ? n_mine : 0);
-        ws.prediction.resize(B);
-        ws.coefficient.resize(B);
-      }
+      block_workspace =
+        std::make_shared<BlockWorkspace>(*problem.activation, n_mine, columns, B, trainable, by_pattern);
     auto &ws = *block_workspace;
     if (!ws.holds_weights)
       ws.panels.pack(w.data(), n_mine, d, columns);
-    ws.holds_weights      = true;
-    WeightPanels    &panels = ws.panels;
-    ActivityPattern &pattern = ws.pattern;
-    const unsigned int np  = panels.n_padded();
+    ws.holds_weights           = true;
+    WeightPanels      &panels  = ws.panels;
+    ActivityPattern   &pattern = ws.pattern;
+    const unsigned int np      = panels.n_padded();
     std::vector<double> &H = ws.H, &C = ws.C, &h = ws.h, &derivative = ws.derivative, &gram = ws.gram,
                         &increment = ws.increment, &prediction = ws.prediction, &coefficient = ws.coefficient;
     const auto at = [columns](unsigned int c, unsigned int l) {
