@@ -47,6 +47,16 @@ class Checks:
             print("FAIL:", message)
 
 
+def finish(work, failures):
+    """Ends the test: exit status 1 if @p failures, keeping the outputs in
+    @p work to look at; else 0, removing @p work."""
+    if failures:
+        print("outputs kept in", work)
+        sys.exit(1)
+    shutil.rmtree(work, ignore_errors=True)
+    sys.exit(0)
+
+
 def rows(path):
     """The rows of a CSV file as dictionaries."""
     with open(path) as f:

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 
-from shipped_file_runs import Checks, float_rows, mfdd_command, rows
+from shipped_file_runs import Checks, finish, float_rows, mfdd_command, rows
 
 prm = os.path.join(os.environ["MFDD_SOURCE_DIR"], "params", "compare_amplitude_two_radii.prm")
 work = tempfile.mkdtemp(prefix="test_compare_amplitude_two_radii_")
@@ -55,4 +55,4 @@ for a, b in zip(one, two):
 check(len(one) == len(two) == 3, f"{len(one)} and {len(two)} output times")
 
 print("\n".join(check.failures) if check.failures else "all checks passed")
-sys.exit(1 if check.failures else 0)
+finish(work, check.failures)

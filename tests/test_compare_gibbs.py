@@ -8,7 +8,7 @@ import os
 import sys
 import tempfile
 
-from shipped_file_runs import rows, runner
+from shipped_file_runs import finish, rows, runner
 
 work = tempfile.mkdtemp(prefix="test_compare_gibbs_")
 run = runner("compare_gibbs.prm", ["--set", "Problem/Final time=4", "--set", "Comparison/Seeds=1, 2"])
@@ -35,4 +35,4 @@ if os.path.exists(os.path.join(work, "no_decay", "compare_gibbs.csv")):
     failures.append("compare_gibbs.csv written without weight decay")
 for f in failures:
     print("FAIL:", f)
-sys.exit(1 if failures else 0)
+finish(work, failures)

@@ -21,6 +21,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from shipped_file_runs import finish
 
 mfdd = os.environ["MFDD_BINARY"]
 source = os.environ["MFDD_SOURCE_DIR"]
@@ -88,4 +89,4 @@ for png in ("error_vs_N.png", "error_vs_epsilon.png", "error_vs_D_epsilon.png", 
     check(os.path.getsize(os.path.join(folder, png)) > 1000, png + " written")
 
 print("%d failed" % len(failures))
-sys.exit(1 if failures else 0)
+finish(work, failures)

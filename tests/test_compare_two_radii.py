@@ -10,7 +10,7 @@ import os
 import sys
 import tempfile
 
-from shipped_file_runs import rows, runner
+from shipped_file_runs import finish, rows, runner
 
 work = tempfile.mkdtemp(prefix="test_compare_two_radii_")
 run = runner("compare_two_radii.prm", ["--set", "Problem/Final time=1", "--set", "SGD/Number of neurons N=1000",
@@ -35,4 +35,4 @@ if not abs(risk["exact"] - risk["large_d"]) > 4 * bound:
     failures.append(f"the large-d kernel moves the risk at T by only {abs(risk['exact'] - risk['large_d'])}")
 for f in failures:
     print("FAIL:", f)
-sys.exit(1 if failures else 0)
+finish(work, failures)

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from shipped_file_runs import finish
 
 mfdd = os.environ["MFDD_BINARY"]
 prm = os.path.join(os.environ["MFDD_SOURCE_DIR"], "params", "pde_convergence.prm")
@@ -68,4 +69,4 @@ for name, settings, needle in [
           f"{name}: exit 2, one line naming {needle} ({result.returncode}: {result.stderr.strip()})")
 
 print(f"{passed} passed, {len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish(work, failures)

@@ -15,7 +15,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from shipped_file_runs import rows  # noqa: E402
+from shipped_file_runs import finish, rows  # noqa: E402
 
 mfdd = os.environ["MFDD_BINARY"]
 prm = os.path.join(os.environ["MFDD_SOURCE_DIR"], "params", "gibbs_radius.prm")
@@ -120,4 +120,4 @@ for setting, name in (("Problem/Weight decay lambda=0", "Problem/Weight decay la
           f"{setting}: exit 2 naming {name} ({result.stderr.strip()})")
 
 print(f"{len(failures)} failure(s)")
-sys.exit(1 if failures else 0)
+finish(work, failures)
