@@ -12,28 +12,39 @@ namespace mfdd::particles
   {
     static_assert(WeightPanels::width == 8, "a panel row is eight doubles");
 
-    // H + q stride receives the products of sample q.
-    template <typename Row, unsigned int n_columns>
+    // The products of n_rows consecutive panels (from @p panel, d x 8 each)
+    // with n_columns samples: H + q stride + 8 r receives those of sample q
+    // and panel r. Two panels share each broadcast sample entry.
+    template <typename Row, unsigned int n_rows, unsigned int n_columns>
     __attribute__((always_inline)) inline void
     panel_products(const double *__restrict panel, unsigned int d, const double *__restrict x,
                    double *__restrict H, std::size_t stride)
     {
+      const std::size_t panel_size = std::size_t(d) * 8;
       // The first term initialises the accumulators (a zeroed array on the
       // stack measured 3% of the step at N = 1e5: a rep stos per tile).
-      Row acc[n_columns];
-      {
-        const Row w = load_vector<Row>(panel);
-        for (unsigned int q = 0; q < n_columns; ++q)
-          acc[q] = w * x[std::size_t(q) * d];
-      }
+      Row acc[n_rows][n_columns];
+      for (unsigned int r = 0; r < n_rows; ++r)
+        {
+          const Row w = load_vector<Row>(panel + r * panel_size);
+          for (unsigned int q = 0; q < n_columns; ++q)
+            acc[r][q] = w * x[std::size_t(q) * d];
+        }
       for (unsigned int k = 1; k < d; ++k)
         {
-          const Row w = load_vector<Row>(panel + std::size_t(k) * 8);
+          Row w[n_rows];
+          for (unsigned int r = 0; r < n_rows; ++r)
+            w[r] = load_vector<Row>(panel + r * panel_size + std::size_t(k) * 8);
           for (unsigned int q = 0; q < n_columns; ++q)
-            acc[q] += w * x[std::size_t(q) * d + k];
+            {
+              const double xk = x[std::size_t(q) * d + k];
+              for (unsigned int r = 0; r < n_rows; ++r)
+                acc[r][q] += w[r] * xk;
+            }
         }
       for (unsigned int q = 0; q < n_columns; ++q)
-        store_vector(H + q * stride, acc[q]);
+        for (unsigned int r = 0; r < n_rows; ++r)
+          store_vector(H + q * stride + 8 * r, acc[r][q]);
     }
 
     // Also prefetches the same rows of the next panel (@p next, or nullptr),
@@ -62,15 +73,15 @@ namespace mfdd::particles
 
     // panel_products<count> and panel_update<count> for a run-time count in
     // [1, max_count], so that the accumulators of each count stay in registers.
-    template <typename Row, unsigned int max_count>
+    template <typename Row, unsigned int n_rows, unsigned int max_count>
     __attribute__((always_inline)) inline void
     panel_products_n(unsigned int count, const double *panel, unsigned int d, const double *x, double *H,
                      std::size_t stride)
     {
       if (count == max_count)
-        panel_products<Row, max_count>(panel, d, x, H, stride);
+        panel_products<Row, n_rows, max_count>(panel, d, x, H, stride);
       else if constexpr (max_count > 1)
-        panel_products_n<Row, max_count - 1>(count, panel, d, x, H, stride);
+        panel_products_n<Row, n_rows, max_count - 1>(count, panel, d, x, H, stride);
     }
     template <typename Row, unsigned int max_count>
     __attribute__((always_inline)) inline void
@@ -95,8 +106,8 @@ namespace mfdd::particles
       return {t * base + std::min(t, extra), base + (t < extra ? 1 : 0)};
     }
 
-    // Products of one panel with all the samples (sample c at H + c stride).
-    template <typename Row, unsigned int tile>
+    // Products of n_rows consecutive panels with all the samples (sample c at H + c stride).
+    template <typename Row, unsigned int n_rows, unsigned int tile>
     __attribute__((always_inline)) inline void
     panel_products_all(const double *panel, unsigned int d, const double *x, unsigned int n_samples, double *H,
                        std::size_t stride)
@@ -104,22 +115,41 @@ namespace mfdd::particles
       for (unsigned int t = 0; t < (n_samples + tile - 1) / tile; ++t)
         {
           const auto [c, size] = balanced_tile<tile>(n_samples, t);
-          panel_products_n<Row, tile>(size, panel, d, x + std::size_t(c) * d, H + c * stride, stride);
+          panel_products_n<Row, n_rows, tile>(size, panel, d, x + std::size_t(c) * d, H + c * stride, stride);
         }
+    }
+
+    // Whether panels go by pairs (pair_tile > 0): the 2 x 8 products measured
+    // 3-5% faster than one panel x 12 at N = 1000 and 10^4 (weights of 0.3 and
+    // 8 MB), 3-5% slower at N = 10^5 (80 MB); the limit between is not measured.
+    template <unsigned int pair_tile>
+    __attribute__((always_inline)) inline bool
+    by_pairs(unsigned int n_panels, unsigned int d)
+    {
+      return pair_tile > 0 && std::size_t(n_panels) * d * 8 * sizeof(double) <= (std::size_t(32) << 20);
     }
 
     // The tile is the number of independent FMA chains: enough to cover the
     // FMA latency on two pipes (8), within the registers: AVX2 holds a panel
     // row in two registers (6 x 2 accumulators of its 16), AVX-512 in one
-    // (12 of 32; with 6, 1000 x 40 ran at 0.75 of the rate of 12).
-    template <typename Row, unsigned int tile>
+    // (12 of 32; with 6, 1000 x 40 ran at 0.75 of the rate of 12). With
+    // by_pairs(), two panels with pair_tile samples (AVX-512: 2 x 8
+    // accumulators, one broadcast sample entry for two FMAs).
+    template <typename Row, unsigned int tile, unsigned int pair_tile>
     __attribute__((always_inline)) inline void
     multiply_all(const double *panels, unsigned int n_panels, unsigned int d, const double *x, unsigned int n_samples,
                  double *H)
     {
-      for (unsigned int p = 0; p < n_panels; ++p)
-        panel_products_all<Row, tile>(panels + std::size_t(p) * d * 8, d, x, n_samples, H + std::size_t(p) * 8,
-                                      std::size_t(n_panels) * 8);
+      const std::size_t stride = std::size_t(n_panels) * 8;
+      unsigned int      p      = 0;
+      if constexpr (pair_tile > 0)
+        if (by_pairs<pair_tile>(n_panels, d))
+          for (; p + 2 <= n_panels; p += 2)
+            panel_products_all<Row, 2, pair_tile>(panels + std::size_t(p) * d * 8, d, x, n_samples,
+                                                  H + std::size_t(p) * 8, stride);
+      for (; p < n_panels; ++p)
+        panel_products_all<Row, 1, tile>(panels + std::size_t(p) * d * 8, d, x, n_samples, H + std::size_t(p) * 8,
+                                         stride);
     }
 
     // Whether a factor of panel p for the first n samples of a block is not 0.
@@ -272,12 +302,13 @@ namespace mfdd::particles
         }
     }
 
-    template <typename Row, unsigned int tile>
+    template <typename Row, unsigned int tile, unsigned int pair_tile>
     __attribute__((always_inline)) inline void
     update_and_multiply_all(double *panels, unsigned int n_panels, unsigned int d, unsigned int columns,
                             const UpdateFactors &factors, const double *x, unsigned int n_samples, double scale,
                             const double *x_next, unsigned int n_next, double *H_next, const SubsetSums &sums)
     {
+      const bool pairs = by_pairs<pair_tile>(n_panels, d);
       for (unsigned int p = 0; p < n_panels; ++p)
         {
           double       *panel = panels + std::size_t(p) * d * 8;
@@ -302,8 +333,20 @@ namespace mfdd::particles
                                               next ? next + k * 8 : nullptr);
                   }
             }
-          panel_products_all<Row, tile>(panel, d, x_next, n_next, H_next + std::size_t(p) * 8,
-                                        std::size_t(n_panels) * 8);
+          // As multiply_all(): a pair's products once both its panels are updated.
+          const std::size_t stride = std::size_t(n_panels) * 8;
+          if constexpr (pair_tile > 0)
+            {
+              if (pairs && p % 2 == 1)
+                {
+                  panel_products_all<Row, 2, pair_tile>(panel - std::size_t(d) * 8, d, x_next, n_next,
+                                                        H_next + std::size_t(p - 1) * 8, stride);
+                  continue;
+                }
+              if (pairs && p + 1 < n_panels)
+                continue;
+            }
+          panel_products_all<Row, 1, tile>(panel, d, x_next, n_next, H_next + std::size_t(p) * 8, stride);
         }
     }
 
@@ -368,18 +411,18 @@ namespace mfdd::particles
   }
 
   // The kernels for each instruction set, picked once at run time.
-#define MFDD_PANEL_KERNELS(suffix, target, tile, Row)                                                                 \
+#define MFDD_PANEL_KERNELS(suffix, target, tile, pair_tile, Row)                                                                 \
   target void multiply_##suffix(const double *panels, unsigned int n_panels, unsigned int d, const double *x,       \
                                 unsigned int n_samples, double *H)                                                    \
   {                                                                                                                   \
-    multiply_all<Row, tile>(panels, n_panels, d, x, n_samples, H);                                                    \
+    multiply_all<Row, tile, pair_tile>(panels, n_panels, d, x, n_samples, H);                                                    \
   }                                                                                                                   \
   target void update_and_multiply_##suffix(double *panels, unsigned int n_panels, unsigned int d,                     \
                                            unsigned int columns, const UpdateFactors &C, const double *x,             \
                                            unsigned int n_samples, double scale, const double *x_next,                \
                                            unsigned int n_next, double *H_next, const SubsetSums &sums)               \
   {                                                                                                                   \
-    update_and_multiply_all<Row, tile>(panels, n_panels, d, columns, C, x, n_samples, scale, x_next, n_next,          \
+    update_and_multiply_all<Row, tile, pair_tile>(panels, n_panels, d, columns, C, x, n_samples, scale, x_next, n_next,          \
                                        H_next, sums);                                                                 \
   }                                                                                                                   \
   target void subset_sums_##suffix(const double *unit, const double *x, unsigned int n_samples, unsigned int d,      \
@@ -400,9 +443,9 @@ namespace mfdd::particles
     // two v4d against one v8d: 117-119k against 37-38k steps/s at
     // (1000, 40), 7.0-7.3k against 1.6-1.7k at (10000, 100), 487-571
     // against 159-163 at (100000, 100) (benchmarks/sgd_step table, 2026-12-07).
-    MFDD_PANEL_KERNELS(v4, __attribute__((target("arch=x86-64-v4"))), 12, v8d)
-    MFDD_PANEL_KERNELS(v3, __attribute__((target("arch=x86-64-v3"))), 6, v4d_pair)
-    MFDD_PANEL_KERNELS(base, , 3, v8d)
+    MFDD_PANEL_KERNELS(v4, __attribute__((target("arch=x86-64-v4"))), 12, 8, v8d)
+    MFDD_PANEL_KERNELS(v3, __attribute__((target("arch=x86-64-v3"))), 6, 0, v4d_pair)
+    MFDD_PANEL_KERNELS(base, , 3, 0, v8d)
 #undef MFDD_PANEL_KERNELS
   } // namespace
 
