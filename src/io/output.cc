@@ -99,9 +99,7 @@ namespace mfdd::io
     if (values.size() != n_columns)
       throw std::logic_error("CsvWriter: row has " + std::to_string(values.size()) +
                              " values for " + std::to_string(n_columns) + " columns");
-    for (std::size_t i = 0; i < values.size(); ++i)
-      out << (i ? "," : "") << std::setprecision(15) << values[i];
-    out << '\n' << std::flush;
+    add_rows(values.data(), 1);
   }
 
   void

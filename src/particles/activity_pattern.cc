@@ -154,10 +154,9 @@ namespace mfdd::particles
   }
 
   void
-  ActivityPattern::reinit(unsigned int n_panels_, unsigned int columns_)
+  ActivityPattern::reinit(unsigned int n_panels_, unsigned int columns)
   {
     n_panels = n_panels_;
-    columns  = columns_;
     n_groups = (columns + 7) / 8;
     bits.assign(std::size_t(n_panels) * n_groups * 8, 0);
     units.resize(columns);

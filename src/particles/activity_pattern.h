@@ -79,7 +79,7 @@ namespace mfdd::particles
     Ramp                     ramp;
     /// sigma' of one sample's neurons, on the path without AVX-512.
     std::vector<double> derivative;
-    unsigned int n_panels = 0, columns = 0, n_groups = 0;
+    unsigned int n_panels = 0, n_groups = 0;
     /// Bits of sample 8 q + t of neuron 8 p + r: bit t of byte (p n_groups + q) 8 + r.
     std::vector<std::uint8_t> bits;
     /// u_c of each sample.

@@ -47,7 +47,7 @@ namespace mfdd::particles
                    bool trainable, bool by_pattern)
       : pattern(sigma)
     {
-      const std::size_t np = (n + WeightPanels::width - 1) / WeightPanels::width * WeightPanels::width;
+      const std::size_t np = WeightPanels::padded(n);
       H.resize(columns * np);
       C.assign(by_pattern ? 0 : columns * np, 0.);
       h.resize(B * np);

@@ -411,19 +411,19 @@ namespace mfdd::particles
   }
 
   // The kernels for each instruction set, picked once at run time.
-#define MFDD_PANEL_KERNELS(suffix, target, tile, pair_tile, Row)                                                                 \
+#define MFDD_PANEL_KERNELS(suffix, target, tile, pair_tile, Row)                                              \
   target void multiply_##suffix(const double *panels, unsigned int n_panels, unsigned int d, const double *x,       \
                                 unsigned int n_samples, double *H)                                                    \
   {                                                                                                                   \
-    multiply_all<Row, tile, pair_tile>(panels, n_panels, d, x, n_samples, H);                                                    \
+    multiply_all<Row, tile, pair_tile>(panels, n_panels, d, x, n_samples, H);                                       \
   }                                                                                                                   \
   target void update_and_multiply_##suffix(double *panels, unsigned int n_panels, unsigned int d,                     \
                                            unsigned int columns, const UpdateFactors &C, const double *x,             \
                                            unsigned int n_samples, double scale, const double *x_next,                \
                                            unsigned int n_next, double *H_next, const SubsetSums &sums)               \
   {                                                                                                                   \
-    update_and_multiply_all<Row, tile, pair_tile>(panels, n_panels, d, columns, C, x, n_samples, scale, x_next, n_next,          \
-                                       H_next, sums);                                                                 \
+    update_and_multiply_all<Row, tile, pair_tile>(panels, n_panels, d, columns, C, x, n_samples, scale, x_next,      \
+                                                  n_next, H_next, sums);                                            \
   }                                                                                                                   \
   target void subset_sums_##suffix(const double *unit, const double *x, unsigned int n_samples, unsigned int d,      \
                                    unsigned int d_pad, double *sums)                                                  \

@@ -53,6 +53,12 @@ namespace mfdd::particles
     {
       return n_panels * width;
     }
+    /// n rounded up to whole panels: n_padded() once n neurons are packed.
+    static unsigned int
+    padded(unsigned int n)
+    {
+      return (n + width - 1) / width * width;
+    }
 
     /// H(c, l) = <W_l, x_c> for the @p n_samples rows x_c of @p x (length d each).
     void
