@@ -88,6 +88,7 @@ namespace mfdd::pde
     matrix_free.reinit(mapping, dof_handler, no_constraints, QGauss<1>(degree + 1), data);
     matrix_free.initialize_dof_vector(src);
     matrix_free.initialize_dof_vector(dst);
+    nodal_faces = face_trace.reinit(matrix_free, src);
     with_degree(degree, [&](auto k) { this->template collect_points<decltype(k)::value>(closed, on_axis_face); });
     // The inverse mass matrix writes each cell's DoFs, consecutive in FE_DGQ's
     // (lexicographic) order, at their place in the owned vector.
@@ -138,6 +139,7 @@ namespace mfdd::pde
     penalty.resize(n_faces);
     open.resize(n_faces);
     outflow_slot.assign(n_faces, {});
+    normal_JxW.clear();
     FEFaceEvaluation<dim, fe_degree> face(matrix_free, true);
     for (unsigned int f = 0; f < n_faces; ++f)
       {
@@ -168,6 +170,7 @@ namespace mfdd::pde
             {
               points.push_back(lane(face.quadrature_point(q), v));
               point_cell_size.push_back(h[v]);
+              normal_JxW.push_back(lane(Point<dim, VectorizedArray<double>>(face.get_normal_vector(q) * face.JxW(q)), v));
             }
       }
   }
@@ -276,7 +279,52 @@ namespace mfdd::pde
           minus.integrate_scatter(flags, out);
         }
     };
-    matrix_free.template loop<MfVector, MfVector>(cell_worker, face_worker, boundary_worker, dst, src, true);
+    // Without diffusion the faces need values only: NodalFaceTrace reads
+    // them from the face DoFs (same fluxes as above, JxW in normal_JxW).
+    constexpr unsigned int n_face_points = Utilities::pow(fe_degree + 1, dim - 1);
+    const auto nodal_face_worker = [&](const MatrixFree<dim, double> &data, MfVector &out, const MfVector &in,
+                                       const Range &faces) {
+      std::array<double, n_face_points> minus, plus;
+      for (unsigned int f = faces.first; f < faces.second; ++f)
+        for (unsigned int v = 0; v < data.n_active_entries_per_face_batch(f); ++v)
+          {
+            face_trace.template evaluate<fe_degree>(in, f, v, minus.data(), plus.data());
+            for (unsigned int q = 0; q < n_face_points; ++q)
+              {
+                const unsigned int point = (f * n_face_points + q) * n_lanes + v;
+                const double       bn    = velocity[first_face_point + point] * normal_JxW[point];
+                const double       flux  = bn * (bn > 0. ? minus[q] : plus[q]);
+                minus[q]                 = -flux;
+                plus[q]                  = flux;
+              }
+            face_trace.template integrate<fe_degree>(minus.data(), plus.data(), f, v, out);
+          }
+    };
+    const auto nodal_boundary_worker = [&](const MatrixFree<dim, double> &data, MfVector &out, const MfVector &in,
+                                           const Range &faces) {
+      std::array<double, n_face_points> minus;
+      for (unsigned int f = faces.first; f < faces.second; ++f)
+        for (unsigned int v = 0; v < data.n_active_entries_per_face_batch(f); ++v)
+          {
+            face_trace.template evaluate<fe_degree>(in, f, v, minus.data(), nullptr);
+            double outflow_rate = 0.;
+            for (unsigned int q = 0; q < n_face_points; ++q)
+              {
+                const unsigned int point = (f * n_face_points + q) * n_lanes + v;
+                const double       bn    = velocity[first_face_point + point] * normal_JxW[point];
+                const double       flux  = bn > 0. ? bn * minus[q] * open[f][v] : 0.;
+                outflow_rate += flux;
+                minus[q] = -flux;
+              }
+            outflow.slot[outflow_slot[f][v]] += outflow_rate;
+            face_trace.template integrate<fe_degree>(minus.data(), nullptr, f, v, out);
+          }
+    };
+    if (nu == 0. && nodal_faces)
+      matrix_free.template loop<MfVector, MfVector>(cell_worker, nodal_face_worker, nodal_boundary_worker, dst, src,
+                                                    true);
+    else
+      matrix_free.template loop<MfVector, MfVector>(cell_worker, face_worker, boundary_worker, dst, src, true);
     if (!hanging_faces.empty())
       apply_hanging_faces_1d(velocity, nu);
 
