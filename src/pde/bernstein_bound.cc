@@ -2,7 +2,7 @@
 #include <mfdd/pde/bernstein_bound.h>
 #include "tensor_contraction.h"
 
-#include <deal.II/base/exceptions.h>
+#include <deal.II/base/utilities.h>
 #include <deal.II/fe/fe_dgq.h>
 #include <deal.II/lac/full_matrix.h>
 
@@ -44,17 +44,13 @@ namespace mfdd::pde
   double
   BernsteinBound<dim>::lower_bound(const double *coefficients) const
   {
-    constexpr unsigned int max_dofs = 6 * 6 * 6; // degree 5 in 3D
-    unsigned int           n        = 1;
-    for (unsigned int d = 0; d < dim; ++d)
-      n *= n_1d;
-    AssertThrow(n <= max_dofs, dealii::ExcMessage("BernsteinBound: degree above 5"));
-    std::array<double, max_dofs>    work_1, work_2;
-    std::array<const double *, dim> matrices;
-    std::array<std::size_t, dim>    rows;
-    matrices.fill(lagrange_to_bernstein.data());
-    rows.fill(n_1d);
-    return tensor_product_minimum<dim>(matrices, rows, n_1d, coefficients, work_1.data(), work_2.data());
+    return with_points_1d(n_1d, [&](auto n) {
+      constexpr unsigned int   size = dealii::Utilities::pow(decltype(n)::value, dim);
+      std::array<double, size> work, bernstein;
+      square_tensor_product<dim, decltype(n)::value>(lagrange_to_bernstein.data(), coefficients, work.data(),
+                                                      bernstein.data());
+      return *std::min_element(bernstein.begin(), bernstein.end());
+    });
   }
 
   template class BernsteinBound<1>;

@@ -102,6 +102,13 @@ namespace mfdd::pde
     for (unsigned int q = 0; q < n_q_points; ++q)
       for (unsigned int i = 0; i < n_dofs_per_cell; ++i)
         shape_at_q[q * n_dofs_per_cell + i] = fe.shape_value(i, quadrature.point(q));
+    const FE_DGQ<1>   fe_1d(parameters.degree);
+    const QGauss<1>   quadrature_1d(parameters.degree + 1);
+    const unsigned int n_1d = fe_1d.n_dofs_per_cell();
+    shape_1d_at_q.resize(n_1d * n_1d);
+    for (unsigned int q = 0; q < n_1d; ++q)
+      for (unsigned int i = 0; i < n_1d; ++i)
+        shape_1d_at_q[q * n_1d + i] = fe_1d.shape_value(i, quadrature_1d.point(q));
     // Limiter points: the volume Gauss points, and in each direction the
     // Gauss-Lobatto points times the face's Gauss points (a tensor product
     // over the other directions). On an adaptive mesh the fluxes through a

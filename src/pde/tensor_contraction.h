@@ -7,21 +7,22 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <stdexcept>
+#include <type_traits>
 
 namespace mfdd::pde
 {
   namespace internal
   {
     /// out[a + done (p + m b)] = sum_i values[p n + i] in[a + done (i + n b)],
-    /// with n = n_1d, known at compile time for degrees 1 to 3 (0: given at run
-    /// time). Measured on the 3D shipped file to T = 0.05 on one rank: the
-    /// limiter's time 7.61 s with n at run time, 3.48 s at compile time.
-    template <unsigned int compile_time_n>
+    /// with n known at compile time. Measured on the 3D shipped file to
+    /// T = 0.05 on one rank: the limiter's time 7.61 s with n at run time,
+    /// 3.48 s at compile time.
+    template <unsigned int n>
     void
     contract(const double *values, const double *in, double *out, const std::size_t done, const std::size_t m,
-             const std::size_t left, const unsigned int n_1d)
+             const std::size_t left)
     {
-      const unsigned int n = compile_time_n != 0 ? compile_time_n : n_1d;
       for (std::size_t b = 0; b < left; ++b)
         for (std::size_t p = 0; p < m; ++p)
           {
@@ -37,7 +38,69 @@ namespace mfdd::pde
               }
           }
     }
+
+    /// contract() with every size known at compile time and a square matrix
+    /// (unrolled): out[a + done (p + n b)] = sum_i matrix[p n + i] in[a + done (i + n b)].
+    template <unsigned int n, unsigned int done, unsigned int left>
+    void
+    contract_square(const double *matrix, const double *in, double *out)
+    {
+      for (unsigned int b = 0; b < left; ++b)
+        for (unsigned int p = 0; p < n; ++p)
+          for (unsigned int a = 0; a < done; ++a)
+            {
+              double sum = 0.;
+              for (unsigned int i = 0; i < n; ++i)
+                sum += matrix[p * n + i] * in[a + done * (i + n * b)];
+              out[a + done * (p + n * b)] = sum;
+            }
+    }
   } // namespace internal
+
+  /// out = (M x ... x M) in for the row-major n x n matrix M and n^dim
+  /// entries (the first index fastest); @p work holds n^dim entries and may
+  /// not be @p in or @p out.
+  template <int dim, unsigned int n>
+  void
+  square_tensor_product(const double *matrix, const double *in, double *work, double *out)
+  {
+    if constexpr (dim == 1)
+      internal::contract_square<n, 1, 1>(matrix, in, out);
+    else if constexpr (dim == 2)
+      {
+        internal::contract_square<n, 1, n>(matrix, in, work);
+        internal::contract_square<n, n, 1>(matrix, work, out);
+      }
+    else
+      {
+        internal::contract_square<n, 1, n * n>(matrix, in, out);
+        internal::contract_square<n, n, n>(matrix, out, work);
+        internal::contract_square<n, n * n, 1>(matrix, work, out);
+      }
+  }
+
+  /// Calls @p f with n_1d = 2, ..., 6 (FE_DGQ degrees 1 to 5) as a
+  /// compile-time constant.
+  template <typename Function>
+  auto
+  with_points_1d(const unsigned int n_1d, const Function &f)
+  {
+    switch (n_1d)
+      {
+        case 2:
+          return f(std::integral_constant<unsigned int, 2>());
+        case 3:
+          return f(std::integral_constant<unsigned int, 3>());
+        case 4:
+          return f(std::integral_constant<unsigned int, 4>());
+        case 5:
+          return f(std::integral_constant<unsigned int, 5>());
+        case 6:
+          return f(std::integral_constant<unsigned int, 6>());
+        default:
+          throw std::invalid_argument("FE_DGQ degree 1 to 5 only");
+      }
+  }
 
   /// The smallest entry of (A_{dim-1} x ... x A_0) u, with A_d the row-major
   /// rows[d] x n_1d matrix @p matrices[d] and u the n_1d^dim coefficients
@@ -57,20 +120,9 @@ namespace mfdd::pde
       left *= n_1d;
     for (unsigned int d = 0; d < dim; ++d)
       {
-        switch (n_1d)
-          {
-            case 2:
-              internal::contract<2>(matrices[d], in, out, done, rows[d], left, n_1d);
-              break;
-            case 3:
-              internal::contract<3>(matrices[d], in, out, done, rows[d], left, n_1d);
-              break;
-            case 4:
-              internal::contract<4>(matrices[d], in, out, done, rows[d], left, n_1d);
-              break;
-            default:
-              internal::contract<0>(matrices[d], in, out, done, rows[d], left, n_1d);
-          }
+        with_points_1d(n_1d, [&](auto n) {
+          internal::contract<decltype(n)::value>(matrices[d], in, out, done, rows[d], left);
+        });
         done *= rows[d];
         if (d + 1 < dim)
           left /= n_1d;

@@ -447,6 +447,7 @@ namespace mfdd::pde
     // Reference-cell tables.
     unsigned int        n_dofs_per_cell, n_q_points;
     std::vector<double> shape_at_q;       ///< [q][i] at the volume Gauss points
+    std::vector<double> shape_1d_at_q;    ///< [q][i]: the 1D factors of shape_at_q
     TensorPointMinimum<dim> limiter_points; ///< the Zhang-Shu points and the minimum over them
     /// The limiter points of the 2^dim children (reference parent cell)
     TensorPointMinimum<dim> child_limiter_points;
