@@ -17,6 +17,7 @@
 #include <deal.II/fe/fe_dgq.h>
 #include <deal.II/fe/fe_values.h>
 #include <deal.II/grid/grid_generator.h>
+#include <deal.II/grid/grid_tools.h>
 #include <deal.II/grid/tria.h>
 #include <deal.II/lac/full_matrix.h>
 
@@ -225,7 +226,7 @@ namespace
   /// [-1, 1]^(dim-1) x [0, 2] with cells refined so that faces hang.
   template <int dim>
   void
-  make_mesh(Triangulation<dim> &triangulation)
+  make_mesh(Triangulation<dim> &triangulation, const bool sheared)
   {
     Point<dim> lower, upper;
     for (unsigned int d = 0; d < dim; ++d)
@@ -234,6 +235,17 @@ namespace
         upper[d] = d + 1 == dim ? 2. : 1.;
       }
     GridGenerator::subdivided_hyper_rectangle(triangulation, std::vector<unsigned int>(dim, dim == 1 ? 8 : 4), lower, upper);
+    // Parallelograms: J^{-1} n has tangential components, so the normal
+    // derivatives on the faces need the tangential derivatives too.
+    if (sheared)
+      GridTools::transform(
+        [](Point<dim> z) {
+          z[0] += 0.3 * z[dim - 1];
+          if (dim == 3)
+            z[1] += 0.2 * z[0];
+          return z;
+        },
+        triangulation);
     for (const auto &cell : triangulation.active_cell_iterators())
       if (cell->active_cell_index() % 5 == 2)
         cell->set_refine_flag();
@@ -249,17 +261,18 @@ namespace
 
   template <int dim>
   void
-  check(const unsigned int degree, const double nu, const bool set_up_with_diffusion)
+  check(const unsigned int degree, const double nu, const bool set_up_with_diffusion, const bool sheared = false,
+        const bool nodal_face_values = true)
   {
     Triangulation<dim> triangulation;
-    make_mesh(triangulation);
+    make_mesh(triangulation, sheared);
     ASSERT_TRUE(triangulation.has_hanging_nodes() || dim == 1);
     const FE_DGQ<dim> fe(degree);
     DoFHandler<dim>   dof_handler(triangulation);
     dof_handler.distribute_dofs(fe);
 
     DgOperator<dim> dg;
-    dg.reinit(dof_handler, &closed<dim>, &counted_as_axis<dim>, set_up_with_diffusion);
+    dg.reinit(dof_handler, &closed<dim>, &counted_as_axis<dim>, set_up_with_diffusion, nodal_face_values);
     std::vector<Tensor<1, dim>> velocity;
     for (const auto &z : dg.evaluation_points())
       velocity.push_back(velocity_at(z));
@@ -280,7 +293,8 @@ namespace
         difference = std::max(difference, std::abs(expected(i) - rate.begin()[i]));
       }
     EXPECT_GT(size, 1.);
-    EXPECT_LT(difference, 1e-11 * size) << "dim " << dim << " degree " << degree << " nu " << nu;
+    EXPECT_LT(difference, 1e-11 * size) << "dim " << dim << " degree " << degree << " nu " << nu << " sheared " << sheared
+                                        << " nodal " << nodal_face_values;
     // In 1D the only open side is the one counted as an axis.
     if (dim > 1)
       {
@@ -345,6 +359,28 @@ TEST(PdeOperator, MatchesAssembly3d)
     {
       check<3>(degree, 0., false);
       check<3>(degree, 0.3, true);
+    }
+}
+
+// On sheared cells (parallelograms, parallelepipeds) with hanging faces.
+TEST(PdeOperator, MatchesAssemblyOnShearedCells)
+{
+  for (const double nu : {0., 0.3})
+    {
+      for (const unsigned int degree : {1u, 2u, 3u})
+        check<2>(degree, nu, nu > 0., true);
+      check<3>(2, nu, nu > 0., true);
+    }
+}
+
+// The FEFaceEvaluation faces (meshes with faces in non-standard orientation).
+TEST(PdeOperator, FaceEvaluationPathMatchesAssembly)
+{
+  for (const double nu : {0., 0.3})
+    {
+      check<1>(2, nu, nu > 0., false, false);
+      check<2>(2, nu, nu > 0., true, false);
+      check<3>(1, nu, nu > 0., false, false);
     }
 }
 

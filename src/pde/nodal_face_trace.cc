@@ -1,7 +1,9 @@
 // The set-up of NodalFaceTrace: the 1D shape values at the face points, the
-// position of each face's DoFs within its cell, and where the two cells of
-// every face start in the vector.
+// position of each face's DoFs within its cell, where the two cells of every
+// face start in the vector, and c = J^{-1} n at every face point.
 #include <mfdd/pde/nodal_face_trace.h>
+
+#include <deal.II/matrix_free/fe_evaluation.h>
 
 #include <cmath>
 
@@ -11,10 +13,11 @@ namespace mfdd::pde
 
   template <int dim>
   bool
-  NodalFaceTrace<dim>::reinit(const MatrixFree<dim, double> &matrix_free, const VectorType &vector)
+  NodalFaceTrace<dim>::reinit(const MatrixFree<dim, double> &matrix_free, const VectorType &vector,
+                              const bool with_gradients)
   {
     lanes = VectorizedArray<double>::size();
-    const internal::MatrixFreeFunctions::UnivariateShapeData<VectorizedArray<double>> &data =
+    const dealii::internal::MatrixFreeFunctions::UnivariateShapeData<VectorizedArray<double>> &data =
       matrix_free.get_shape_info().data.front();
     const unsigned int k = data.fe_degree, n = k + 1;
     if (data.n_q_points_1d != n)
@@ -24,31 +27,39 @@ namespace mfdd::pde
       if (std::abs(data.shape_data_on_face[0][i][0] - (i == 0 ? 1. : 0.)) > 1e-12 ||
           std::abs(data.shape_data_on_face[1][i][0] - (i == k ? 1. : 0.)) > 1e-12)
         return false;
-    whole.resize(n * n);
-    for (auto &h : half)
-      h.resize(n * n);
-    for (unsigned int i = 0; i < n * n; ++i)
+    for (unsigned int part = 0; part < 3; ++part)
       {
-        whole[i] = data.shape_values[i][0];
-        for (unsigned int s = 0; s < 2; ++s)
-          half[s][i] = data.values_within_subface[s][i][0];
+        value_1d[part].resize(n * n);
+        gradient_1d[part].resize(n * n);
+        for (unsigned int i = 0; i < n * n; ++i)
+          {
+            value_1d[part][i]    = (part == 2 ? data.shape_values : data.values_within_subface[part])[i][0];
+            gradient_1d[part][i] = (part == 2 ? data.shape_gradients : data.gradients_within_subface[part])[i][0];
+          }
       }
+    for (unsigned int end = 0; end < 2; ++end)
+      {
+        end_derivative[end].resize(n);
+        for (unsigned int i = 0; i < n; ++i)
+          end_derivative[end][i] = data.shape_data_on_face[end][n + i][0];
+      }
+    n_points = Utilities::pow(n, dim - 1);
 
     // Face 2d + side: the DoFs with index k * side along d; the other
     // directions in deal.II's face coordinates ((z, x) for d = 1 in 3D).
     for (unsigned int face_no = 0; face_no < 2 * dim; ++face_no)
       {
         const unsigned int d = face_no / 2, side = face_no % 2;
-        unsigned int       stride[3] = {1, n, n * n};
+        const unsigned int stride[3] = {1, n, n * n};
         FaceLayout        &f         = layout[face_no];
         f.offset                     = side * k * stride[d];
-        if (dim == 2)
-          f.stride0 = stride[1 - d];
-        if (dim == 3)
-          {
-            f.stride0 = stride[(d + 1) % 3];
-            f.stride1 = stride[(d + 2) % 3];
-          }
+        f.normal_stride              = stride[d];
+        f.direction0                 = dim == 3 ? (d + 1) % 3 : 1 - d;
+        f.direction1                 = (d + 2) % 3;
+        if (dim > 1)
+          f.stride0 = stride[f.direction0];
+        if (dim > 2)
+          f.stride1 = stride[f.direction1];
       }
 
     const unsigned int n_faces = matrix_free.n_inner_face_batches() + matrix_free.n_boundary_face_batches();
@@ -85,7 +96,55 @@ namespace mfdd::pde
               }
           }
       }
+    normal_coefficients.clear();
+    if (with_gradients)
+      collect_normal_coefficients(matrix_free);
     return true;
+  }
+
+  template <int dim>
+  void
+  NodalFaceTrace<dim>::collect_normal_coefficients(const MatrixFree<dim, double> &matrix_free)
+  {
+    // c_j = n . grad xi_j: the normal derivative of the FE function equal to
+    // the reference coordinate xi_j in each cell (its nodes' coordinates).
+    const unsigned int n_inner = matrix_free.n_inner_face_batches();
+    const unsigned int n_faces = n_inner + matrix_free.n_boundary_face_batches();
+    normal_coefficients.assign(sides.size() * n_points, {});
+    const auto                          &dof_handler = matrix_free.get_dof_handler();
+    const std::vector<Point<dim>>       &nodes       = dof_handler.get_fe().get_unit_support_points();
+    std::vector<types::global_dof_index> dofs(nodes.size());
+    VectorType                           xi;
+    matrix_free.initialize_dof_vector(xi);
+    FEFaceEvaluation<dim, -1>                  minus(matrix_free, true), plus(matrix_free, false);
+    const std::array<FEFaceEvaluation<dim, -1> *, 2> phi = {{&minus, &plus}};
+    for (unsigned int j = 0; j < dim; ++j)
+      {
+        for (const auto &cell : dof_handler.active_cell_iterators())
+          if (cell->is_locally_owned())
+            {
+              cell->get_dof_indices(dofs);
+              for (unsigned int i = 0; i < dofs.size(); ++i)
+                xi(dofs[i]) = nodes[i][j];
+            }
+        xi.update_ghost_values();
+        for (unsigned int face = 0; face < n_faces; ++face)
+          for (unsigned int side = 0; side < (face < n_inner ? 2u : 1u); ++side)
+            {
+              phi[side]->reinit(face);
+              phi[side]->gather_evaluate(xi, EvaluationFlags::gradients);
+              for (unsigned int v = 0; v < matrix_free.n_active_entries_per_face_batch(face); ++v)
+                {
+                  const unsigned int slot = 2 * (face * lanes + v) + side;
+                  const unsigned int face_no = sides[slot].face_no;
+                  // The order (normal, face direction 0, face direction 1).
+                  const unsigned int position = j == face_no / 2 ? 0 : j == layout[face_no].direction0 ? 1 : 2;
+                  for (unsigned int q = 0; q < n_points; ++q)
+                    normal_coefficients[slot * n_points + q][position] = phi[side]->get_normal_derivative(q)[v];
+                }
+            }
+        xi.zero_out_ghost_values();
+      }
   }
 
   template class NodalFaceTrace<1>;

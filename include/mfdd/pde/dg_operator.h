@@ -40,10 +40,11 @@ namespace mfdd::pde
    * Cells and faces are integrated by FEEvaluation / FEFaceEvaluation in a
    * MatrixFree::loop with the degree a template argument (sum factorisation;
    * a runtime degree measured no faster than the old hand-made tables) and
-   * the Q1 mapping; the inverse mass matrix is applied cell-wise. Without
-   * diffusion the faces need values only, and NodalFaceTrace reads them from
-   * the face DoFs instead of FEFaceEvaluation (2.5x faster at degree 2, see
-   * there), on meshes where every face has the standard orientation.
+   * the Q1 mapping; the inverse mass matrix is applied cell-wise. The face
+   * terms take their values and normal derivatives from NodalFaceTrace,
+   * which reads the face DoFs of the nodal basis (about 2x faster at degree
+   * 2, see there), on meshes where every face has the standard orientation;
+   * FEFaceEvaluation on the others.
    */
   template <int dim>
   class DgOperator
@@ -58,10 +59,12 @@ namespace mfdd::pde
     /// faces without flux; @p on_axis: those whose outflow goes to
     /// Outflow::axis_slot (none if empty; the others go to their side's
     /// slot); @p with_diffusion: the face gradients
-    /// and penalties that apply() needs with nu > 0.
+    /// and penalties that apply() needs with nu > 0; @p nodal_face_values:
+    /// NodalFaceTrace where it applies (false: FEFaceEvaluation everywhere,
+    /// as on meshes where it does not apply).
     void
     reinit(const dealii::DoFHandler<dim> &dof_handler, const BoundaryPredicate &closed,
-           const BoundaryPredicate &on_axis, bool with_diffusion);
+           const BoundaryPredicate &on_axis, bool with_diffusion, bool nodal_face_values = true);
 
     /// The quadrature points of this rank's cells, then of the faces it
     /// integrates over (in the order of the matrix-free loops); apply() takes
@@ -130,7 +133,8 @@ namespace mfdd::pde
     /// Per face point, in the order of the evaluation points: the normal
     /// of the interior side times JxW.
     std::vector<Tensor<1, dim>>          normal_JxW;
-    /// The transport's face terms without FEFaceEvaluation, where it applies.
+    std::vector<double>                  face_JxW;
+    /// The face terms without FEFaceEvaluation, where it applies.
     NodalFaceTrace<dim>                  face_trace;
     bool                                 nodal_faces = false;
     std::vector<HangingFace1d>           hanging_faces;
