@@ -1,6 +1,6 @@
 // The Bernstein lower bound of a cell polynomial (see the header).
 #include <mfdd/pde/bernstein_bound.h>
-#include "tensor_contraction.h"
+#include <mfdd/pde/tensor_contraction.h>
 
 #include <deal.II/base/utilities.h>
 #include <deal.II/fe/fe_dgq.h>

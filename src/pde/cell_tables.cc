@@ -4,7 +4,7 @@
 // for the adaptivity's jump indicator, and reading a vector's cell values.
 #include <mfdd/pde/solver.h>
 #include "cell_polynomial.h"
-#include "tensor_contraction.h"
+#include <mfdd/pde/tensor_contraction.h>
 
 #include <deal.II/base/quadrature_lib.h>
 #include <deal.II/fe/fe_values.h>

@@ -27,16 +27,20 @@ namespace mfdd::pde
       if (std::abs(data.shape_data_on_face[0][i][0] - (i == 0 ? 1. : 0.)) > 1e-12 ||
           std::abs(data.shape_data_on_face[1][i][0] - (i == k ? 1. : 0.)) > 1e-12)
         return false;
-    for (unsigned int part = 0; part < 3; ++part)
-      {
-        value_1d[part].resize(n * n);
-        gradient_1d[part].resize(n * n);
-        for (unsigned int i = 0; i < n * n; ++i)
-          {
-            value_1d[part][i]    = (part == 2 ? data.shape_values : data.values_within_subface[part])[i][0];
-            gradient_1d[part][i] = (part == 2 ? data.shape_gradients : data.gradients_within_subface[part])[i][0];
-          }
-      }
+    for (unsigned int gradients = 0; gradients < 2; ++gradients)
+      for (unsigned int part = 0; part < 3; ++part)
+        {
+          const auto &table = gradients ? (part == 2 ? data.shape_gradients : data.gradients_within_subface[part]) :
+                                          (part == 2 ? data.shape_values : data.values_within_subface[part]);
+          for (unsigned int transposed = 0; transposed < 2; ++transposed)
+            {
+              std::vector<double> &target = shape_tables[2 * gradients + transposed][part];
+              target.resize(n * n);
+              for (unsigned int i = 0; i < n; ++i)
+                for (unsigned int q = 0; q < n; ++q)
+                  target[transposed ? i * n + q : q * n + i] = table[i * n + q][0];
+            }
+        }
     for (unsigned int end = 0; end < 2; ++end)
       {
         end_derivative[end].resize(n);

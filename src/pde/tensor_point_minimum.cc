@@ -1,6 +1,6 @@
 // The minimum of a cell polynomial over tensor-product point sets (see the header).
 #include <mfdd/pde/tensor_point_minimum.h>
-#include "tensor_contraction.h"
+#include <mfdd/pde/tensor_contraction.h>
 
 #include <deal.II/fe/fe_dgq.h>
 

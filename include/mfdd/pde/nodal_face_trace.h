@@ -4,6 +4,8 @@
 #include <deal.II/lac/la_parallel_vector.h>
 #include <deal.II/matrix_free/matrix_free.h>
 
+#include <mfdd/pde/tensor_contraction.h>
+
 #include <array>
 #include <vector>
 
@@ -105,20 +107,23 @@ namespace mfdd::pde
     void
     side_integrate(const double *values, const double *normal_derivatives, unsigned int slot, double *out) const;
     /// The 1D shape values (@p gradients: their derivatives) at the Gauss
-    /// points of face direction @p direction on @p side ([i * n_points + q]).
+    /// points of face direction @p direction on @p side as the matrix that
+    /// evaluates ([q * n + i]) or, @p transposed, integrates ([i * n + q]).
     const double *
-    shape_1d(const Side &side, const unsigned int direction, const bool gradients) const
+    shape_1d(const Side &side, const unsigned int direction, const bool gradients, const bool transposed = false) const
     {
       const unsigned int part = side.subface >= dealii::GeometryInfo<dim>::max_children_per_cell ?
                                   2 :
                                   (direction == 0 ? side.subface % 2 : side.subface / 2);
-      return (gradients ? gradient_1d : value_1d)[part].data();
+      return shape_tables[2 * int(gradients) + int(transposed)][part].data();
     }
 
     unsigned int                    lanes = 1, n_points = 0;
     std::array<FaceLayout, 2 * dim> layout;
-    /// [0], [1]: on the halves of the interval; [2]: on the whole interval.
-    std::array<std::vector<double>, 3> value_1d, gradient_1d;
+    /// [2 * gradients + transposed][part]: values or derivatives, to evaluate
+    /// or (transposed) to integrate; part 0, 1: on the halves of the interval,
+    /// 2: on the whole interval.
+    std::array<std::array<std::vector<double>, 3>, 4> shape_tables;
     /// [side of the cell][i]: the derivative of the 1D shape function i at 0 or 1.
     std::array<std::vector<double>, 2> end_derivative;
     /// [slot = 2 * (face * lanes + v) + side].
@@ -129,8 +134,8 @@ namespace mfdd::pde
 
   namespace internal
   {
-    /// out = (A1 x A0) in over a face of n^face_dim points ([i * n + q], A0
-    /// along the first face direction).
+    /// out = (A1 x A0) in over a face of n^face_dim points, A0 along the first
+    /// face direction, the matrices row-major ([row * n + column]).
     template <int face_dim, unsigned int n>
     inline void
     face_apply(const double *a0, const double *a1, const double *in, double *out)
@@ -138,70 +143,12 @@ namespace mfdd::pde
       if constexpr (face_dim == 0)
         out[0] = in[0];
       else if constexpr (face_dim == 1)
-        for (unsigned int q = 0; q < n; ++q)
-          {
-            double sum = 0.;
-            for (unsigned int i = 0; i < n; ++i)
-              sum += a0[i * n + q] * in[i];
-            out[q] = sum;
-          }
+        contract_square<n, 1, 1>(a0, in, out);
       else
         {
           double partial[n * n];
-          for (unsigned int i1 = 0; i1 < n; ++i1)
-            for (unsigned int q0 = 0; q0 < n; ++q0)
-              {
-                double sum = 0.;
-                for (unsigned int i0 = 0; i0 < n; ++i0)
-                  sum += a0[i0 * n + q0] * in[i1 * n + i0];
-                partial[i1 * n + q0] = sum;
-              }
-          for (unsigned int q1 = 0; q1 < n; ++q1)
-            for (unsigned int q0 = 0; q0 < n; ++q0)
-              {
-                double sum = 0.;
-                for (unsigned int i1 = 0; i1 < n; ++i1)
-                  sum += a1[i1 * n + q1] * partial[i1 * n + q0];
-                out[q1 * n + q0] = sum;
-              }
-        }
-    }
-
-    /// out (+)= (A1 x A0)^T in, the transpose of face_apply().
-    template <int face_dim, unsigned int n, bool add>
-    inline void
-    face_apply_transpose(const double *a0, const double *a1, const double *in, double *out)
-    {
-      const auto put = [](double &target, const double value) { target = add ? target + value : value; };
-      if constexpr (face_dim == 0)
-        put(out[0], in[0]);
-      else if constexpr (face_dim == 1)
-        for (unsigned int i = 0; i < n; ++i)
-          {
-            double sum = 0.;
-            for (unsigned int q = 0; q < n; ++q)
-              sum += a0[i * n + q] * in[q];
-            put(out[i], sum);
-          }
-      else
-        {
-          double partial[n * n];
-          for (unsigned int i1 = 0; i1 < n; ++i1)
-            for (unsigned int q0 = 0; q0 < n; ++q0)
-              {
-                double sum = 0.;
-                for (unsigned int q1 = 0; q1 < n; ++q1)
-                  sum += a1[i1 * n + q1] * in[q1 * n + q0];
-                partial[i1 * n + q0] = sum;
-              }
-          for (unsigned int i1 = 0; i1 < n; ++i1)
-            for (unsigned int i0 = 0; i0 < n; ++i0)
-              {
-                double sum = 0.;
-                for (unsigned int q0 = 0; q0 < n; ++q0)
-                  sum += a0[i0 * n + q0] * partial[i1 * n + q0];
-                put(out[i1 * n + i0], sum);
-              }
+          contract_square<n, 1, n>(a0, in, partial);
+          contract_square<n, n, 1>(a1, partial, out);
         }
     }
   } // namespace internal
@@ -262,28 +209,33 @@ namespace mfdd::pde
     const Side            &side = sides[slot];
     const FaceLayout      &f    = layout[side.face_no];
     double                *cell = out + side.first_dof;
-    const double          *s0 = shape_1d(side, 0, false), *s1 = shape_1d(side, 1, false);
-    double                 face_values[n_face];
-    internal::face_apply_transpose<dim - 1, n, false>(s0, s1, values, face_values);
+    // The transposes of side_evaluate()'s steps, in reverse order.
+    const double *s0 = shape_1d(side, 0, false, true), *s1 = shape_1d(side, 1, false, true);
+    double        face_values[n_face];
+    internal::face_apply<dim - 1, n>(s0, s1, values, face_values);
     if constexpr (gradients)
       {
         const std::array<double, dim> *c = &normal_coefficients[slot * n_points];
-        double                         weighted[n_face], face_normal[n_face];
+        double                         weighted[n_face], face_normal[n_face], tangential[n_face];
         if constexpr (dim > 1)
           {
             for (unsigned int q = 0; q < n_face; ++q)
               weighted[q] = c[q][1] * normal_derivatives[q];
-            internal::face_apply_transpose<dim - 1, n, true>(shape_1d(side, 0, true), s1, weighted, face_values);
+            internal::face_apply<dim - 1, n>(shape_1d(side, 0, true, true), s1, weighted, tangential);
+            for (unsigned int j = 0; j < n_face; ++j)
+              face_values[j] += tangential[j];
           }
         if constexpr (dim > 2)
           {
             for (unsigned int q = 0; q < n_face; ++q)
               weighted[q] = c[q][2] * normal_derivatives[q];
-            internal::face_apply_transpose<dim - 1, n, true>(s0, shape_1d(side, 1, true), weighted, face_values);
+            internal::face_apply<dim - 1, n>(s0, shape_1d(side, 1, true, true), weighted, tangential);
+            for (unsigned int j = 0; j < n_face; ++j)
+              face_values[j] += tangential[j];
           }
         for (unsigned int q = 0; q < n_face; ++q)
           weighted[q] = c[q][0] * normal_derivatives[q];
-        internal::face_apply_transpose<dim - 1, n, false>(s0, s1, weighted, face_normal);
+        internal::face_apply<dim - 1, n>(s0, s1, weighted, face_normal);
         const double *end = end_derivative[side.face_no % 2].data();
         for (unsigned int j = 0; j < n_face; ++j)
           {

@@ -1,7 +1,8 @@
 // Sum factorisation for the polynomials of FE_DGQ (tensor products of 1D
 // Lagrange polynomials, DoFs lexicographic): a tensor-product matrix applied
-// one direction at a time, shared by the limiter's point minimum and the
-// Bernstein bound.
+// one direction at a time, shared by the limiter's point minimum, the
+// Bernstein bound, the density at the Gauss points and the face values of
+// NodalFaceTrace.
 #pragma once
 
 #include <algorithm>
@@ -42,7 +43,7 @@ namespace mfdd::pde
     /// contract() with every size known at compile time and a square matrix
     /// (unrolled): out[a + done (p + n b)] = sum_i matrix[p n + i] in[a + done (i + n b)].
     template <unsigned int n, unsigned int done, unsigned int left>
-    void
+    inline void
     contract_square(const double *matrix, const double *in, double *out)
     {
       for (unsigned int b = 0; b < left; ++b)
