@@ -17,6 +17,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 using namespace mfdd;
@@ -110,10 +111,33 @@ namespace
     return SnapshotMetrics({"r"}, TestFunctions({"min(r, 1)"}, "r", 1, "test"), 8);
   }
 
+  /// The folders fresh_folder() made: removed when every test passed, kept
+  /// (and named) for a look otherwise.
+  class StudyFolders : public ::testing::Environment
+  {
+  public:
+    std::vector<std::string> folders;
+
+    void
+    TearDown() override
+    {
+      if (dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) != 0)
+        return;
+      for (const auto &folder : folders)
+        if (::testing::UnitTest::GetInstance()->Passed())
+          std::filesystem::remove_all(folder);
+        else
+          std::cout << "kept " << folder << std::endl;
+    }
+  };
+  StudyFolders *const study_folders =
+    static_cast<StudyFolders *>(::testing::AddGlobalTestEnvironment(new StudyFolders));
+
   std::string
   fresh_folder(const std::string &name)
   {
     const std::string folder = (std::filesystem::temp_directory_path() / ("mfdd_test_study_" + name)).string();
+    study_folders->folders.push_back(folder);
     if (dealii::Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0)
       {
         std::filesystem::remove_all(folder);
@@ -215,6 +239,7 @@ TEST(StudyRun, IndependentOfRankCountAndResumable)
       const std::string serial_folder = folder + "_serial";
       std::filesystem::remove_all(serial_folder);
       std::filesystem::create_directories(serial_folder);
+      study_folders->folders.push_back(serial_folder);
       Study(p, metrics(), serial_folder, 0).run(evolutions, MPI_COMM_SELF);
       const auto serial = sorted_rows(serial_folder);
       ASSERT_EQ(serial.size(), parallel.size());
