@@ -44,11 +44,10 @@ namespace mfdd::pde
   double
   BernsteinBound<dim>::lower_bound(const double *coefficients) const
   {
-    return with_points_1d(n_1d, [&](auto n) {
-      constexpr unsigned int   size = dealii::Utilities::pow(decltype(n)::value, dim);
+    return with_degree(n_1d - 1, [&](auto degree) {
+      constexpr unsigned int   n = decltype(degree)::value + 1, size = dealii::Utilities::pow(n, dim);
       std::array<double, size> work, bernstein;
-      square_tensor_product<dim, decltype(n)::value>(lagrange_to_bernstein.data(), coefficients, work.data(),
-                                                      bernstein.data());
+      square_tensor_product<dim, n>(lagrange_to_bernstein.data(), coefficients, work.data(), bernstein.data());
       return *std::min_element(bernstein.begin(), bernstein.end());
     });
   }

@@ -203,8 +203,8 @@ namespace mfdd::pde
     // Sum factorisation with the sizes known at compile time: this took the
     // potential of pde_amplitude_radius.prm (one rank) from 0.64 s to 0.51 s
     // against the n_dofs x n_q table.
-    with_points_1d(parameters.degree + 1, [&](auto n_1d) {
-      constexpr unsigned int   n = decltype(n_1d)::value, size = Utilities::pow(n, dim);
+    with_degree(parameters.degree, [&](auto degree) {
+      constexpr unsigned int   n = decltype(degree)::value + 1, size = Utilities::pow(n, dim);
       std::array<double, size> work, values;
       for (unsigned int c = 0; c < n_owned_cells; ++c)
         {

@@ -3,6 +3,7 @@
 // points, the cell/face/boundary workers of the loop, the inverse mass matrix,
 // and the 1D faces between refinement levels that MatrixFree leaves out.
 #include <mfdd/pde/dg_operator.h>
+#include <mfdd/pde/tensor_contraction.h>
 
 #include <deal.II/base/quadrature_lib.h>
 #include <deal.II/fe/fe_values.h>
@@ -20,30 +21,6 @@ namespace mfdd::pde
 
   namespace
   {
-    /// Calls @p f with the degree as a compile-time constant (1 to 5, as
-    /// PDE/Degree allows): sum factorisation unrolls its loops only then.
-    template <typename Function>
-    auto
-    with_degree(const unsigned int degree, const Function &f)
-    {
-      switch (degree)
-        {
-          case 1:
-            return f(std::integral_constant<int, 1>());
-          case 2:
-            return f(std::integral_constant<int, 2>());
-          case 3:
-            return f(std::integral_constant<int, 3>());
-          case 4:
-            return f(std::integral_constant<int, 4>());
-          case 5:
-            return f(std::integral_constant<int, 5>());
-          default:
-            AssertThrow(false, ExcMessage("PDE/Degree must be 1 to 5"));
-        }
-      return f(std::integral_constant<int, 1>());
-    }
-
     constexpr unsigned int n_lanes = VectorizedArray<double>::size();
 
     /// The velocity at the evaluation points first, first + 1, ... as one

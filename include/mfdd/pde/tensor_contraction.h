@@ -2,7 +2,8 @@
 // Lagrange polynomials, DoFs lexicographic): a tensor-product matrix applied
 // one direction at a time, shared by the limiter's point minimum, the
 // Bernstein bound, the density at the Gauss points and the face values of
-// NodalFaceTrace.
+// NodalFaceTrace, and the dispatch on the degree that makes their sizes
+// compile-time constants.
 #pragma once
 
 #include <algorithm>
@@ -80,26 +81,26 @@ namespace mfdd::pde
       }
   }
 
-  /// Calls @p f with n_1d = 2, ..., 6 (FE_DGQ degrees 1 to 5) as a
-  /// compile-time constant.
+  /// Calls @p f with the FE_DGQ degree (1 to 5, as PDE/Degree allows) as a
+  /// compile-time constant: sum factorisation unrolls its loops only then.
   template <typename Function>
   auto
-  with_points_1d(const unsigned int n_1d, const Function &f)
+  with_degree(const unsigned int degree, const Function &f)
   {
-    switch (n_1d)
+    switch (degree)
       {
+        case 1:
+          return f(std::integral_constant<int, 1>());
         case 2:
-          return f(std::integral_constant<unsigned int, 2>());
+          return f(std::integral_constant<int, 2>());
         case 3:
-          return f(std::integral_constant<unsigned int, 3>());
+          return f(std::integral_constant<int, 3>());
         case 4:
-          return f(std::integral_constant<unsigned int, 4>());
+          return f(std::integral_constant<int, 4>());
         case 5:
-          return f(std::integral_constant<unsigned int, 5>());
-        case 6:
-          return f(std::integral_constant<unsigned int, 6>());
+          return f(std::integral_constant<int, 5>());
         default:
-          throw std::invalid_argument("FE_DGQ degree 1 to 5 only");
+          throw std::invalid_argument("PDE/Degree must be 1 to 5");
       }
   }
 
@@ -121,8 +122,8 @@ namespace mfdd::pde
       left *= n_1d;
     for (unsigned int d = 0; d < dim; ++d)
       {
-        with_points_1d(n_1d, [&](auto n) {
-          internal::contract<decltype(n)::value>(matrices[d], in, out, done, rows[d], left);
+        with_degree(n_1d - 1, [&](auto degree) {
+          internal::contract<decltype(degree)::value + 1>(matrices[d], in, out, done, rows[d], left);
         });
         done *= rows[d];
         if (d + 1 < dim)
